@@ -1,0 +1,79 @@
+import {H2oGptError} from "../errors/index.js";
+import {formatFlagHelp, parseArgs} from "./args.js";
+import type {Command, CommandIo} from "./command.js";
+import {commandLoaders} from "./commands.js";
+
+function defaultIo(): CommandIo {
+  const controller = new AbortController();
+  process.once("SIGINT", () => controller.abort(new Error("interrupted")));
+  return {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    stdin: process.stdin,
+    env: process.env,
+    cwd: process.cwd(),
+    signal: controller.signal
+  };
+}
+
+function topLevelHelp(): string {
+  const names = Object.keys(commandLoaders);
+  return [
+    "h2ogpt: h2oGPT in TypeScript (prompt types, data preparation, fine-tuning, generation, serving)",
+    "",
+    "usage: h2ogpt <command> [--flag=value ...]",
+    "",
+    "commands:",
+    ...names.map((name) => `  ${name}`),
+    "",
+    "Run `h2ogpt <command> --help` for a command's flags."
+  ].join("\n");
+}
+
+function commandHelp(command: Command): string {
+  return [
+    `h2ogpt ${command.name}: ${command.summary}`,
+    "",
+    "usage:",
+    ...command.usage.map((line) => `  ${line}`),
+    "",
+    "flags:",
+    formatFlagHelp(command.flags)
+  ].join("\n");
+}
+
+function errorLine(error: unknown, env: NodeJS.ProcessEnv): string {
+  if (env.H2OGPT_DEBUG && error instanceof Error && error.stack) return error.stack;
+  if (error instanceof Error) return error.message.split("\n")[0]!;
+  return String(error);
+}
+
+/** Runs one command line and returns its exit code. Never throws: every failure becomes one line on stderr. */
+export async function main(argv: readonly string[], io: CommandIo = defaultIo()): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name == null || name === "--help" || name === "-h" || name === "help") {
+    io.stdout.write(topLevelHelp() + "\n");
+    return name == null ? 2 : 0;
+  }
+  if (name === "--version") {
+    io.stdout.write("h2ogpt-ts 0.1.0\n");
+    return 0;
+  }
+  const load = commandLoaders[name];
+  if (load == null) {
+    io.stderr.write(`h2ogpt: unknown command '${name}' (see h2ogpt --help)\n`);
+    return 2;
+  }
+  try {
+    const command = await load();
+    const args = parseArgs(rest, command.flags);
+    if (args.help) {
+      io.stdout.write(commandHelp(command) + "\n");
+      return 0;
+    }
+    return (await command.run(args, io)) ?? 0;
+  } catch (error) {
+    io.stderr.write(`h2ogpt ${name}: ${errorLine(error, io.env)}\n`);
+    return error instanceof H2oGptError ? error.exitCode : 1;
+  }
+}
