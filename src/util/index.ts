@@ -1,0 +1,3 @@
+/** Small helpers shared by several stages; nothing here depends on any stage. */
+export {parseDictLiteral, parseLiteral} from "./parse-dict-literal.js";
+export {temporaryPathFor, writeFileAtomic} from "./write-file-atomic.js";

@@ -1,0 +1,20 @@
+import {randomBytes} from "node:crypto";
+import {rename, rm, writeFile} from "node:fs/promises";
+import {basename, dirname, join} from "node:path";
+
+/** The temporary name a file is written under before it is renamed into place. */
+export function temporaryPathFor(path: string): string {
+  return join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
+}
+
+/** Writes under a temporary name and renames, so a reader never sees a half-written file. */
+export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
+  const tmp = temporaryPathFor(path);
+  try {
+    await writeFile(tmp, data);
+    await rename(tmp, path);
+  } catch (error) {
+    await rm(tmp, {force: true});
+    throw error;
+  }
+}
