@@ -1,1 +1,19 @@
-export {};
+/** GGUF v3 files: read headers and F32/F16 tensors, write models and adapters, make random llama test models. */
+export {GgufFormatError, GgufWriteError} from "./gguf-errors.js";
+export {
+  GGML_TYPES,
+  type GgmlTypeName,
+  type GgufArray,
+  type GgufMetadata,
+  type GgufMetadataInput,
+  type GgufTensorInfo,
+  type GgufValue,
+  type GgufValueType
+} from "./gguf-types.js";
+export {ggufValue, toPlainValue, type GgufPlainValue} from "./gguf-value.js";
+export {float16BitsToFloat32, float32ToFloat16Bits} from "./float16.js";
+export {writeGguf, type GgufTensorData, type GgufTensorInput, type WriteGgufOptions, type WriteGgufResult} from "./write-gguf.js";
+export {ggufMetadataValue, readGguf, readGgufTensor, readGgufTensorBytes, type GgufFile} from "./read-gguf.js";
+export {llamaArchitectureMetadata, llamaTensorShapes, type LlamaHparams, type LlamaTensorRole, type LlamaTensorShape} from "./llama-layout.js";
+export {vocabularyMetadata, type VocabularyMetadata, type VocabularySource} from "./vocabulary-metadata.js";
+export {writeRandomLlamaGguf, type WriteRandomLlamaGgufOptions, type WriteRandomLlamaGgufResult} from "./write-random-llama-gguf.js";
