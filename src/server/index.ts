@@ -1,1 +1,23 @@
-export {};
+/**
+ * `h2ogpt serve`: an OpenAI-compatible API (`/v1`), h2oGPT-style generation (`/api/generate`), the web chat UI
+ * with per-user history in SQLite, users (`--auth`) and API keys, and limits (body size, max_new_tokens,
+ * concurrency with a bounded queue).
+ */
+export {startServer, DEFAULT_HOST, DEFAULT_PORT, type RunningServer, type ServerOptions} from "./start-server.js";
+export {checkBindPolicy, isLoopbackHost, InsecureBindError} from "./bind-policy.js";
+export {loadAuthFile, type AuthUser, type LoadedAuthFile} from "./auth-file.js";
+export {loadApiKeys, type ApiKey} from "./api-keys.js";
+export {hashPassword, verifyPassword} from "./password-hash.js";
+export {HttpError, QueueFullError} from "./http-error.js";
+export type {
+  ChatInput,
+  ChatMessage,
+  ChatRequest,
+  CompletionRequest,
+  EmbeddingResult,
+  GenerationOutcome,
+  GenerationParams,
+  GenerationRun,
+  ModelInfo,
+  ServedModel
+} from "./served-model.js";

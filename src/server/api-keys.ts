@@ -1,0 +1,72 @@
+import {createHash, timingSafeEqual} from "node:crypto";
+import {readFileSync} from "node:fs";
+import {InputFileError, UsageError} from "../errors/index.js";
+
+/**
+ * API keys for `/v1` and `/api`, given as `--api_keys=FILE` (one key per line, `#` comments) or H2OGPT_API_KEYS
+ * (comma-separated); both sources add up.
+ *
+ * Threat model: a network client guessing keys, or measuring response times to learn a key's prefix. Keys are
+ * compared as SHA-256 digests with a constant-time comparison against every configured key, so the time taken
+ * does not depend on how much of a guess matches. Each key has a stable identity (`key-<first 12 hex of its
+ * digest>`) that owns its chats, so two key holders never see each other's history and logs never show a key.
+ */
+
+export interface ApiKey {
+  /** The user id this key acts as. */
+  readonly identity: string;
+  readonly digest: Buffer;
+}
+
+const MIN_KEY_LENGTH = 8;
+
+function digest(key: string): Buffer {
+  return createHash("sha256").update(key, "utf8").digest();
+}
+
+function toApiKey(key: string): ApiKey {
+  const d = digest(key);
+  return {identity: `key-${d.toString("hex").slice(0, 12)}`, digest: d};
+}
+
+export function loadApiKeys(options: {file?: string; env?: string}): ApiKey[] {
+  const keys: string[] = [];
+  if (options.file != null) {
+    let text: string;
+    try {
+      text = readFileSync(options.file, "utf8");
+    } catch (error) {
+      throw new InputFileError(options.file, `cannot read the API key file (${(error as NodeJS.ErrnoException).code ?? error})`);
+    }
+    text.split(/\r?\n/).forEach((line, index) => {
+      const key = line.trim();
+      if (key === "" || key.startsWith("#")) return;
+      if (key.length < MIN_KEY_LENGTH || /\s/.test(key))
+        throw new InputFileError(options.file!, `line ${index + 1}: a key must be at least ${MIN_KEY_LENGTH} characters without spaces`);
+      keys.push(key);
+    });
+    if (keys.length === 0) throw new InputFileError(options.file, "the API key file holds no keys");
+  }
+  for (const raw of (options.env ?? "").split(",")) {
+    const key = raw.trim();
+    if (key === "") continue;
+    if (key.length < MIN_KEY_LENGTH || /\s/.test(key))
+      throw new UsageError(`H2OGPT_API_KEYS: a key must be at least ${MIN_KEY_LENGTH} characters without spaces`);
+    keys.push(key);
+  }
+  return [...new Set(keys)].map(toApiKey);
+}
+
+/** The key matching `presented`, or undefined; takes the same time whichever key (if any) matches. */
+export function matchApiKey(keys: readonly ApiKey[], presented: string): ApiKey | undefined {
+  const d = digest(presented);
+  let found: ApiKey | undefined;
+  for (const key of keys) if (timingSafeEqual(key.digest, d)) found = key;
+  return found;
+}
+
+/** The token of an `Authorization: Bearer <token>` header. */
+export function bearerToken(header: string | undefined): string | undefined {
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header ?? "");
+  return match?.[1];
+}

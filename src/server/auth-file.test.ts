@@ -1,0 +1,71 @@
+import {chmodSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync} from "node:fs";
+import {tmpdir} from "node:os";
+import {join} from "node:path";
+import {describe, expect, it} from "vitest";
+import {loadAuthFile} from "./auth-file.js";
+import {hashPassword, isPasswordHash, verifyPassword} from "./password-hash.js";
+
+describe("password hashes", () => {
+  it("verify the right password only, with a fresh salt each time", async () => {
+    const [a, b] = await Promise.all([hashPassword("correct horse"), hashPassword("correct horse")]);
+    expect(a).toMatch(/^scrypt\$32768\$8\$3\$[\w-]+\$[\w-]+$/);
+    expect(a).not.toBe(b);
+    expect(await verifyPassword("correct horse", a)).toBe(true);
+    expect(await verifyPassword("correct horsf", a)).toBe(false);
+    expect(await verifyPassword("x", "plain-text")).toBe(false);
+    expect(isPasswordHash("scrypt$3$8$1$AAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAA")).toBe(false);
+  });
+});
+
+describe("loadAuthFile", () => {
+  const dir = mkdtempSync(join(tmpdir(), "h2ogpt-auth-"));
+
+  it("hashes h2oGPT's plain auth.json entries in place, keeping other fields and the file mode", async () => {
+    const file = join(dir, "auth.json");
+    writeFileSync(file, JSON.stringify({alice: {password: "wonderland", userid: "u-1"}, bob: "builder"}));
+    chmodSync(file, 0o600);
+    const loaded = await loadAuthFile(file);
+    expect(loaded.hashedOnLoad.sort()).toEqual(["alice", "bob"]);
+    const text = readFileSync(file, "utf8");
+    expect(text).not.toContain("wonderland");
+    expect(text).not.toContain("builder");
+    const saved = JSON.parse(text);
+    expect(saved.alice.userid).toBe("u-1");
+    expect(saved.alice.password).toBeUndefined();
+    expect(await verifyPassword("wonderland", saved.alice.password_hash)).toBe(true);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(readdirSync(dir).filter((name) => name.endsWith(".tmp"))).toEqual([]);
+
+    const again = await loadAuthFile(file);
+    expect(again.hashedOnLoad).toEqual([]);
+    expect(readFileSync(file, "utf8")).toBe(text);
+    expect(await verifyPassword("builder", again.users.get("bob")!.passwordHash)).toBe(true);
+  });
+
+  it("accepts h2oGPT's list form and rewrites it as an object", async () => {
+    const file = join(dir, "pairs.json");
+    writeFileSync(file, JSON.stringify([["carol", "pw-carol"]]));
+    const loaded = await loadAuthFile(file);
+    expect([...loaded.users.keys()]).toEqual(["carol"]);
+    expect(Object.keys(JSON.parse(readFileSync(file, "utf8")))).toEqual(["carol"]);
+  });
+
+  it("names the file and the user on bad input, and leaves the file untouched", async () => {
+    const cases: [string, RegExp][] = [
+      ["{not json", /not valid JSON/],
+      ["{}", /lists no users/],
+      ['{"dave": {"password": 5}}', /user "dave": "password" must be a non-empty string/],
+      ['{"erin": {"password_hash": "nope"}}', /user "erin": needs "password" or a valid "password_hash"/],
+      ['[["frank"]]', /entry 1: expected \["username", "password"\]/],
+      ['"x"', /expected a JSON object/]
+    ];
+    for (const [content, message] of cases) {
+      const file = join(dir, "bad.json");
+      writeFileSync(file, content);
+      await expect(loadAuthFile(file)).rejects.toThrow(message);
+      await expect(loadAuthFile(file)).rejects.toThrow(file);
+      expect(readFileSync(file, "utf8")).toBe(content);
+    }
+    await expect(loadAuthFile(join(dir, "none.json"))).rejects.toThrow("cannot read the auth file (ENOENT)");
+  });
+});

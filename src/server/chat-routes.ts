@@ -1,0 +1,167 @@
+import {Hono, type Context} from "hono";
+import {streamSSE} from "hono/streaming";
+import type {AppEnv} from "./access-control.js";
+import {asObject, badRequest, optionalString, requiredString} from "./field-readers.js";
+import {parseGenerate} from "./h2ogpt-request.js";
+import type {AnswerMeta, HistoryStore, MessageStatus} from "./history-store.js";
+import {HttpError} from "./http-error.js";
+import type {ModelRegistry} from "./model-registry.js";
+import type {RequestLimits} from "./openai-request.js";
+import {readJsonBody} from "./read-json-body.js";
+import {toHttpError} from "./to-http-error.js";
+
+/**
+ * The web UI's chat API, always scoped to the caller: list/create/rename/delete chats, add a user message,
+ * stream a model's answer to the latest message (stored as it streams), undo the last turn, clear a chat.
+ * A chat id that is not the caller's answers 404 exactly like a missing one.
+ *
+ * `POST /api/chats/:id/answer` streams SSE: `start` `{message_id, model, turn}`, `delta` `{text}`, then `done`
+ * `{status, meta}` or `error` `{error}`. Closing the connection (the UI's Stop, Esc) aborts the generation, frees
+ * its slot, and keeps the text so far with status `stopped`.
+ */
+
+const SAVE_INTERVAL_MS = 500;
+const MAX_MESSAGE_LENGTH = 200_000;
+const CHAT_ID = /^[A-Za-z0-9_-]{22}$/;
+
+function notFound(): HttpError {
+  return new HttpError(404, "no such chat", {code: "chat_not_found"});
+}
+
+function chatId(c: Context<AppEnv>): string {
+  const id = c.req.param("id") ?? "";
+  if (!CHAT_ID.test(id)) throw notFound();
+  return id;
+}
+
+function readModels(body: Record<string, unknown>, registry: ModelRegistry): string[] | undefined {
+  const value = body.models;
+  if (value == null) return undefined;
+  if (!Array.isArray(value) || value.length === 0 || value.length > 2)
+    throw badRequest("models", "expected a list of one or two model names");
+  return value.map((name, index) => {
+    if (typeof name !== "string" || !registry.names.includes(name))
+      throw badRequest(`models[${index}]`, `not a served model (${registry.names.join(", ")})`, "model_not_found");
+    return name;
+  });
+}
+
+export function chatRoutes(options: {registry: ModelRegistry; store: HistoryStore; limits: RequestLimits}): Hono<AppEnv> {
+  const {registry, store, limits} = options;
+  const app = new Hono<AppEnv>();
+  const user = (c: Context<AppEnv>): string => c.get("principal").user;
+
+  app.get("/", (c) => c.json({chats: store.listChats(user(c))}));
+
+  app.post("/", async (c) => {
+    const body = asObject(await readJsonBody(c), "body");
+    const models = readModels(body, registry) ?? [registry.names[0]!];
+    return c.json(store.createChat(user(c), {models, title: optionalString(body, "title", 1000)}), 201);
+  });
+
+  app.get("/:id", (c) => {
+    const chat = store.getChat(user(c), chatId(c));
+    if (chat == null) throw notFound();
+    return c.json(chat);
+  });
+
+  app.patch("/:id", async (c) => {
+    const id = chatId(c);
+    const body = asObject(await readJsonBody(c), "body");
+    if (!store.updateChat(user(c), id, {title: optionalString(body, "title", 1000), models: readModels(body, registry)})) throw notFound();
+    return c.json(store.getChat(user(c), id));
+  });
+
+  app.delete("/:id", (c) => {
+    if (!store.deleteChat(user(c), chatId(c))) throw notFound();
+    return c.json({deleted: true});
+  });
+
+  app.post("/:id/messages", async (c) => {
+    const id = chatId(c);
+    const body = asObject(await readJsonBody(c), "body");
+    const content = requiredString(body, "content", MAX_MESSAGE_LENGTH);
+    if (content.trim() === "") throw badRequest("content", "must not be empty");
+    const message = store.appendUserMessage(user(c), id, content);
+    if (message == null) throw notFound();
+    return c.json(message, 201);
+  });
+
+  app.post("/:id/undo", (c) => {
+    if (!store.undo(user(c), chatId(c))) throw notFound();
+    return c.json({ok: true});
+  });
+
+  app.post("/:id/clear", (c) => {
+    if (!store.clear(user(c), chatId(c))) throw notFound();
+    return c.json({ok: true});
+  });
+
+  app.post("/:id/answer", async (c) => {
+    const id = chatId(c);
+    const owner = user(c);
+    const body = asObject(await readJsonBody(c), "body");
+    const modelName = requiredString(body, "model", 256);
+    if (!registry.names.includes(modelName)) throw badRequest("model", `not a served model (${registry.names.join(", ")})`, "model_not_found");
+    const conversation = store.conversationFor(owner, id, modelName);
+    if (conversation == null) {
+      if (store.getChat(owner, id) == null) throw notFound();
+      throw badRequest("messages", "the chat has no user message to answer");
+    }
+    const parsed = parseGenerate({...body, instruction: conversation.instruction, chat_conversation: conversation.history}, limits);
+    const entry = registry.resolve(modelName);
+    const signal = c.req.raw.signal;
+    const run = await registry.lease(entry, signal, (s) => entry.model.chat(parsed.request, s));
+    const messageId = store.startAnswer(owner, id, conversation.turn, modelName);
+    if (messageId == null) {
+      run.abort();
+      throw notFound();
+    }
+
+    const startedAt = Date.now();
+    let text = "";
+    let lastSave = startedAt;
+    const finish = (status: MessageStatus, meta: AnswerMeta): void => store.saveAnswer(messageId, text, status, meta);
+
+    c.header("X-Accel-Buffering", "no");
+    return streamSSE(c, async (sse) => {
+      try {
+        await sse.writeSSE({event: "start", data: JSON.stringify({message_id: messageId, model: modelName, turn: conversation.turn})});
+        for await (const delta of run.stream) {
+          if (delta === "") continue;
+          text += delta;
+          if (Date.now() - lastSave >= SAVE_INTERVAL_MS) {
+            store.saveAnswer(messageId, text, "streaming");
+            lastSave = Date.now();
+          }
+          await sse.writeSSE({event: "delta", data: JSON.stringify({text: delta})});
+        }
+        const outcome = await run.result;
+        text = outcome.response;
+        const meta: AnswerMeta = {
+          promptTokens: outcome.promptTokens,
+          completionTokens: outcome.completionTokens,
+          maxNewTokens: outcome.maxNewTokens,
+          stopReason: outcome.stopReason,
+          turnsDropped: outcome.turnsDropped,
+          timeMs: Date.now() - startedAt
+        };
+        const status: MessageStatus = signal.aborted || outcome.stopReason === "abort" ? "stopped" : "complete";
+        finish(status, meta);
+        await sse.writeSSE({event: "done", data: JSON.stringify({status, meta, content: text})});
+      } catch (error) {
+        run.abort();
+        if (signal.aborted) {
+          finish("stopped", {stopReason: "abort", timeMs: Date.now() - startedAt});
+          return;
+        }
+        const http = toHttpError(error);
+        if (http.status >= 500) console.error(error);
+        finish("error", {error: http.message, timeMs: Date.now() - startedAt});
+        await sse.writeSSE({event: "error", data: JSON.stringify(http.toBody())});
+      }
+    });
+  });
+
+  return app;
+}

@@ -1,0 +1,98 @@
+import {parseDictLiteral} from "../util/index.js";
+import {
+  asObject,
+  badRequest,
+  optionalBoolean,
+  optionalNumber,
+  optionalString,
+  optionalStringList,
+  type JsonObject
+} from "./field-readers.js";
+import type {RequestLimits} from "./openai-request.js";
+import type {ChatRequest} from "./served-model.js";
+
+/**
+ * `/api/generate` bodies with h2oGPT's parameter names (src/evaluate_params.py): instruction (or
+ * instruction_nochat), iinput, context, system_prompt, prompt_type, prompt_dict, chat_conversation, the sampling
+ * hyper-parameters, and visible_models to pick a model. Fields about documents, speech and images are not part
+ * of this server and are ignored, as h2oGPT ignores parameters that do not apply to the chosen mode.
+ */
+
+export interface ParsedGenerate {
+  readonly model: string | undefined;
+  readonly request: ChatRequest;
+}
+
+function readConversation(body: JsonObject): [string, string][] {
+  const raw = body.chat_conversation;
+  if (raw == null) return [];
+  if (!Array.isArray(raw)) throw badRequest("chat_conversation", 'expected a list of ["user", "bot"] pairs');
+  return raw.map((pair, index): [string, string] => {
+    if (!Array.isArray(pair) || pair.length !== 2 || typeof pair[0] !== "string" || (pair[1] != null && typeof pair[1] !== "string"))
+      throw badRequest(`chat_conversation[${index}]`, 'expected ["user", "bot"]');
+    return [pair[0], pair[1] ?? ""];
+  });
+}
+
+function readModel(body: JsonObject): string | undefined {
+  const value = body.visible_models ?? body.model;
+  const first = Array.isArray(value) ? value[0] : value;
+  if (first == null) return undefined;
+  if (typeof first !== "string" && typeof first !== "number") throw badRequest("visible_models", "expected a model name");
+  return String(first);
+}
+
+function readPromptDict(body: JsonObject): Record<string, unknown> | undefined {
+  const value = body.prompt_dict;
+  if (value == null || value === "") return undefined;
+  if (typeof value === "string") {
+    try {
+      return parseDictLiteral(value, "prompt_dict");
+    } catch (error) {
+      throw badRequest("prompt_dict", (error as Error).message.replace(/^prompt_dict: /, ""));
+    }
+  }
+  return asObject(value, "prompt_dict");
+}
+
+export function parseGenerate(rawBody: unknown, limits: RequestLimits): ParsedGenerate {
+  const body = asObject(rawBody, "body");
+  const instructionKey = body.instruction_nochat != null && body.instruction == null ? "instruction_nochat" : "instruction";
+  const instruction = optionalString(body, instructionKey);
+  if (instruction == null || instruction === "") throw badRequest("instruction", "is required", "missing_field");
+  const iinput = optionalString(body, body.iinput_nochat != null && body.iinput == null ? "iinput_nochat" : "iinput");
+
+  const numBeams = optionalNumber(body, "num_beams", {min: 1, integer: true});
+  if (numBeams != null && numBeams > 1)
+    throw badRequest("num_beams", "beam search is not supported by this engine; use num_beams=1", "unsupported_feature");
+  const sequences = optionalNumber(body, "num_return_sequences", {min: 1, integer: true});
+  if (sequences != null && sequences > 1)
+    throw badRequest("num_return_sequences", "only 1 here; use /v1/chat/completions with n for several answers", "unsupported_feature");
+
+  const maxNewTokens = optionalNumber(body, "max_new_tokens", {min: 1, integer: true});
+  if (maxNewTokens != null && maxNewTokens > limits.maxNewTokensCap)
+    throw badRequest("max_new_tokens", `${maxNewTokens} exceeds this server's limit of ${limits.maxNewTokensCap} (--max_max_new_tokens)`, "max_tokens_too_large");
+  const seed = optionalNumber(body, "seed", {integer: true});
+
+  return {
+    model: readModel(body),
+    request: {
+      input: {history: readConversation(body), instruction, iinput, context: optionalString(body, "context")},
+      systemPrompt: optionalString(body, "system_prompt"),
+      promptType: optionalString(body, "prompt_type", 64),
+      promptDict: readPromptDict(body),
+      params: {
+        temperature: optionalNumber(body, "temperature", {min: 0, max: 10}),
+        topP: optionalNumber(body, "top_p", {above: 0, max: 1}),
+        topK: optionalNumber(body, "top_k", {min: 0, integer: true}),
+        repetitionPenalty: optionalNumber(body, "repetition_penalty", {above: 0, max: 10}),
+        maxNewTokens: maxNewTokens ?? Math.min(limits.defaultMaxNewTokens, limits.maxNewTokensCap),
+        minNewTokens: optionalNumber(body, "min_new_tokens", {min: 0, integer: true}),
+        maxTime: optionalNumber(body, "max_time", {above: 0}),
+        seed: seed == null || seed === 0 ? undefined : seed >>> 0,
+        doSample: optionalBoolean(body, "do_sample"),
+        stop: optionalStringList(body, "stop", 16)
+      }
+    }
+  };
+}

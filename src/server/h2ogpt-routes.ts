@@ -1,0 +1,72 @@
+import {Hono} from "hono";
+import {streamSSE} from "hono/streaming";
+import type {AppEnv} from "./access-control.js";
+import {parseGenerate} from "./h2ogpt-request.js";
+import type {ModelRegistry} from "./model-registry.js";
+import type {RequestLimits} from "./openai-request.js";
+import {readJsonBody} from "./read-json-body.js";
+import type {GenerationOutcome} from "./served-model.js";
+import {toHttpError} from "./to-http-error.js";
+
+/**
+ * h2oGPT-style generation: `POST /api/generate` answers `{response, prompt_raw, prompt_tokens,
+ * completion_tokens, max_new_tokens, stop_reason, turns_dropped, model, time_ms}`; `POST /api/generate_stream`
+ * sends the same as SSE: `event: delta` with `{"text"}` per piece, then `event: result` with the object (or
+ * `event: error` with `{"error": {...}}`).
+ */
+
+function resultBody(outcome: GenerationOutcome, model: string, startedAt: number): Record<string, unknown> {
+  return {
+    response: outcome.response,
+    prompt_raw: outcome.promptRaw,
+    prompt_tokens: outcome.promptTokens,
+    completion_tokens: outcome.completionTokens,
+    max_new_tokens: outcome.maxNewTokens,
+    stop_reason: outcome.stopReason,
+    turns_dropped: outcome.turnsDropped,
+    model,
+    time_ms: Date.now() - startedAt
+  };
+}
+
+export function h2oGptRoutes(options: {registry: ModelRegistry; limits: RequestLimits}): Hono<AppEnv> {
+  const {registry, limits} = options;
+  const app = new Hono<AppEnv>();
+
+  app.post("/generate", async (c) => {
+    const startedAt = Date.now();
+    const parsed = parseGenerate(await readJsonBody(c), limits);
+    const entry = registry.resolve(parsed.model, "visible_models");
+    const run = await registry.lease(entry, c.req.raw.signal, (signal) => entry.model.chat(parsed.request, signal));
+    try {
+      for await (const _ of run.stream);
+      return c.json(resultBody(await run.result, entry.model.info.name, startedAt));
+    } catch (error) {
+      run.abort();
+      throw error;
+    }
+  });
+
+  app.post("/generate_stream", async (c) => {
+    const startedAt = Date.now();
+    const parsed = parseGenerate(await readJsonBody(c), limits);
+    const entry = registry.resolve(parsed.model, "visible_models");
+    const signal = c.req.raw.signal;
+    const run = await registry.lease(entry, signal, (s) => entry.model.chat(parsed.request, s));
+    c.header("X-Accel-Buffering", "no");
+    return streamSSE(c, async (sse) => {
+      try {
+        for await (const text of run.stream) if (text !== "") await sse.writeSSE({event: "delta", data: JSON.stringify({text})});
+        await sse.writeSSE({event: "result", data: JSON.stringify(resultBody(await run.result, entry.model.info.name, startedAt))});
+      } catch (error) {
+        run.abort();
+        if (signal.aborted) return;
+        const http = toHttpError(error);
+        if (http.status >= 500) console.error(error);
+        await sse.writeSSE({event: "error", data: JSON.stringify(http.toBody())});
+      }
+    });
+  });
+
+  return app;
+}

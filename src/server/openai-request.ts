@@ -1,0 +1,177 @@
+import {
+  asObject,
+  badRequest,
+  optionalBoolean,
+  optionalNumber,
+  optionalString,
+  optionalStringList,
+  type JsonObject
+} from "./field-readers.js";
+import {HttpError} from "./http-error.js";
+import type {ChatMessage, ChatRequest, CompletionRequest, GenerationParams} from "./served-model.js";
+
+/** Turns OpenAI request bodies into the server's camelCase requests, refusing what we cannot honour. */
+
+export interface RequestLimits {
+  /** The largest max_tokens a request may ask for (`--max_max_new_tokens`). */
+  readonly maxNewTokensCap: number;
+  /** Used when the request gives no max_tokens. */
+  readonly defaultMaxNewTokens: number;
+  readonly maxChoices: number;
+}
+
+export interface ParsedChatCompletion {
+  readonly model: string | undefined;
+  readonly stream: boolean;
+  readonly includeUsage: boolean;
+  readonly n: number;
+  readonly request: ChatRequest;
+}
+
+export interface ParsedCompletion {
+  readonly model: string | undefined;
+  readonly stream: boolean;
+  readonly includeUsage: boolean;
+  readonly n: number;
+  readonly echo: boolean;
+  readonly request: CompletionRequest;
+}
+
+const ROLE_MAP: Readonly<Record<string, ChatMessage["role"]>> = {
+  system: "system",
+  developer: "system",
+  user: "user",
+  assistant: "assistant"
+};
+
+const MAX_STOP_STRINGS = 16;
+
+function contentText(value: unknown, param: string): string {
+  if (typeof value === "string") return value;
+  if (!Array.isArray(value)) throw badRequest(param, "expected a string or a list of text parts");
+  return value
+    .map((part, index) => {
+      const p = asObject(part, `${param}[${index}]`);
+      if (p.type !== "text" || typeof p.text !== "string")
+        throw badRequest(`${param}[${index}]`, `only text parts are supported, got type ${JSON.stringify(p.type)}`, "unsupported_content");
+      return p.text;
+    })
+    .join("");
+}
+
+function readMessages(body: JsonObject): ChatMessage[] {
+  const raw = body.messages;
+  if (!Array.isArray(raw) || raw.length === 0) throw badRequest("messages", "expected a non-empty list of messages", "missing_field");
+  const messages = raw.map((item, index): ChatMessage => {
+    const param = `messages[${index}]`;
+    const message = asObject(item, param);
+    const role = ROLE_MAP[String(message.role)];
+    if (role == null)
+      throw badRequest(`${param}.role`, `unsupported role ${JSON.stringify(message.role)} (system, developer, user or assistant)`);
+    if (message.tool_calls != null || message.function_call != null)
+      throw badRequest(param, "tool calls are not supported", "unsupported_feature");
+    return {role, content: contentText(message.content ?? (role === "assistant" ? "" : undefined), `${param}.content`)};
+  });
+  if (messages.at(-1)!.role !== "user")
+    throw badRequest(`messages[${messages.length - 1}].role`, "the last message must be from the user");
+  return messages;
+}
+
+function refuseUnsupported(body: JsonObject): void {
+  if (Array.isArray(body.tools) && body.tools.length > 0) throw badRequest("tools", "tool calling is not supported", "unsupported_feature");
+  if (Array.isArray(body.functions) && body.functions.length > 0)
+    throw badRequest("functions", "function calling is not supported", "unsupported_feature");
+  if (body.logprobs === true || (typeof body.logprobs === "number" && body.logprobs > 0))
+    throw badRequest("logprobs", "log probabilities are not supported", "unsupported_feature");
+  const format = body.response_format;
+  if (format != null && asObject(format, "response_format").type !== "text")
+    throw badRequest("response_format", "only {\"type\": \"text\"} is supported", "unsupported_feature");
+  for (const key of ["frequency_penalty", "presence_penalty"]) {
+    const value = optionalNumber(body, key, {min: -2, max: 2});
+    if (value != null && value !== 0) throw badRequest(key, "not supported; use repetition_penalty", "unsupported_feature");
+  }
+}
+
+function readParams(body: JsonObject, limits: RequestLimits): GenerationParams {
+  const maxTokensKey = body.max_completion_tokens != null ? "max_completion_tokens" : "max_tokens";
+  const maxTokens = optionalNumber(body, maxTokensKey, {min: 1, integer: true});
+  if (maxTokens != null && maxTokens > limits.maxNewTokensCap)
+    throw badRequest(maxTokensKey, `${maxTokens} exceeds this server's limit of ${limits.maxNewTokensCap} (--max_max_new_tokens)`, "max_tokens_too_large");
+  const seed = optionalNumber(body, "seed", {integer: true});
+  return {
+    temperature: optionalNumber(body, "temperature", {min: 0, max: 2}),
+    topP: optionalNumber(body, "top_p", {above: 0, max: 1}),
+    topK: optionalNumber(body, "top_k", {min: 0, integer: true}),
+    repetitionPenalty: optionalNumber(body, "repetition_penalty", {above: 0, max: 10}),
+    maxNewTokens: maxTokens ?? Math.min(limits.defaultMaxNewTokens, limits.maxNewTokensCap),
+    minNewTokens: optionalNumber(body, "min_tokens", {min: 0, integer: true}),
+    seed: seed == null ? undefined : seed >>> 0,
+    stop: optionalStringList(body, "stop", MAX_STOP_STRINGS)
+  };
+}
+
+function readStreamOptions(body: JsonObject): {stream: boolean; includeUsage: boolean} {
+  const stream = optionalBoolean(body, "stream") ?? false;
+  const options = body.stream_options == null ? {} : asObject(body.stream_options, "stream_options");
+  return {stream, includeUsage: stream && (optionalBoolean(options, "include_usage", "stream_options.include_usage") ?? false)};
+}
+
+function readN(body: JsonObject, limits: RequestLimits): number {
+  return optionalNumber(body, "n", {min: 1, max: limits.maxChoices, integer: true}) ?? 1;
+}
+
+export function parseChatCompletion(rawBody: unknown, limits: RequestLimits): ParsedChatCompletion {
+  const body = asObject(rawBody, "body");
+  refuseUnsupported(body);
+  const messages = readMessages(body);
+  return {
+    model: optionalString(body, "model", 256),
+    ...readStreamOptions(body),
+    n: readN(body, limits),
+    request: {
+      input: {messages},
+      promptType: optionalString(body, "prompt_type", 64),
+      params: readParams(body, limits)
+    }
+  };
+}
+
+export function parseCompletion(rawBody: unknown, limits: RequestLimits): ParsedCompletion {
+  const body = asObject(rawBody, "body");
+  refuseUnsupported(body);
+  let prompt = body.prompt;
+  if (Array.isArray(prompt)) {
+    if (prompt.length !== 1 || typeof prompt[0] !== "string")
+      throw badRequest("prompt", "expected one string (batches and token arrays are not supported)", "unsupported_feature");
+    prompt = prompt[0];
+  }
+  if (typeof prompt !== "string" || prompt === "") throw badRequest("prompt", "expected a non-empty string", "missing_field");
+  if (body.suffix != null && body.suffix !== "") throw badRequest("suffix", "not supported", "unsupported_feature");
+  if (body.best_of != null && body.best_of !== 1) throw badRequest("best_of", "not supported", "unsupported_feature");
+  return {
+    model: optionalString(body, "model", 256),
+    ...readStreamOptions(body),
+    n: readN(body, limits),
+    echo: optionalBoolean(body, "echo") ?? false,
+    request: {prompt, params: readParams(body, limits)}
+  };
+}
+
+export interface ParsedEmbedding {
+  readonly model: string | undefined;
+  readonly inputs: string[];
+  readonly base64: boolean;
+}
+
+export function parseEmbedding(rawBody: unknown, maxInputs: number): ParsedEmbedding {
+  const body = asObject(rawBody, "body");
+  const input = body.input;
+  const inputs = typeof input === "string" ? [input] : input;
+  if (!Array.isArray(inputs) || inputs.length === 0 || inputs.some((item) => typeof item !== "string"))
+    throw badRequest("input", "expected a string or a non-empty list of strings (token arrays are not supported)");
+  if (inputs.length > maxInputs) throw badRequest("input", `at most ${maxInputs} inputs per request, got ${inputs.length}`);
+  const format = optionalString(body, "encoding_format", 16) ?? "float";
+  if (format !== "float" && format !== "base64") throw badRequest("encoding_format", `expected "float" or "base64", got "${format}"`);
+  if (body.dimensions != null) throw new HttpError(400, "dimensions: not supported", {param: "dimensions", code: "unsupported_feature"});
+  return {model: optionalString(body, "model", 256), inputs: inputs as string[], base64: format === "base64"};
+}

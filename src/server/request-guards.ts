@@ -1,0 +1,79 @@
+import type {MiddlewareHandler} from "hono";
+import {isLoopbackHost} from "./bind-policy.js";
+import {HttpError} from "./http-error.js";
+
+/**
+ * Threat model for a browser on the same machine as an unauthenticated local server:
+ * - DNS rebinding: a web page re-points its own host name at 127.0.0.1 and then reads the API as same-origin.
+ *   The Host header still carries the attacker's name, so an open server answers only requests whose Host is
+ *   loopback or the address it was bound to.
+ * - Cross-site request forgery with the session cookie: cookies are SameSite=Strict, and state-changing
+ *   requests carrying an Origin header must come from this server's own origin.
+ * - Clickjacking, MIME sniffing, referrer leaks and injected scripts in the UI: strict headers and a CSP that
+ *   allows only the server's own scripts and styles (no inline script, no CDN).
+ */
+
+export function hostGuard(options: {boundHost: string; enabled: boolean}): MiddlewareHandler {
+  const bound = options.boundHost.replace(/^\[|\]$/g, "").toLowerCase();
+  return async (c, next) => {
+    if (options.enabled) {
+      const host = hostName(c.req.header("host") ?? "");
+      if (!isLoopbackHost(host) && host !== bound)
+        throw new HttpError(403, `requests for host "${host}" are refused: this server has no authentication, so it only answers to its own address`, {
+          code: "host_not_allowed"
+        });
+    }
+    await next();
+  };
+}
+
+function hostName(header: string): string {
+  const trimmed = header.trim().toLowerCase();
+  if (trimmed.startsWith("[")) return trimmed.slice(1, trimmed.indexOf("]"));
+  return trimmed.replace(/:\d+$/, "");
+}
+
+const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
+
+export function originGuard(): MiddlewareHandler {
+  return async (c, next) => {
+    const origin = c.req.header("origin");
+    if (!SAFE_METHODS.has(c.req.method) && origin != null && origin !== "null") {
+      const own = new URL(c.req.url);
+      let ok = false;
+      try {
+        ok = new URL(origin).host === (c.req.header("host") ?? own.host);
+      } catch {
+        ok = false;
+      }
+      if (!ok) throw new HttpError(403, `cross-origin request from ${origin} refused`, {code: "cross_origin"});
+    }
+    await next();
+  };
+}
+
+export const CONTENT_SECURITY_POLICY = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data:",
+  "font-src 'self'",
+  "connect-src 'self'",
+  "manifest-src 'self'",
+  "base-uri 'none'",
+  "form-action 'self'",
+  "frame-ancestors 'none'"
+].join("; ");
+
+export function securityHeaders(): MiddlewareHandler {
+  return async (c, next) => {
+    await next();
+    c.header("X-Content-Type-Options", "nosniff");
+    c.header("Referrer-Policy", "no-referrer");
+    c.header("X-Frame-Options", "DENY");
+    c.header("Cross-Origin-Opener-Policy", "same-origin");
+    c.header("Cross-Origin-Resource-Policy", "same-origin");
+    if (c.res.headers.get("content-type")?.startsWith("text/html")) c.header("Content-Security-Policy", CONTENT_SECURITY_POLICY);
+    if (!c.res.headers.has("cache-control")) c.header("Cache-Control", "no-store");
+  };
+}

@@ -1,0 +1,146 @@
+import type {Server} from "node:http";
+import type {AddressInfo} from "node:net";
+import {serve} from "@hono/node-server";
+import {UsageError} from "../errors/index.js";
+import {readUiAssets} from "../ui/index.js";
+import {authRequired, type AccessConfig} from "./access-control.js";
+import {loadApiKeys, type ApiKey} from "./api-keys.js";
+import {loadAuthFile, type AuthUser} from "./auth-file.js";
+import {checkBindPolicy, isLoopbackHost} from "./bind-policy.js";
+import {createApp} from "./create-app.js";
+import {HistoryStore} from "./history-store.js";
+import {ModelRegistry} from "./model-registry.js";
+import type {ServedModel} from "./served-model.js";
+
+export interface ServerOptions {
+  /** The models to serve (h2oGPT's model_lock); the server closes them when it closes. */
+  readonly models: readonly ServedModel[];
+  /** Default 127.0.0.1. */
+  readonly host?: string;
+  /** Default 7860; 0 picks a free port. */
+  readonly port?: number;
+  /** `--auth`: a users file (h2oGPT's auth.json form accepted; plain passwords are hashed in place). */
+  readonly authFile?: string;
+  /** `--api_keys`: a file with one key per line. */
+  readonly apiKeysFile?: string;
+  /** H2OGPT_API_KEYS: comma-separated keys. */
+  readonly apiKeysEnv?: string;
+  /** Allow a non-loopback bind without users or keys. */
+  readonly allowInsecurePublic?: boolean;
+  /** SQLite file for chats and sessions. Default `h2ogpt_history.db` in the working directory. */
+  readonly historyDb?: string;
+  /** Generations at once per model. Default: the engine's sequences. */
+  readonly concurrency?: number;
+  /** Requests waiting per model before 429. Default 4 x concurrency. */
+  readonly maxQueue?: number;
+  /** Request body cap in bytes (413 beyond). Default 1 MiB. */
+  readonly maxBodyBytes?: number;
+  /** The largest max_new_tokens a request may ask for (`--max_max_new_tokens`). Default 4096. */
+  readonly maxNewTokensCap?: number;
+  /** max_new_tokens when a request gives none (h2oGPT's default 1024). */
+  readonly defaultMaxNewTokens?: number;
+  /** Login session lifetime. Default 7 days. */
+  readonly sessionTtlMs?: number;
+  /** Prompt type names offered in the UI's expert panel. */
+  readonly promptTypes?: readonly string[];
+  /** Where the built UI is; default the package's `dist/ui/static`. */
+  readonly uiDir?: string;
+}
+
+export interface RunningServer {
+  /** `http://host:port` as a client should use it. */
+  readonly url: string;
+  readonly host: string;
+  readonly port: number;
+  readonly registry: ModelRegistry;
+  /** Usernames whose plain password was hashed into the auth file at start. */
+  readonly hashedOnLoad: readonly string[];
+  /** Stops listening, ends open streams (aborting their generations), closes the models and the database. */
+  close(): Promise<void>;
+}
+
+export const DEFAULT_HOST = "127.0.0.1";
+export const DEFAULT_PORT = 7860;
+
+function listen(server: Server, host: string, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (error: NodeJS.ErrnoException): void => {
+      reject(
+        error.code === "EADDRINUSE"
+          ? new UsageError(`port ${port} on ${host} is already in use (choose another with --port)`)
+          : error.code === "EADDRNOTAVAIL" || error.code === "ENOTFOUND"
+            ? new UsageError(`cannot listen on ${host}: no such local address (--host)`)
+            : error
+      );
+    };
+    server.once("error", onError);
+    server.once("listening", () => {
+      server.off("error", onError);
+      resolve();
+    });
+  });
+}
+
+/** Loads users and keys, refuses an unsafe bind, opens the history database and starts listening. */
+export async function startServer(options: ServerOptions): Promise<RunningServer> {
+  const host = options.host ?? DEFAULT_HOST;
+  const port = options.port ?? DEFAULT_PORT;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port: expected 0-65535, got ${port}`);
+
+  const apiKeys: ApiKey[] = loadApiKeys({file: options.apiKeysFile, env: options.apiKeysEnv});
+  checkBindPolicy({host, hasUsers: options.authFile != null, hasApiKeys: apiKeys.length > 0, allowInsecurePublic: options.allowInsecurePublic ?? false});
+  const auth = options.authFile == null ? undefined : await loadAuthFile(options.authFile);
+  const users: ReadonlyMap<string, AuthUser> = auth?.users ?? new Map();
+  const access: AccessConfig = {users, apiKeys, sessionTtlMs: options.sessionTtlMs ?? 7 * 24 * 3600_000};
+
+  const registry = new ModelRegistry(options.models, {concurrency: options.concurrency, maxQueue: options.maxQueue});
+  const store = HistoryStore.open(options.historyDb ?? "h2ogpt_history.db");
+  const keyIdentities = new Set(apiKeys.map((key) => key.identity));
+  store.pruneSessions((user) => users.has(user) || keyIdentities.has(user) || !authRequired(access));
+
+  const app = createApp({
+    registry,
+    store,
+    access,
+    limits: {
+      maxNewTokensCap: options.maxNewTokensCap ?? 4096,
+      defaultMaxNewTokens: options.defaultMaxNewTokens ?? 1024,
+      maxChoices: 8
+    },
+    maxBodyBytes: options.maxBodyBytes ?? 1024 * 1024,
+    maxEmbeddingInputs: 256,
+    boundHost: host,
+    checkHostHeader: !authRequired(access) && isLoopbackHost(host),
+    assets: readUiAssets(options.uiDir),
+    promptTypes: options.promptTypes ?? [],
+    startedAt: Date.now()
+  });
+
+  const server = serve({fetch: app.fetch, hostname: host, port}) as Server;
+  try {
+    await listen(server, host, port);
+  } catch (error) {
+    server.close();
+    store.close();
+    throw error;
+  }
+  const address = server.address() as AddressInfo;
+  const urlHost = address.family === "IPv6" ? `[${address.address}]` : address.address;
+
+  let closing: Promise<void> | undefined;
+  return {
+    url: `http://${urlHost}:${address.port}`,
+    host,
+    port: address.port,
+    registry,
+    hashedOnLoad: auth?.hashedOnLoad ?? [],
+    close: () =>
+      (closing ??= (async () => {
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        server.closeAllConnections();
+        await closed;
+        await registry.close();
+        store.close();
+      })())
+  };
+}
