@@ -10,7 +10,8 @@ import {HttpError} from "./http-error.js";
  * Who is calling. Threat model: anyone who can reach the port. When users or keys are configured every API
  * route requires either a valid `Authorization: Bearer <key>` or a session cookie issued by the login route;
  * a presented but wrong bearer key is refused even if a cookie is also present (no fallback that could mask a
- * misconfigured client). Session tokens are 256-bit random, stored only as SHA-256 digests (a leaked database
+ * misconfigured client). An open server (loopback, no users, no keys) ignores bearer keys, since OpenAI clients
+ * always send one. Session tokens are 256-bit random, stored only as SHA-256 digests (a leaked database
  * holds no usable token), HttpOnly (scripts cannot read them) and SameSite=Strict (other sites cannot send
  * them). Sessions survive a restart and end on logout, on expiry, or when the user leaves the auth file.
  */
@@ -42,7 +43,8 @@ function digest(token: string): string {
 
 export function principalOf(c: Context, config: AccessConfig, store: HistoryStore): Principal | undefined {
   const header = c.req.header("authorization");
-  if (header != null) {
+  // OpenAI clients always send some key; an open server has none to check, so it ignores them.
+  if (header != null && authRequired(config)) {
     const token = bearerToken(header);
     const key = token == null ? undefined : matchApiKey(config.apiKeys, token);
     if (key == null) throw new HttpError(401, "invalid API key", {code: "invalid_api_key", headers: {"WWW-Authenticate": "Bearer"}});

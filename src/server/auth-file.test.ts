@@ -25,7 +25,7 @@ describe("loadAuthFile", () => {
     writeFileSync(file, JSON.stringify({alice: {password: "wonderland", userid: "u-1"}, bob: "builder"}));
     chmodSync(file, 0o600);
     const loaded = await loadAuthFile(file);
-    expect(loaded.hashedOnLoad.sort()).toEqual(["alice", "bob"]);
+    expect([...loaded.hashedOnLoad].sort()).toEqual(["alice", "bob"]);
     const text = readFileSync(file, "utf8");
     expect(text).not.toContain("wonderland");
     expect(text).not.toContain("builder");

@@ -7,6 +7,7 @@ import {chatRoutes} from "./chat-routes.js";
 import {h2oGptRoutes} from "./h2ogpt-routes.js";
 import type {HistoryStore} from "./history-store.js";
 import {HttpError} from "./http-error.js";
+import type {LoginThrottle} from "./login-throttle.js";
 import type {ModelRegistry} from "./model-registry.js";
 import {openAiRoutes} from "./openai-routes.js";
 import type {RequestLimits} from "./openai-request.js";
@@ -29,6 +30,8 @@ export interface AppOptions {
   readonly assets: ReadonlyMap<string, UiAsset> | undefined;
   readonly promptTypes: readonly string[];
   readonly startedAt: number;
+  /** Failed-login limits; the default allows 10 failures per user or address per 15 minutes. */
+  readonly loginThrottle?: LoginThrottle;
 }
 
 export function modelInfoBody(info: ModelInfo): Record<string, unknown> {
@@ -73,7 +76,7 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
   );
 
   app.get("/health", (c) => c.json({status: "ok", models: registry.names}));
-  app.route("/auth", authRoutes(access, store));
+  app.route("/auth", authRoutes(access, store, options.loginThrottle));
 
   const guard = requirePrincipal(access, store);
   app.use("/v1/*", guard);
