@@ -1,0 +1,299 @@
+import {api, ApiError, streamEvents} from "./api.js";
+import {createChatList} from "./chat-list.js";
+import {createConversationView} from "./conversation-view.js";
+import {byId, h} from "./dom.js";
+import {createExpertPanel} from "./expert-panel.js";
+import type {AnswerMeta, Chat, ChatSummary, Message, MessageStatus, ServerInfo} from "./types.js";
+
+/** The chat page: wires the header, sidebar, conversation, composer and expert panel to the server's API. */
+
+async function main(): Promise<void> {
+  const root = byId("app");
+  const info = await api<ServerInfo>("/api/info");
+  const names = info.models.map((m) => m.name);
+
+  let chats: ChatSummary[] = [];
+  let chat: Chat | undefined;
+  const streams = new Map<string, AbortController>();
+
+  const expert = createExpertPanel(info);
+  const view = createConversationView();
+  const chatList = createChatList({onNew: newChat, onOpen: (id) => void openChat(id), onDelete: (id) => void deleteChat(id)});
+
+  const modelSelect = (id: string): HTMLSelectElement =>
+    h("select", {attrs: {id, "aria-label": id === "model" ? "Model" : "Second model"}}, ...names.map((n) => h("option", {attrs: {value: n}, text: n})));
+  const model1 = modelSelect("model");
+  const model2 = modelSelect("model-2");
+  model2.value = names[1] ?? names[0]!;
+  const compare = h("input", {attrs: {id: "compare", type: "checkbox"}});
+  const compareLabel = h("label", {className: "compare", attrs: {title: "Send each prompt to two models side by side"}}, compare, " Compare", model2);
+  if (names.length < 2) compareLabel.hidden = true;
+
+  const notice = h("div", {className: "notice", attrs: {id: "notice", role: "note"}});
+  const errorLine = h("div", {className: "error", attrs: {id: "error", role: "alert"}});
+  const prompt = h("textarea", {attrs: {id: "prompt", rows: 2, placeholder: "Send a message", "aria-label": "Message", enterkeyhint: "send"}});
+  const button = (id: string, text: string, onClick: () => void, title?: string): HTMLButtonElement =>
+    h("button", {attrs: {id, type: "button", title}, text, on: {click: onClick}});
+  const send = button("send", "Send", () => void sendMessage(), "Enter");
+  const stop = button("stop", "Stop", stopAll, "Esc");
+  const regenerate = button("regenerate", "Regenerate", () => void regenerateLast());
+  const undo = button("undo", "Undo", () => void chatAction("undo"));
+  const clearButton = button("clear", "Clear", () => void chatAction("clear"));
+  stop.disabled = true;
+
+  const userBox = info.auth_required
+    ? h("div", {className: "user"}, h("span", {text: info.user}), button("logout", "Log out", () => void logout()))
+    : null;
+
+  root.replaceChildren(
+    h(
+      "header",
+      {className: "topbar"},
+      h("button", {className: "icon", attrs: {id: "toggle-sidebar", type: "button", "aria-label": "Chats"}, text: "☰", on: {click: () => document.body.classList.toggle("sidebar-open")}}),
+      h("h1", {text: "h2oGPT"}),
+      h("div", {className: "models"}, model1, compareLabel),
+      h("button", {className: "icon", attrs: {id: "toggle-expert", type: "button", "aria-label": "Expert settings"}, text: "⚙", on: {click: () => document.body.classList.toggle("expert-open")}}),
+      userBox
+    ),
+    h(
+      "div",
+      {className: "layout"},
+      chatList.element,
+      h(
+        "main",
+        {className: "main"},
+        notice,
+        view.element,
+        errorLine,
+        h(
+          "form",
+          {className: "composer", on: {submit: (event) => (event.preventDefault(), void sendMessage())}},
+          prompt,
+          h("div", {className: "buttons"}, send, stop)
+        ),
+        h("div", {className: "actions"}, regenerate, undo, clearButton)
+      ),
+      expert.element
+    )
+  );
+
+  function selectedModels(): string[] {
+    return compare.checked && model2.value !== model1.value ? [model1.value, model2.value] : [model1.value];
+  }
+
+  function showModels(): void {
+    const selected = info.models.filter((m) => selectedModels().includes(m.name));
+    expert.showModels(selected);
+    const notices = selected.filter((m) => m.notice != null).map((m) => `${m.name}: ${m.notice}`);
+    notice.textContent = notices.join("\n");
+    notice.hidden = notices.length === 0;
+  }
+
+  function setBusy(busy: boolean): void {
+    document.body.classList.toggle("busy", busy);
+    for (const b of [send, regenerate, undo, clearButton]) b.disabled = busy;
+    stop.disabled = !busy;
+  }
+
+  function showError(error: unknown): void {
+    errorLine.textContent = error instanceof Error ? error.message : String(error);
+  }
+
+  async function refreshList(): Promise<void> {
+    chats = (await api<{chats: ChatSummary[]}>("/api/chats")).chats;
+    chatList.render(chats, chat?.id);
+  }
+
+  function setModels(models: readonly string[]): void {
+    const served = models.filter((m) => names.includes(m));
+    if (served[0] != null) model1.value = served[0];
+    compare.checked = served.length > 1;
+    if (served[1] != null) model2.value = served[1];
+    showModels();
+  }
+
+  function newChat(): void {
+    stopAll();
+    chat = undefined;
+    history.replaceState(null, "", "/");
+    view.render(undefined, selectedModels());
+    chatList.render(chats, undefined);
+    document.body.classList.remove("sidebar-open");
+    prompt.focus();
+  }
+
+  async function openChat(id: string): Promise<void> {
+    stopAll();
+    try {
+      chat = await api<Chat>(`/api/chats/${encodeURIComponent(id)}`);
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 404) return newChat();
+      throw error;
+    }
+    history.replaceState(null, "", `/#chat=${chat.id}`);
+    setModels(chat.models);
+    view.render(chat, chat.models);
+    chatList.render(chats, chat.id);
+    document.body.classList.remove("sidebar-open");
+  }
+
+  async function reloadChat(): Promise<void> {
+    if (chat == null) return;
+    chat = await api<Chat>(`/api/chats/${chat.id}`);
+    view.render(chat, chat.models);
+  }
+
+  async function deleteChat(id: string): Promise<void> {
+    if (!confirm("Delete this chat?")) return;
+    await api(`/api/chats/${encodeURIComponent(id)}`, {method: "DELETE"});
+    if (chat?.id === id) newChat();
+    await refreshList();
+  }
+
+  function settingsBody(): Record<string, unknown> {
+    const s = expert.values();
+    return {
+      prompt_type: s.prompt_type || undefined,
+      system_prompt: s.system_prompt || undefined,
+      temperature: s.temperature,
+      do_sample: s.temperature > 0,
+      top_p: s.top_p,
+      top_k: s.top_k,
+      max_new_tokens: s.max_new_tokens,
+      repetition_penalty: s.repetition_penalty
+    };
+  }
+
+  async function answer(chatId: string, turn: number, model: string): Promise<void> {
+    const controller = new AbortController();
+    streams.set(model, controller);
+    const cell = view.answer(turn, model);
+    cell.setStatus("streaming", null);
+    let text = "";
+    let finished = false;
+    try {
+      await streamEvents(`/api/chats/${chatId}/answer`, {model, ...settingsBody()}, controller.signal, (event) => {
+        const data = JSON.parse(event.data);
+        if (event.event === "delta") {
+          text += data.text;
+          cell.setText(text);
+        } else if (event.event === "done") {
+          finished = true;
+          cell.setText(data.content);
+          cell.setStatus(data.status as MessageStatus, data.meta as AnswerMeta);
+        } else if (event.event === "error") {
+          finished = true;
+          cell.setStatus("error", {error: data.error?.message ?? "generation failed"});
+        }
+      });
+      if (!finished) cell.setStatus(controller.signal.aborted ? "stopped" : "error", controller.signal.aborted ? null : {error: "the connection closed early"});
+    } catch (error) {
+      if (controller.signal.aborted) cell.setStatus("stopped", null);
+      else cell.setStatus("error", {error: error instanceof Error ? error.message : String(error)});
+    } finally {
+      streams.delete(model);
+    }
+  }
+
+  async function answerAll(turn: number): Promise<void> {
+    if (chat == null) return;
+    const chatId = chat.id;
+    setBusy(true);
+    try {
+      await Promise.all(chat.models.map((model) => answer(chatId, turn, model)));
+    } finally {
+      setBusy(false);
+    }
+    if (chat?.id === chatId) await reloadChat();
+    await refreshList();
+  }
+
+  async function ensureChat(): Promise<Chat> {
+    const models = selectedModels();
+    if (chat == null) {
+      const created = await api<ChatSummary>("/api/chats", {body: {models}});
+      chat = {...created, messages: []};
+      history.replaceState(null, "", `/#chat=${chat.id}`);
+    } else if (chat.models.join("\n") !== models.join("\n")) {
+      await api(`/api/chats/${chat.id}`, {method: "PATCH", body: {models}});
+      chat = {...chat, models};
+    }
+    return chat;
+  }
+
+  async function sendMessage(): Promise<void> {
+    const text = prompt.value;
+    if (text.trim() === "" || streams.size > 0) return;
+    errorLine.textContent = "";
+    try {
+      const current = await ensureChat();
+      const message = await api<Message>(`/api/chats/${current.id}/messages`, {body: {content: text}});
+      prompt.value = "";
+      current.messages.push(message);
+      view.addUserTurn(message.turn, message.content, current.models);
+      await answerAll(message.turn);
+    } catch (error) {
+      showError(error);
+      setBusy(false);
+    }
+  }
+
+  async function regenerateLast(): Promise<void> {
+    const last = chat?.messages.filter((m) => m.role === "user").at(-1);
+    if (chat == null || last == null || streams.size > 0) return;
+    errorLine.textContent = "";
+    try {
+      await ensureChat();
+      await answerAll(last.turn);
+    } catch (error) {
+      showError(error);
+    }
+  }
+
+  async function chatAction(action: "undo" | "clear"): Promise<void> {
+    if (chat == null || streams.size > 0) return;
+    errorLine.textContent = "";
+    try {
+      await api(`/api/chats/${chat.id}/${action}`, {body: {}});
+      await reloadChat();
+      await refreshList();
+    } catch (error) {
+      showError(error);
+    }
+  }
+
+  function stopAll(): void {
+    for (const controller of streams.values()) controller.abort();
+  }
+
+  async function logout(): Promise<void> {
+    await api("/auth/logout", {body: {}});
+    location.assign("/login");
+  }
+
+  prompt.addEventListener("keydown", (event) => {
+    if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+      event.preventDefault();
+      void sendMessage();
+    }
+  });
+  document.addEventListener("keydown", (event) => {
+    if (event.key === "Escape" && streams.size > 0) {
+      event.preventDefault();
+      stopAll();
+    }
+  });
+  for (const element of [model1, model2, compare]) element.addEventListener("change", showModels);
+
+  showModels();
+  await refreshList();
+  const fromUrl = /^#chat=([\w-]+)$/.exec(location.hash)?.[1];
+  if (fromUrl != null) await openChat(fromUrl);
+  else newChat();
+  document.body.classList.add("ready");
+}
+
+main().catch((error: unknown) => {
+  const root = document.getElementById("app");
+  if (root != null) root.textContent = `The chat could not start: ${error instanceof Error ? error.message : String(error)}`;
+});

@@ -1,0 +1,167 @@
+import {clear, h} from "./dom.js";
+import {renderMarkdown} from "./markdown.js";
+import type {AnswerMeta, Chat, Message, MessageStatus} from "./types.js";
+
+/**
+ * The conversation: each turn is the user's message and, below it, one answer per model side by side (compare
+ * mode) or a single answer. Answers render as sanitized Markdown and re-render at most once per frame while
+ * streaming; user messages are shown as plain text.
+ */
+
+export interface AnswerCell {
+  setText(text: string): void;
+  setStatus(status: MessageStatus, meta: AnswerMeta | null): void;
+}
+
+const STATUS_TEXT: Readonly<Record<MessageStatus, string>> = {
+  complete: "",
+  streaming: "generating…",
+  stopped: "stopped",
+  error: "error",
+  interrupted: "interrupted (the server stopped during this answer)"
+};
+
+export function describeMeta(status: MessageStatus, meta: AnswerMeta | null): string {
+  const parts: string[] = [];
+  if (meta?.promptTokens != null) parts.push(`${meta.promptTokens} prompt tokens`);
+  if (meta?.completionTokens != null) parts.push(`${meta.completionTokens} new tokens`);
+  if (meta?.timeMs != null) parts.push(`${(meta.timeMs / 1000).toFixed(1)} s`);
+  if (meta?.stopReason != null && status !== "stopped") parts.push(`stop: ${meta.stopReason}`);
+  if (meta?.turnsDropped) parts.push(`${meta.turnsDropped} old turn${meta.turnsDropped === 1 ? "" : "s"} left out to fit the context`);
+  if (STATUS_TEXT[status] !== "") parts.unshift(STATUS_TEXT[status]);
+  if (meta?.error != null) parts.push(meta.error);
+  return parts.join(" · ");
+}
+
+function addCopyButtons(root: Element): void {
+  for (const pre of root.querySelectorAll("pre")) {
+    const button = h("button", {className: "copy", attrs: {type: "button", "aria-label": "Copy code"}, text: "Copy"});
+    button.addEventListener("click", () => {
+      void navigator.clipboard?.writeText(pre.querySelector("code")?.textContent ?? pre.textContent ?? "").then(() => {
+        button.textContent = "Copied";
+        setTimeout(() => (button.textContent = "Copy"), 1500);
+      });
+    });
+    pre.prepend(button);
+  }
+}
+
+function createAnswerCell(model: string, showModel: boolean, onRendered: () => void): {element: HTMLElement; cell: AnswerCell} {
+  const body = h("div", {className: "markdown"});
+  const footer = h("div", {className: "meta"});
+  const element = h(
+    "div",
+    {className: "answer", attrs: {"data-model": model}},
+    showModel ? h("div", {className: "model-name", text: model}) : null,
+    body,
+    footer
+  );
+  let pending: string | undefined;
+  const render = (): void => {
+    if (pending == null) return;
+    body.replaceChildren(renderMarkdown(pending));
+    addCopyButtons(body);
+    pending = undefined;
+    onRendered();
+  };
+  return {
+    element,
+    cell: {
+      setText(text) {
+        const first = pending == null;
+        pending = text;
+        if (first) requestAnimationFrame(render);
+      },
+      setStatus(status, meta) {
+        render();
+        element.dataset.status = status;
+        footer.textContent = describeMeta(status, meta);
+      }
+    }
+  };
+}
+
+export interface ConversationView {
+  readonly element: HTMLElement;
+  render(chat: Chat | undefined, models: readonly string[]): void;
+  /** The answer cell for `model` in `turn`, created (and emptied) when needed. */
+  answer(turn: number, model: string): AnswerCell;
+  /** Shows a user message that is not in a rendered chat yet. */
+  addUserTurn(turn: number, content: string, models: readonly string[]): void;
+}
+
+export function createConversationView(): ConversationView {
+  const element = h("div", {className: "conversation", attrs: {id: "conversation", "aria-live": "polite"}});
+  let columns: readonly string[] = [];
+
+  const nearBottom = (): boolean => element.scrollHeight - element.scrollTop - element.clientHeight < 80;
+  let stick = true;
+  element.addEventListener("scroll", () => (stick = nearBottom()));
+  const follow = (): void => {
+    if (stick) element.scrollTop = element.scrollHeight;
+  };
+
+  const turnSection = (turn: number, userText: string): HTMLElement => {
+    const answers = h("div", {className: `answers cols-${Math.max(1, columns.length)}`});
+    const section = h("section", {className: "turn", attrs: {"data-turn": turn}}, h("div", {className: "bubble user", text: userText}), answers);
+    element.appendChild(section);
+    return section;
+  };
+
+  const placeAnswer = (section: HTMLElement, model: string, message?: Message): AnswerCell => {
+    const answers = section.querySelector(".answers")!;
+    answers.querySelector(`.answer[data-model="${CSS.escape(model)}"]`)?.remove();
+    const {element: cellElement, cell} = createAnswerCell(model, columns.length > 1, follow);
+    const order = columns.indexOf(model);
+    const after = [...answers.children].find((child) => columns.indexOf((child as HTMLElement).dataset.model ?? "") > order);
+    answers.insertBefore(cellElement, after ?? null);
+    if (message != null) {
+      cell.setText(message.content);
+      cell.setStatus(message.status, message.meta);
+    }
+    return cell;
+  };
+
+  const empty = (): HTMLElement =>
+    h(
+      "div",
+      {className: "empty"},
+      h("p", {text: "Ask anything."}),
+      h("p", {className: "keys", text: "Enter sends · Shift+Enter adds a line · Esc stops"})
+    );
+
+  return {
+    element,
+    render(chat, models) {
+      columns = models;
+      clear(element);
+      stick = true;
+      const messages = chat?.messages ?? [];
+      if (messages.length === 0) {
+        element.appendChild(empty());
+        return;
+      }
+      const sections = new Map<number, HTMLElement>();
+      for (const message of messages) {
+        if (message.role === "user") sections.set(message.turn, turnSection(message.turn, message.content));
+        else {
+          const section = sections.get(message.turn);
+          if (section != null) placeAnswer(section, message.model ?? "?", message);
+        }
+      }
+      follow();
+    },
+    answer(turn, model) {
+      const section = element.querySelector<HTMLElement>(`.turn[data-turn="${turn}"]`);
+      if (section == null) throw new Error(`turn ${turn} is not shown`);
+      return placeAnswer(section, model);
+    },
+    addUserTurn(turn, content, models) {
+      columns = models;
+      element.querySelector(".empty")?.remove();
+      turnSection(turn, content);
+      stick = true;
+      follow();
+    }
+  };
+}
