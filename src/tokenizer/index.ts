@@ -1,1 +1,5 @@
-export {};
+/** Tokenizers: HF tokenizer.json (our fast byte-level BPE, or @huggingface/tokenizers) and GGUF vocabularies. */
+export type {DecodeOptions, EncodeOptions, EncodingWithOffsets, SpecialToken, Tokenizer, TokenizerBackend} from "./tokenizer.js";
+export {loadTokenizer, type LoadTokenizerOptions} from "./load-tokenizer.js";
+export {maxNewTokens, type MaxNewTokensOptions} from "./max-new-tokens.js";
+export {UnknownTokenIdError} from "./tokenizer-errors.js";

@@ -1,0 +1,137 @@
+import type {LlamaModel, Token} from "node-llama-cpp";
+import {InputFileError} from "../../errors/index.js";
+import {byteLevelTokenBytes} from "../hf/byte-level.js";
+import {offsetsFromPieces} from "../piece-offsets.js";
+import {UnknownTokenIdError} from "../tokenizer-errors.js";
+import type {DecodeOptions, EncodeOptions, EncodingWithOffsets, SpecialToken, Tokenizer} from "../tokenizer.js";
+import {loadVocabOnly} from "./vocab-only-llama.js";
+
+/** GGUF's tokenizer.ggml.token_type values. */
+const TOKEN_TYPE_CONTROL = 3;
+const BYTE_TOKEN = /^<0x([0-9A-Fa-f]{2})>$/;
+
+interface GgufTokenizerMetadata {
+  readonly general?: {readonly architecture?: string};
+  readonly tokenizer?: {
+    readonly chat_template?: string;
+    readonly ggml?: {
+      readonly model?: string;
+      readonly tokens?: readonly string[];
+      readonly token_type?: readonly number[];
+      readonly padding_token_id?: number;
+    };
+  };
+  readonly [architecture: string]: unknown;
+}
+
+/**
+ * The vocabulary inside a GGUF file, tokenized by llama.cpp itself (so ids are exactly what the model is fed in
+ * generation). Offsets come from laying the token pieces over the text.
+ */
+export class GgufTokenizer implements Tokenizer {
+  readonly backend = "llama.cpp" as const;
+  readonly vocabSize: number;
+  readonly bosTokenId: number | undefined;
+  readonly bosToken: string | undefined;
+  readonly eosTokenId: number | undefined;
+  readonly eosToken: string | undefined;
+  readonly padTokenId: number | undefined;
+  readonly padToken: string | undefined;
+  readonly specialTokens: readonly SpecialToken[];
+  readonly modelMaxLength: number | undefined;
+  readonly chatTemplate: string | undefined;
+
+  private readonly tokens: readonly string[];
+  private readonly tokenTypes: readonly number[];
+  private readonly byteLevel: boolean;
+
+  constructor(
+    readonly path: string,
+    private readonly model: LlamaModel,
+    readonly warnings: readonly string[]
+  ) {
+    const metadata = model.fileInfo.metadata as unknown as GgufTokenizerMetadata;
+    const ggml = metadata.tokenizer?.ggml;
+    if (!Array.isArray(ggml?.tokens)) throw new InputFileError(path, "GGUF has no tokenizer.ggml.tokens: it holds no vocabulary");
+    this.tokens = ggml.tokens;
+    this.tokenTypes = ggml.token_type ?? [];
+    this.byteLevel = ggml.model === "gpt2";
+    this.vocabSize = this.tokens.length;
+    this.specialTokens = this.tokens.flatMap((content, id) => (this.tokenTypes[id] === TOKEN_TYPE_CONTROL ? [{id, content}] : []));
+    const tokenOf = (id: Token | null | number | undefined) => (id == null ? undefined : this.tokens[id as number]);
+    this.bosTokenId = model.tokens.bos ?? undefined;
+    this.bosToken = tokenOf(model.tokens.bos);
+    this.eosTokenId = model.tokens.eos ?? undefined;
+    this.eosToken = tokenOf(model.tokens.eos);
+    this.padTokenId = ggml.padding_token_id;
+    this.padToken = tokenOf(ggml.padding_token_id);
+    const architecture = metadata.general?.architecture;
+    const section = architecture === undefined ? undefined : (metadata[architecture] as {context_length?: number} | undefined);
+    this.modelMaxLength = section?.context_length || undefined;
+    this.chatTemplate = metadata.tokenizer?.chat_template;
+  }
+
+  encode(text: string, options?: EncodeOptions): number[] {
+    const ids = this.model.tokenize(text, options?.recognizeSpecialTokens ?? true) as number[];
+    if (!(options?.addSpecialTokens ?? true)) return ids;
+    return [...this.prefixIds(), ...ids, ...this.suffixIds()];
+  }
+
+  encodeWithOffsets(text: string, options?: EncodeOptions): EncodingWithOffsets {
+    const core = this.model.tokenize(text, options?.recognizeSpecialTokens ?? true) as number[];
+    const withSpecials = options?.addSpecialTokens ?? true;
+    const prefix = withSpecials ? this.prefixIds() : [];
+    const suffix = withSpecials ? this.suffixIds() : [];
+    const pieces = [...prefix.map(() => undefined), ...core.map((id) => this.piece(id)), ...suffix.map(() => undefined)];
+    return {ids: [...prefix, ...core, ...suffix], offsets: offsetsFromPieces(text, pieces)};
+  }
+
+  count(text: string, options?: EncodeOptions): number {
+    return this.encode(text, options).length;
+  }
+
+  decode(ids: readonly number[], options?: DecodeOptions): string {
+    for (const id of ids) if (!Number.isInteger(id) || id < 0 || id >= this.vocabSize) throw new UnknownTokenIdError(id, this.vocabSize);
+    // Dropping special tokens before llama.cpp sees them keeps its SentencePiece rule (the first token's
+    // leading space goes unless a BOS comes first) in line with HF's decode(skip_special_tokens=True).
+    if (!(options?.skipSpecialTokens ?? false)) return this.model.detokenize(ids as Token[], true);
+    return this.model.detokenize(ids.filter((id) => this.tokenTypes[id] !== TOKEN_TYPE_CONTROL) as Token[], false);
+  }
+
+  async dispose(): Promise<void> {
+    await this.model.dispose();
+  }
+
+  private prefixIds(): number[] {
+    const bos = this.model.tokens.bos;
+    return this.model.tokens.shouldPrependBosToken && bos != null ? [bos] : [];
+  }
+
+  private suffixIds(): number[] {
+    const eos = this.model.tokens.eos;
+    return this.model.tokens.shouldAppendEosToken && eos != null ? [eos] : [];
+  }
+
+  /** The text bytes a token stands for, by the vocabulary's spelling (GPT-2 bytes or SentencePiece). */
+  private piece(id: number): Uint8Array {
+    const token = this.tokens[id] ?? "";
+    if (this.byteLevel) return byteLevelTokenBytes(token) ?? new TextEncoder().encode(token);
+    const byte = BYTE_TOKEN.exec(token);
+    return byte ? Uint8Array.of(parseInt(byte[1]!, 16)) : new TextEncoder().encode(token.replaceAll("\u2581", " "));
+  }
+}
+
+export async function loadGgufTokenizer(path: string): Promise<GgufTokenizer> {
+  let loaded;
+  try {
+    loaded = await loadVocabOnly(path);
+  } catch (error) {
+    throw new InputFileError(path, `llama.cpp cannot read this GGUF's vocabulary (${(error as Error).message.split("\n")[0]})`);
+  }
+  try {
+    return new GgufTokenizer(path, loaded.model, loaded.warnings.map((warning) => `llama.cpp: ${warning}`));
+  } catch (error) {
+    await loaded.model.dispose();
+    throw error;
+  }
+}

@@ -1,0 +1,333 @@
+import {UnknownTokenIdError} from "../tokenizer-errors.js";
+import {cleanUpTokenizationSpaces, type TokenMetadata} from "../token-metadata.js";
+import type {DecodeOptions, EncodeOptions, EncodingWithOffsets, SpecialToken, Tokenizer} from "../tokenizer.js";
+import {AddedTokenMatcher, type AddedTokenRule} from "./added-token-matcher.js";
+import {BpeMerger} from "./bpe-merger.js";
+import {BYTE_TO_CHAR, byteLevelTokenBytes} from "./byte-level.js";
+import type {FastBpePlan} from "./fast-bpe-plan.js";
+import {splitGpt2} from "./gpt2-split.js";
+import {nfcAligned, type NfcEdit, originalEnd, originalStart} from "./nfc-alignment.js";
+import {splitIsolated} from "./regex-split.js";
+import type {AddedTokenJson} from "./tokenizer-json.js";
+import {toWellFormed} from "./well-formed.js";
+
+/** Words cached with their ids; HF caches 10,000. More fits the long tail of a corpus at a few MB. */
+const WORD_CACHE_LIMIT = 100_000;
+/** Longer words are rare and would only crowd the cache. */
+const CACHED_WORD_LENGTH = 64;
+
+/** Keeps a leading U+FEFF: it is text the tokens stand for, not a byte-order mark to strip. */
+const UTF8 = new TextDecoder("utf-8", {ignoreBOM: true});
+
+/** Ids of one word: a number when it is one token (most words), else the list. */
+type WordIds = number | number[];
+
+/** Where encoded ids (and optionally offsets) go. */
+interface Sink {
+  readonly ids: number[];
+  readonly offsets: [number, number][] | undefined;
+}
+
+/**
+ * How units of the text being split map to the caller's text: unit + shift is a unit of the normalized piece,
+ * which starts at `base` in the input and differs from it by `edits`. Units before `firstUnit` were inserted
+ * (a ByteLevel prefix space) and stand for no input.
+ */
+interface PieceMap {
+  readonly base: number;
+  readonly edits: readonly NfcEdit[] | undefined;
+  readonly shift: number;
+  readonly firstUnit: number;
+}
+
+function utf8Length(unit: number): number {
+  return unit < 0x80 ? 1 : unit < 0x800 ? 2 : unit >= 0xd800 && unit <= 0xdbff ? 4 : 3;
+}
+
+/**
+ * Our implementation of HF's pipeline for byte-level BPE tokenizer.json files: added tokens matched first (raw,
+ * then after NFC), the pre-tokenizer's words, BPE with merge ranks and a bounded word cache, the post-processor's
+ * special tokens. Ids equal HF's Rust `tokenizers`; the differential test holds it to that.
+ */
+export class FastBpeTokenizer implements Tokenizer {
+  readonly backend = "fast-bpe" as const;
+  readonly vocabSize: number;
+  readonly bosTokenId: number | undefined;
+  readonly bosToken: string | undefined;
+  readonly eosTokenId: number | undefined;
+  readonly eosToken: string | undefined;
+  readonly padTokenId: number | undefined;
+  readonly padToken: string | undefined;
+  readonly specialTokens: readonly SpecialToken[];
+  readonly modelMaxLength: number | undefined;
+  readonly chatTemplate: string | undefined;
+  readonly warnings: readonly string[] = [];
+
+  private readonly merger: BpeMerger;
+  private readonly byteIds: Int32Array;
+  private readonly cache = new Map<string, WordIds>();
+  private readonly tokenStrings: string[];
+  private readonly addedTokens: readonly AddedTokenJson[];
+  private readonly specialIds: ReadonlySet<number>;
+  private readonly matchers = new Map<string, AddedTokenMatcher>();
+  private readonly cleanUp: boolean;
+  /** UTF-8 bytes of each id's text, built on first decode. */
+  private tokenBytes: (Uint8Array | undefined)[] | undefined;
+  /** Scratch: word ends from the splitter, a word's bytes, BPE symbols. Grown on demand. */
+  private wordEnds = new Int32Array(1024);
+  private symbols = new Int32Array(256);
+
+  constructor(
+    readonly path: string,
+    private readonly plan: FastBpePlan,
+    addedTokens: readonly AddedTokenJson[],
+    metadata: TokenMetadata
+  ) {
+    this.merger = new BpeMerger(plan.merges);
+    this.byteIds = plan.byteIds;
+    this.addedTokens = addedTokens;
+    this.tokenStrings = [];
+    for (const [token, id] of plan.vocab) this.tokenStrings[id] = token;
+    for (const token of addedTokens) this.tokenStrings[token.id] = token.content;
+    this.vocabSize = this.tokenStrings.length;
+    this.specialTokens = addedTokens
+      .filter((token) => token.special === true)
+      .map((token) => ({id: token.id, content: token.content}))
+      .sort((a, b) => a.id - b.id);
+    this.specialIds = new Set(this.specialTokens.map((token) => token.id));
+    const idOf = (content: string | undefined) =>
+      content === undefined ? undefined : (addedTokens.find((token) => token.content === content)?.id ?? plan.vocab.get(content));
+    this.bosToken = metadata.bosToken;
+    this.bosTokenId = idOf(metadata.bosToken);
+    this.eosToken = metadata.eosToken;
+    this.eosTokenId = idOf(metadata.eosToken);
+    this.padToken = metadata.padToken;
+    this.padTokenId = idOf(metadata.padToken);
+    this.modelMaxLength = metadata.modelMaxLength;
+    this.chatTemplate = metadata.chatTemplate;
+    this.cleanUp = metadata.cleanUpTokenizationSpaces === true;
+  }
+
+  encode(text: string, options?: EncodeOptions): number[] {
+    const sink: Sink = {ids: [], offsets: undefined};
+    this.encodeInto(text, sink, options);
+    return sink.ids;
+  }
+
+  encodeWithOffsets(text: string, options?: EncodeOptions): EncodingWithOffsets {
+    const sink: Sink = {ids: [], offsets: []};
+    this.encodeInto(text, sink, options);
+    return {ids: sink.ids, offsets: sink.offsets!};
+  }
+
+  count(text: string, options?: EncodeOptions): number {
+    return this.encode(text, options).length;
+  }
+
+  decode(ids: readonly number[], options?: DecodeOptions): string {
+    const table = (this.tokenBytes ??= []);
+    const parts: Uint8Array[] = [];
+    let length = 0;
+    for (const id of ids) {
+      if (!Number.isInteger(id) || id < 0 || this.tokenStrings[id] === undefined) throw new UnknownTokenIdError(id, this.vocabSize);
+      if (options?.skipSpecialTokens && this.specialIds.has(id)) continue;
+      let bytes = table[id];
+      if (bytes === undefined) {
+        const token = this.tokenStrings[id]!;
+        bytes = byteLevelTokenBytes(token) ?? new TextEncoder().encode(token);
+        table[id] = bytes;
+      }
+      parts.push(bytes);
+      length += bytes.length;
+    }
+    const joined = new Uint8Array(length);
+    let at = 0;
+    for (const part of parts) {
+      joined.set(part, at);
+      at += part.length;
+    }
+    const text = UTF8.decode(joined);
+    return this.cleanUp ? cleanUpTokenizationSpaces(text) : text;
+  }
+
+  async dispose(): Promise<void> {
+    this.cache.clear();
+  }
+
+  /** Added-token matcher for tokens that match before (`normalized` false) or after normalization. */
+  private matcher(normalized: boolean, recognizeSpecial: boolean): AddedTokenMatcher {
+    const key = `${normalized}/${recognizeSpecial}`;
+    let matcher = this.matchers.get(key);
+    if (matcher === undefined) {
+      const rules: AddedTokenRule[] = this.addedTokens
+        .filter((token) => (token.normalized ?? !token.special) === normalized && (recognizeSpecial || token.special !== true))
+        .map((token) => ({
+          id: token.id,
+          content: normalized && this.plan.nfc ? token.content.normalize("NFC") : token.content,
+          singleWord: token.single_word === true,
+          lstrip: token.lstrip === true,
+          rstrip: token.rstrip === true
+        }));
+      matcher = new AddedTokenMatcher(rules);
+      this.matchers.set(key, matcher);
+    }
+    return matcher;
+  }
+
+  private encodeInto(input: string, sink: Sink, options: EncodeOptions | undefined): void {
+    // Rust strings cannot hold lone surrogates; HF's bindings turn them into U+FFFD, so do we.
+    const text = toWellFormed(input);
+    const addSpecial = options?.addSpecialTokens ?? true;
+    if (addSpecial) for (const id of this.plan.prefixIds) this.pushToken(sink, id, 0, 0);
+    const recognize = options?.recognizeSpecialTokens ?? true;
+    let position = 0;
+    for (const match of this.matcher(false, recognize).findAll(text, 0, text.length)) {
+      this.encodeRawPiece(text, position, match.start, sink, recognize);
+      this.pushToken(sink, match.id, match.start, match.end);
+      position = match.end;
+    }
+    this.encodeRawPiece(text, position, text.length, sink, recognize);
+    if (addSpecial) for (const id of this.plan.suffixIds) this.pushToken(sink, id, text.length, text.length);
+  }
+
+  private pushToken(sink: Sink, id: number, start: number, end: number): void {
+    sink.ids.push(id);
+    sink.offsets?.push([start, end]);
+  }
+
+  /** A stretch of the input between raw added tokens: normalize, match normalized added tokens, split, BPE. */
+  private encodeRawPiece(text: string, start: number, end: number, sink: Sink, recognize: boolean): void {
+    if (start === end) return;
+    const raw = start === 0 && end === text.length ? text : text.slice(start, end);
+    const {text: piece, edits} = this.plan.nfc ? nfcAligned(raw) : {text: raw, edits: undefined};
+    const map: PieceMap = {base: start, edits, shift: 0, firstUnit: 0};
+    const matcher = this.matcher(true, recognize);
+    if (matcher.isEmpty) {
+      this.encodeWords(piece, 0, piece.length, map, sink);
+      return;
+    }
+    let position = 0;
+    for (const match of matcher.findAll(piece, 0, piece.length)) {
+      this.encodeWords(piece, position, match.start, map, sink);
+      this.pushToken(sink, match.id, this.spanStart(map, match.start), this.spanEnd(map, match.end - 1));
+      position = match.end;
+    }
+    this.encodeWords(piece, position, piece.length, map, sink);
+  }
+
+  private spanStart(map: PieceMap, unit: number): number {
+    const at = Math.max(unit + map.shift, map.firstUnit);
+    return map.base + (map.edits === undefined ? at : originalStart(map.edits, at));
+  }
+
+  private spanEnd(map: PieceMap, lastUnit: number): number {
+    const at = lastUnit + map.shift;
+    if (at < map.firstUnit) return this.spanStart(map, lastUnit);
+    return map.base + (map.edits === undefined ? at + 1 : originalEnd(map.edits, at));
+  }
+
+  /** Pre-tokenizes piece[start, end) into words and appends each word's ids. */
+  private encodeWords(piece: string, start: number, end: number, map: PieceMap, sink: Sink): void {
+    if (start === end) return;
+    let text = piece;
+    let from = start;
+    let to = end;
+    let wordMap = map;
+    if (this.plan.addPrefixSpace && piece.charCodeAt(start) !== 0x20) {
+      // HF prepends the space to each split; it stands for no input text.
+      text = " " + piece.slice(start, end);
+      from = 0;
+      to = text.length;
+      wordMap = {...map, shift: start - 1, firstUnit: start};
+    }
+    const split = this.plan.split;
+    if (split.kind === "none") {
+      this.encodeWord(text, from, to, wordMap, sink);
+      return;
+    }
+    if (this.wordEnds.length < to - from) this.wordEnds = new Int32Array(2 * (to - from));
+    const ends = this.wordEnds;
+    const count = split.kind === "gpt2" ? splitGpt2(text, from, to, ends) : splitIsolated(split.regex, text, from, to, ends);
+    let wordStart = from;
+    for (let k = 0; k < count; k++) {
+      const wordEnd = ends[k]!;
+      this.encodeWord(text, wordStart, wordEnd, wordMap, sink);
+      wordStart = wordEnd;
+    }
+  }
+
+  private encodeWord(text: string, start: number, end: number, map: PieceMap, sink: Sink): void {
+    const word = start === 0 && end === text.length ? text : text.slice(start, end);
+    let ids = this.cache.get(word);
+    if (ids === undefined) {
+      ids = this.bpe(word);
+      if (this.cache.size < WORD_CACHE_LIMIT && word.length <= CACHED_WORD_LENGTH) this.cache.set(word, ids);
+    }
+    if (typeof ids === "number") sink.ids.push(ids);
+    else for (let k = 0; k < ids.length; k++) sink.ids.push(ids[k]!);
+    if (sink.offsets !== undefined) this.pushWordOffsets(text, start, typeof ids === "number" ? [ids] : ids, map, sink.offsets);
+  }
+
+  /** Token spans inside a word: each token's bytes, widened to the characters they belong to. */
+  private pushWordOffsets(text: string, start: number, ids: readonly number[], map: PieceMap, offsets: [number, number][]): void {
+    let unit = start;
+    let bytesIntoUnit = 0;
+    for (const id of ids) {
+      let remaining = this.tokenStrings[id]!.length;
+      const first = unit;
+      let last = unit;
+      while (remaining > 0) {
+        const unitBytes = utf8Length(text.charCodeAt(unit));
+        const take = Math.min(remaining, unitBytes - bytesIntoUnit);
+        remaining -= take;
+        bytesIntoUnit += take;
+        last = unit;
+        if (bytesIntoUnit === unitBytes) {
+          unit += unitBytes === 4 ? 2 : 1;
+          bytesIntoUnit = 0;
+        }
+      }
+      const lastEnd = utf8Length(text.charCodeAt(last)) === 4 ? last + 1 : last;
+      offsets.push([this.spanStart(map, first), this.spanEnd(map, lastEnd)]);
+    }
+  }
+
+  /** BPE on one word: its UTF-8 bytes as byte-level symbols, merged by rank. */
+  private bpe(word: string): WordIds {
+    let symbols = this.symbols;
+    if (symbols.length < word.length * 3) symbols = this.symbols = new Int32Array(word.length * 3);
+    const byteIds = this.byteIds;
+    let n = 0;
+    for (let i = 0; i < word.length; i++) {
+      let c = word.charCodeAt(i);
+      if (c < 0x80) {
+        symbols[n++] = byteIds[c]!;
+        continue;
+      }
+      if (c >= 0xd800 && c <= 0xdbff) c = word.codePointAt(i++)!;
+      if (c < 0x800) {
+        symbols[n++] = byteIds[0xc0 | (c >> 6)]!;
+      } else if (c < 0x10000) {
+        symbols[n++] = byteIds[0xe0 | (c >> 12)]!;
+        symbols[n++] = byteIds[0x80 | ((c >> 6) & 0x3f)]!;
+      } else {
+        symbols[n++] = byteIds[0xf0 | (c >> 18)]!;
+        symbols[n++] = byteIds[0x80 | ((c >> 12) & 0x3f)]!;
+        symbols[n++] = byteIds[0x80 | ((c >> 6) & 0x3f)]!;
+      }
+      symbols[n++] = byteIds[0x80 | (c & 0x3f)]!;
+    }
+    if (this.plan.ignoreMerges) {
+      const whole = this.plan.vocab.get(this.byteLevelString(word));
+      if (whole !== undefined) return whole;
+    }
+    n = this.merger.merge(symbols, n);
+    return n === 1 ? symbols[0]! : Array.from(symbols.subarray(0, n));
+  }
+
+  private byteLevelString(word: string): string {
+    let out = "";
+    for (const byte of new TextEncoder().encode(word)) out += BYTE_TO_CHAR[byte];
+    return out;
+  }
+}

@@ -1,0 +1,163 @@
+import {Tokenizer as LibraryClass} from "@huggingface/tokenizers";
+import {offsetsFromPieces} from "../piece-offsets.js";
+import {UnknownTokenIdError} from "../tokenizer-errors.js";
+import {cleanUpTokenizationSpaces, type TokenMetadata} from "../token-metadata.js";
+import type {DecodeOptions, EncodeOptions, EncodingWithOffsets, SpecialToken, Tokenizer} from "../tokenizer.js";
+import {byteLevelTokenBytes} from "./byte-level.js";
+import type {ComponentJson, TokenizerJson} from "./tokenizer-json.js";
+import {WHITE_SPACE_CLASS_BODY} from "./unicode-class.js";
+import {toWellFormed} from "./well-formed.js";
+
+/**
+ * The @huggingface/tokenizers library (pure TypeScript) for tokenizer.json files our fast path does not cover
+ * (WordPiece, Unigram, SentencePiece-style BPE, unusual normalizers). Its ByteLevel pre-tokenizer uses
+ * JavaScript's `\s`, which disagrees with HF's Rust on U+0085 and U+FEFF, so that step is replaced by an
+ * equivalent Split with Unicode White_Space spelled out (measured: ids then equal Rust's).
+ */
+
+const W = WHITE_SPACE_CLASS_BODY;
+/** GPT-2's pattern (the ByteLevel pre-tokenizer's) with `\s` and `\S` spelled out. */
+const GPT2_PATTERN_EXPLICIT_SPACE = `'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^${W}\\p{L}\\p{N}]+|[${W}]+(?![^${W}])|[${W}]+`;
+
+function patchPreTokenizer(pre: ComponentJson): ComponentJson {
+  if (pre.type === "Sequence") {
+    return {...pre, pretokenizers: (pre.pretokenizers as ComponentJson[]).map(patchPreTokenizer)};
+  }
+  if (pre.type !== "ByteLevel" || pre.use_regex === false) return pre;
+  return {
+    type: "Sequence",
+    pretokenizers: [
+      {type: "Split", pattern: {Regex: GPT2_PATTERN_EXPLICIT_SPACE}, behavior: "Isolated", invert: false},
+      {...pre, use_regex: false}
+    ]
+  };
+}
+
+/**
+ * The part of the library we use. Its bundled .d.ts files import without file extensions, which NodeNext
+ * resolution cannot follow, so the types are restated here.
+ */
+interface HfLibraryTokenizer {
+  encode(text: string, options: {add_special_tokens: boolean}): {ids: number[]; tokens: string[]};
+  decode(ids: number[], options: {skip_special_tokens: boolean; clean_up_tokenization_spaces: boolean}): string;
+  token_to_id(token: string): number | undefined;
+  id_to_token(id: number): string | undefined;
+  get_vocab(withAddedTokens: boolean): Map<string, number>;
+}
+const HfLibraryTokenizer = LibraryClass as unknown as new (json: object, config: object) => HfLibraryTokenizer;
+
+const BYTE_FALLBACK_TOKEN = /^<0x([0-9A-Fa-f]{2})>$/;
+
+/** Which decoder family spells the model's token strings, to turn each token back into text bytes. */
+function pieceReader(decoder: ComponentJson | null | undefined): (token: string) => Uint8Array {
+  const types = new Set<string>();
+  const visit = (component: ComponentJson | null | undefined) => {
+    if (component == null) return;
+    types.add(component.type);
+    for (const child of (component.decoders as ComponentJson[] | undefined) ?? []) visit(child);
+  };
+  visit(decoder);
+  const encoder = new TextEncoder();
+  if (types.has("ByteLevel")) return (token) => byteLevelTokenBytes(token) ?? encoder.encode(token);
+  if (types.has("WordPiece")) return (token) => encoder.encode(token.startsWith("##") ? token.slice(2) : token);
+  return (token) => {
+    const byte = BYTE_FALLBACK_TOKEN.exec(token);
+    return byte ? Uint8Array.of(parseInt(byte[1]!, 16)) : encoder.encode(token.replaceAll("\u2581", " "));
+  };
+}
+
+export class LibraryTokenizer implements Tokenizer {
+  readonly backend = "huggingface-tokenizers" as const;
+  readonly vocabSize: number;
+  readonly bosTokenId: number | undefined;
+  readonly bosToken: string | undefined;
+  readonly eosTokenId: number | undefined;
+  readonly eosToken: string | undefined;
+  readonly padTokenId: number | undefined;
+  readonly padToken: string | undefined;
+  readonly specialTokens: readonly SpecialToken[];
+  readonly modelMaxLength: number | undefined;
+  readonly chatTemplate: string | undefined;
+  readonly warnings: readonly string[] = [];
+
+  private readonly library: HfLibraryTokenizer;
+  private readonly patchedJson: TokenizerJson;
+  /** A second instance that does not split on special tokens, built when first asked for. */
+  private literalSpecials: HfLibraryTokenizer | undefined;
+  private readonly readPiece: (token: string) => Uint8Array;
+  /** How many ids the post-processor puts before the text's own ids. */
+  private readonly prefixLength: number;
+  private readonly cleanUp: boolean;
+
+  constructor(
+    readonly path: string,
+    json: TokenizerJson,
+    metadata: TokenMetadata,
+    /** Why the fast path did not take this file. */
+    readonly fallbackReason: string
+  ) {
+    this.patchedJson = {...json, pre_tokenizer: json.pre_tokenizer == null ? json.pre_tokenizer : patchPreTokenizer(json.pre_tokenizer)};
+    // The library's own clean-up would change decoded text; we apply transformers' rule ourselves when asked.
+    this.library = new HfLibraryTokenizer(this.patchedJson, {clean_up_tokenization_spaces: false});
+    this.readPiece = pieceReader(json.decoder);
+    const vocab = this.library.get_vocab(true);
+    this.vocabSize = Math.max(-1, ...vocab.values()) + 1;
+    this.specialTokens = (json.added_tokens ?? [])
+      .filter((token) => token.special === true)
+      .map(({id, content}) => ({id, content}))
+      .sort((a, b) => a.id - b.id);
+    const idOf = (content: string | undefined) => (content === undefined ? undefined : this.library.token_to_id(content));
+    this.bosToken = metadata.bosToken;
+    this.bosTokenId = idOf(metadata.bosToken);
+    this.eosToken = metadata.eosToken;
+    this.eosTokenId = idOf(metadata.eosToken);
+    this.padToken = metadata.padToken;
+    this.padTokenId = idOf(metadata.padToken);
+    this.modelMaxLength = metadata.modelMaxLength;
+    this.chatTemplate = metadata.chatTemplate;
+    this.cleanUp = metadata.cleanUpTokenizationSpaces === true;
+    const probeWith = this.library.encode("a", {add_special_tokens: true}).ids;
+    const probeWithout = this.library.encode("a", {add_special_tokens: false}).ids;
+    this.prefixLength = Math.max(0, probeWith.findIndex((_, i) => probeWithout.every((id, k) => probeWith[i + k] === id)));
+  }
+
+  encode(text: string, options?: EncodeOptions): number[] {
+    return this.encoder(options).encode(toWellFormed(text), {add_special_tokens: options?.addSpecialTokens ?? true}).ids;
+  }
+
+  encodeWithOffsets(text: string, options?: EncodeOptions): EncodingWithOffsets {
+    const encoder = this.encoder(options);
+    const input = toWellFormed(text);
+    const withSpecials = options?.addSpecialTokens ?? true;
+    const encoding = encoder.encode(input, {add_special_tokens: withSpecials});
+    const textIds = withSpecials ? encoder.encode(input, {add_special_tokens: false}).ids.length : encoding.ids.length;
+    const prefix = withSpecials ? this.prefixLength : 0;
+    const pieces = encoding.tokens.map((token, i) => (i < prefix || i >= prefix + textIds ? undefined : this.readPiece(token)));
+    // Offsets index the caller's text; toWellFormed keeps every index in place.
+    return {ids: encoding.ids, offsets: offsetsFromPieces(input, pieces)};
+  }
+
+  count(text: string, options?: EncodeOptions): number {
+    return this.encode(text, options).length;
+  }
+
+  decode(ids: readonly number[], options?: DecodeOptions): string {
+    for (const id of ids) {
+      if (!Number.isInteger(id) || id < 0 || this.library.id_to_token(id) === undefined) throw new UnknownTokenIdError(id, this.vocabSize);
+    }
+    const text = this.library.decode([...ids], {skip_special_tokens: options?.skipSpecialTokens ?? false, clean_up_tokenization_spaces: false});
+    return this.cleanUp ? cleanUpTokenizationSpaces(text) : text;
+  }
+
+  async dispose(): Promise<void> {}
+
+  private encoder(options: EncodeOptions | undefined): HfLibraryTokenizer {
+    if (options?.recognizeSpecialTokens ?? true) return this.library;
+    const json = this.patchedJson;
+    this.literalSpecials ??= new HfLibraryTokenizer(
+      {...json, added_tokens: (json.added_tokens ?? []).filter((token) => token.special !== true)},
+      {clean_up_tokenization_spaces: false}
+    );
+    return this.literalSpecials;
+  }
+}
