@@ -164,7 +164,8 @@ async function main(): Promise<void> {
     };
   }
 
-  async function answer(chatId: string, turn: number, model: string): Promise<void> {
+  /** Streams one model's answer into its cell; false when the user stopped it. */
+  async function answer(chatId: string, turn: number, model: string): Promise<boolean> {
     const controller = new AbortController();
     streams.set(model, controller);
     const cell = view.answer(turn, model);
@@ -193,18 +194,22 @@ async function main(): Promise<void> {
     } finally {
       streams.delete(model);
     }
+    return !controller.signal.aborted;
   }
 
   async function answerAll(turn: number): Promise<void> {
     if (chat == null) return;
     const chatId = chat.id;
     setBusy(true);
+    let completed: boolean[];
     try {
-      await Promise.all(chat.models.map((model) => answer(chatId, turn, model)));
+      completed = await Promise.all(chat.models.map((model) => answer(chatId, turn, model)));
     } finally {
       setBusy(false);
     }
-    if (chat?.id === chatId) await reloadChat();
+    // After a stop the server saves the partial answer a moment later; the cells already show it, so only a
+    // fully finished round is re-read (to pick up the stored numbers).
+    if (chat?.id === chatId && completed.every(Boolean)) await reloadChat();
     await refreshList();
   }
 

@@ -1,10 +1,12 @@
 import DOMPurify from "dompurify";
-import {marked} from "marked";
+import {Marked} from "marked";
 
 /**
  * Model output as Markdown, sanitized. Threat model: the model's text is attacker-controlled (prompt injection
  * through a pasted document, or a hostile fine-tune), so it must never run script, load remote resources, or
- * restyle the page. Markdown is rendered by marked, then DOMPurify keeps only a small set of formatting tags
+ * restyle the page. Raw HTML in the text is shown as text, never parsed (as h2oGPT escapes `<` and `>`):
+ * parsing it even in a detached document can start an image load. Markdown is rendered by marked, then
+ * DOMPurify keeps only a small set of formatting tags
  * and no event handlers, `style`, forms or images (an image URL can leak chat text to another server); links
  * open in a new tab without referrer or opener. The page's CSP (script-src 'self', img-src 'self') is a second
  * wall behind this one.
@@ -15,6 +17,19 @@ const ALLOWED_TAGS = [
   "p", "pre", "s", "span", "strong", "sub", "sup", "table", "tbody", "td", "th", "thead", "tr", "ul"
 ];
 const ALLOWED_ATTR = ["href", "title", "class", "align", "start"];
+
+const ESCAPES: Readonly<Record<string, string>> = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"};
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (ch) => ESCAPES[ch]!);
+}
+
+const markdown = new Marked({
+  gfm: true,
+  breaks: true,
+  async: false,
+  renderer: {html: ({text}) => escapeHtml(text)}
+});
 
 let hooked = false;
 function installHooks(): void {
@@ -33,7 +48,7 @@ function installHooks(): void {
 
 export function renderMarkdown(text: string): DocumentFragment {
   installHooks();
-  const html = marked.parse(text, {gfm: true, breaks: true, async: false});
+  const html = markdown.parse(text) as string;
   return DOMPurify.sanitize(html, {
     ALLOWED_TAGS,
     ALLOWED_ATTR: [...ALLOWED_ATTR, "target", "rel"],
