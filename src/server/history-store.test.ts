@@ -1,4 +1,4 @@
-import {mkdtempSync} from "node:fs";
+import {mkdtempSync, statSync} from "node:fs";
 import {tmpdir} from "node:os";
 import {join} from "node:path";
 import {describe, expect, it} from "vitest";
@@ -65,6 +65,7 @@ describe("HistoryStore", () => {
     first.saveAnswer(answer, "partial te", "streaming");
     first.close();
 
+    expect(statSync(path).mode & 0o777).toBe(0o600);
     const second = HistoryStore.open(path);
     const messages = second.getChat("u", id)!.messages;
     expect(messages.map((m) => [m.content, m.status])).toEqual([["hello", "complete"], ["partial te", "interrupted"]]);

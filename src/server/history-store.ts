@@ -1,5 +1,5 @@
 import {randomBytes} from "node:crypto";
-import {mkdirSync} from "node:fs";
+import {closeSync, existsSync, mkdirSync, openSync} from "node:fs";
 import {dirname} from "node:path";
 import Database from "better-sqlite3";
 import {InputFileError} from "../errors/index.js";
@@ -132,8 +132,12 @@ export class HistoryStore {
   private readonly db: Database.Database;
 
   private constructor(readonly path: string) {
-    if (path !== ":memory:") mkdirSync(dirname(path), {recursive: true});
     try {
+      if (path !== ":memory:" && !existsSync(path)) {
+        // Chats are private: only the server's user may read the file (SQLite gives -wal/-shm the same mode).
+        mkdirSync(dirname(path), {recursive: true});
+        closeSync(openSync(path, "a", 0o600));
+      }
       this.db = new Database(path);
       this.db.pragma("journal_mode = WAL");
       this.db.pragma("synchronous = FULL");
