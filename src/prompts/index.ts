@@ -10,7 +10,7 @@ export type {ChatHistory} from "./chat-history.js";
 export {renderChatPrompt, type ChatPrompt, type ChatPromptOptions} from "./render-chat-prompt.js";
 export {normalizeConversation} from "./normalize-conversation.js";
 export {renderConversationTraining, type ConversationTrainingOptions} from "./render-conversation-training.js";
-export {stopStrings, TOKEN_STOP_RULES, type TokenStopRule} from "./stop-strings.js";
+export {stopStrings, TOKEN_STOP_RULES, type StopStringsOptions, type TokenStopRule} from "./stop-strings.js";
 export {extractResponse, type ExtractResponseOptions} from "./extract-response.js";
 export {detectPromptType, type DetectPromptTypeOptions} from "./detect-prompt-type.js";
 export {renderChatTemplate, type ChatMessage, type ChatTemplate} from "./chat-template.js";

@@ -1,3 +1,4 @@
+import {templateStopStrings, type ChatTemplate} from "./chat-template.js";
 import {promptFormat, type PromptFormat, type PromptFormatOptions} from "./prompt-format.js";
 
 /**
@@ -9,8 +10,17 @@ export function formatStopStrings(format: PromptFormat, extra: readonly string[]
   return [...new Set(all.filter((text): text is string => text != null && text !== ""))];
 }
 
-export function stopStrings(options: PromptFormatOptions & {readonly extra?: readonly string[]}): string[] {
-  return formatStopStrings(promptFormat(options), options.extra);
+export interface StopStringsOptions extends PromptFormatOptions {
+  /** For unknown/template: the template's eos token and the end-of-turn markers it writes are added. */
+  readonly chatTemplate?: ChatTemplate;
+  /** More stop strings, e.g. the tokenizer's eos token text. */
+  readonly extra?: readonly string[];
+}
+
+export function stopStrings(options: StopStringsOptions): string[] {
+  const format = promptFormat(options);
+  const fromTemplate = format.row.usesChatTemplate && options.chatTemplate != null ? templateStopStrings(options.chatTemplate) : [];
+  return formatStopStrings(format, [...fromTemplate, ...(options.extra ?? [])]);
 }
 
 /**
