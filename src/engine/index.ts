@@ -1,1 +1,23 @@
-export {};
+/** Engines: llama.cpp in process (node-llama-cpp) or an OpenAI-compatible server, behind one interface. */
+export type {
+  ChatMessage,
+  EmbeddingResult,
+  Engine,
+  EngineGenerateOptions,
+  EngineGeneration,
+  EngineInfo,
+  EngineResult,
+  StopReason,
+  TokenCounting
+} from "./engine-types.js";
+export {createEngine, type CreateEngineOptions} from "./create-engine.js";
+export {defaultModelPath} from "./default-model.js";
+export {EngineClosedError, ModelLoadError, RemoteServerError} from "./engine-errors.js";
+export {parseInferenceServer, type InferenceServer, type ServerKind} from "./inference-server.js";
+export type {RetryPolicy} from "./http-request.js";
+export type {LlamaCppEngineOptions, LoraAdapter} from "./llama-cpp-engine.js";
+export type {RemoteEngineOptions, TokenCounter} from "./remote-engine.js";
+export {resolveSampling, checkGenerateOptions, type ResolvedSampling} from "./sampling-options.js";
+export {StopStringMatcher} from "./stop-string-matcher.js";
+export {TextChannel} from "./text-channel.js";
+export {startGeneration, type GenerationIo} from "./start-generation.js";

@@ -1,0 +1,218 @@
+import {copyFile, mkdtemp, rm, truncate} from "node:fs/promises";
+import {tmpdir} from "node:os";
+import {join} from "node:path";
+import {afterAll, beforeAll, describe, expect, it} from "vitest";
+import {ContextOverflowError, InputFileError} from "../errors/index.js";
+import {readGguf, readGgufTensor, readGgufTensorBytes, writeGguf, writeRandomLlamaGguf} from "../gguf/index.js";
+import {neoxVocabGgufPath, tinyLlamaPath} from "../../test/support/shared.js";
+import {createEngine, ModelLoadError, type Engine, type EngineGeneration} from "./index.js";
+
+let dir: string;
+let tiny: Engine | undefined;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "h2ogpt-llama-engine-"));
+  if (tinyLlamaPath != null) tiny = await createEngine({baseModel: tinyLlamaPath, contextLength: 512, sequences: 2});
+});
+afterAll(async () => {
+  await tiny?.close();
+  await rm(dir, {recursive: true, force: true});
+});
+
+async function drain(generation: EngineGeneration): Promise<{deltas: string[]; text: string}> {
+  const deltas: string[] = [];
+  for await (const delta of generation.stream) deltas.push(delta);
+  return {deltas, text: (await generation.result).text};
+}
+
+/**
+ * A random model whose output layer only scores EOS (+) and one other token (-) along one hidden dimension, so
+ * greedy decoding of "Hello" ends with EOS at once: a deterministic way to exercise eos and min_new_tokens.
+ */
+async function eosModel(): Promise<string> {
+  const base = join(dir, "eos-base.gguf");
+  await writeRandomLlamaGguf({path: base, nEmbd: 32, nLayer: 1, nHead: 2, nFf: 64, contextLength: 256, seed: 1, type: "F32", vocabulary: {synthetic: 512}});
+  const file = await readGguf(base);
+  const output = await readGgufTensor(file, "output.weight");
+  output.fill(0);
+  output[2 * 32] = 20;
+  output[300 * 32] = -20;
+  const path = join(dir, "eos.gguf");
+  const tensors = await Promise.all(file.tensors.map(async (t) => ({...t, data: t.name === "output.weight" ? output : await readGgufTensorBytes(file, t.name)})));
+  await writeGguf(path, {metadata: file.metadata, tensors});
+  return path;
+}
+
+const prompt = "<human>: Who are you?\n<bot>:";
+
+describe("llama.cpp engine on the tiny fixture (random weights, deterministic at temperature 0)", () => {
+  it("describes the model and counts tokens as it feeds them (with BOS)", async () => {
+    if (tiny == null) return;
+    expect(tiny.info).toMatchObject({kind: "llama.cpp", name: "LLaMA v2", contextLength: 512, trainContextLength: 4096, sequences: 2, promptFormat: "raw", tokenCounting: "exact", bosToken: "<s>", eosToken: "</s>"});
+    expect(tiny.info.ggufMetadata?.["general.architecture"]).toEqual({type: "string", value: "llama"});
+    const ids = await tiny.tokenize("Hello");
+    expect(ids).toEqual([1, 15043]);
+    expect(await tiny.countTokens(prompt)).toBe(12);
+    // Special-token text in the prompt is the special token, and BOS is not doubled.
+    expect(await tiny.tokenize("<s>Hello")).toEqual([1, 15043]);
+  });
+
+  it("greedy output repeats, and the stream adds up to the result", async () => {
+    if (tiny == null) return;
+    const first = await drain(tiny.generate({prompt, maxNewTokens: 12}));
+    const second = await drain(tiny.generate({prompt, maxNewTokens: 12}));
+    expect(first.text).toBe(second.text);
+    expect(first.deltas.join("")).toBe(first.text);
+    expect(first.text.startsWith(" мало ung Pakistan")).toBe(true);
+    const result = await tiny.generate({prompt, maxNewTokens: 12}).result;
+    expect(result).toMatchObject({stopReason: "length", completionTokens: 12, promptTokens: 12});
+  });
+
+  it("stops at a stop string the model produces, and never streams any part of one split across tokens", async () => {
+    if (tiny == null) return;
+    const stopped = await tiny.generate({prompt, maxNewTokens: 30, stop: [" Pakistan"]}).result;
+    expect(stopped).toMatchObject({text: " мало ung", stopReason: "stop", stopString: " Pakistan"});
+    // "stan Pak" spans two tokens (" Pakistan", " Pakistan").
+    const split = await drain(tiny.generate({prompt, maxNewTokens: 30, stop: ["stan Pak"]}));
+    expect(split.text).toBe(" мало ung Paki");
+    expect(split.deltas.join("")).toBe(" мало ung Paki");
+    expect((await tiny.generate({prompt, maxNewTokens: 30, stop: ["stan Pak"]}).result).stopReason).toBe("stop");
+  });
+
+  it("abort ends generation at once and frees the sequence for the next request", async () => {
+    if (tiny == null) return;
+    const controller = new AbortController();
+    const long = tiny.generate({prompt, maxNewTokens: 400, signal: controller.signal});
+    let seen = 0;
+    for await (const _ of long.stream) if (++seen === 3) controller.abort();
+    const result = await long.result;
+    expect(result.stopReason).toBe("abort");
+    expect(result.completionTokens).toBeLessThan(10);
+    // Both sequences are free again: two more requests run at once.
+    const [a, b] = await Promise.all([tiny.generate({prompt, maxNewTokens: 4}).result, tiny.generate({prompt, maxNewTokens: 4}).result]);
+    expect(a.text).toBe(b.text);
+  });
+
+  it("leaving the stream early aborts too, and an already-aborted signal generates nothing", async () => {
+    if (tiny == null) return;
+    const generation = tiny.generate({prompt, maxNewTokens: 400});
+    for await (const _ of generation.stream) break;
+    expect((await generation.result).stopReason).toBe("abort");
+    const controller = new AbortController();
+    controller.abort();
+    expect(await tiny.generate({prompt, maxNewTokens: 5, signal: controller.signal}).result).toMatchObject({stopReason: "abort", completionTokens: 0});
+  });
+
+  it("max_time ends generation with stop reason time", async () => {
+    if (tiny == null) return;
+    const result = await tiny.generate({prompt, maxNewTokens: 480, maxTime: 0.02}).result;
+    expect(result.stopReason).toBe("time");
+    expect(result.completionTokens).toBeLessThan(480);
+  });
+
+  it("runs more requests than sequences: they queue and give the same greedy text", async () => {
+    if (tiny == null) return;
+    const alone = (await tiny.generate({prompt, maxNewTokens: 10}).result).text;
+    const together = await Promise.all(Array.from({length: 5}, () => tiny!.generate({prompt, maxNewTokens: 10}).result));
+    for (const result of together) expect(result.text).toBe(alone);
+  });
+
+  it("samples reproducibly with a seed, and differently with another", async () => {
+    if (tiny == null) return;
+    const run = (seed: number) => tiny!.generate({prompt, maxNewTokens: 16, temperature: 1.5, topK: 0, topP: 1, seed}).result;
+    const [a, b, c] = [await run(1), await run(1), await run(2)];
+    expect(a.text).toBe(b.text);
+    expect(c.text).not.toBe(a.text);
+  });
+
+  it("never exceeds the context: a prompt that fills it is an overflow error with both numbers", async () => {
+    if (tiny == null) return;
+    const long = "Pakistan ".repeat(600);
+    const error = await tiny.generate({prompt: long, maxNewTokens: 5}).result.catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ContextOverflowError);
+    expect(error).toMatchObject({nCtx: 512, exitCode: 3});
+    expect((error as ContextOverflowError).nPromptTokens).toBeGreaterThan(512);
+    const nearlyFull = "Pakistan ".repeat(250);
+    const promptTokens = await tiny.countTokens(nearlyFull);
+    const result = await tiny.generate({prompt: nearlyFull, maxNewTokens: 100}).result;
+    expect(result.completionTokens).toBeLessThanOrEqual(512 - promptTokens);
+  });
+
+  it("embeds texts as vectors of the model's width", async () => {
+    if (tiny == null) return;
+    const {vectors, promptTokens} = await tiny.embed!(["hello", "world"]);
+    expect(vectors.map((v) => v.length)).toEqual([8, 8]);
+    expect(promptTokens).toBe(4);
+  });
+});
+
+describe("llama.cpp engine: end of sequence, min_new_tokens, LoRA, bad files", () => {
+  it("stops at EOS, and min_new_tokens holds EOS off for exactly that many tokens", async () => {
+    const engine = await createEngine({baseModel: await eosModel()});
+    try {
+      expect(await engine.generate({prompt: "Hello", maxNewTokens: 30}).result).toMatchObject({stopReason: "eos", completionTokens: 0, text: ""});
+      const held = await engine.generate({prompt: "Hello", maxNewTokens: 30, minNewTokens: 6}).result;
+      expect(held).toMatchObject({stopReason: "eos", completionTokens: 6});
+      const sampled = await engine.generate({prompt: "Hello", maxNewTokens: 30, minNewTokens: 4, temperature: 0.8, seed: 5}).result;
+      expect(sampled.completionTokens).toBeGreaterThanOrEqual(4);
+    } finally {
+      await engine.close();
+    }
+  });
+
+  it("applies a LoRA adapter at context creation: a zero adapter changes nothing, a real one changes the output", async () => {
+    if (neoxVocabGgufPath == null) return;
+    const base = join(dir, "lora-base.gguf");
+    const hparams = {nEmbd: 64, nLayer: 2, nHead: 4, nFf: 128, contextLength: 256};
+    await writeRandomLlamaGguf({path: base, ...hparams, seed: 3, vocabulary: {gguf: neoxVocabGgufPath}});
+    const rank = 4;
+    const adapter = async (name: string, scale: number): Promise<string> => {
+      const path = join(dir, name);
+      const tensors = [0, 1].flatMap((layer) =>
+        ["attn_q", "attn_v"].flatMap((kind) => [
+          {name: `blk.${layer}.${kind}.weight.lora_a`, dims: [64, rank], data: Float32Array.from({length: 64 * rank}, (_, i) => scale * Math.sin(i + layer))},
+          {name: `blk.${layer}.${kind}.weight.lora_b`, dims: [rank, 64], data: Float32Array.from({length: 64 * rank}, (_, i) => scale * Math.cos(i * 3 + layer))}
+        ])
+      );
+      await writeGguf(path, {
+        metadata: {"general.architecture": "llama", "general.type": "adapter", "adapter.type": "lora", "adapter.lora.alpha": {type: "f32", value: rank}},
+        tensors
+      });
+      return path;
+    };
+    const run = async (loraAdapters?: {path: string}[]): Promise<string> => {
+      const engine = await createEngine({baseModel: base, loraAdapters});
+      try {
+        return (await engine.generate({prompt: "The quick brown fox", maxNewTokens: 8}).result).text;
+      } finally {
+        await engine.close();
+      }
+    };
+    const plain = await run();
+    expect(await run([{path: await adapter("zero.gguf", 0)}])).toBe(plain);
+    expect(await run([{path: await adapter("strong.gguf", 2)}])).not.toBe(plain);
+    const missing = await createEngine({baseModel: base, loraAdapters: [{path: join(dir, "none.gguf")}]}).catch((e: unknown) => e);
+    expect(missing).toBeInstanceOf(InputFileError);
+    expect((missing as Error).message).toBe(`${join(dir, "none.gguf")}: file not found`);
+  });
+
+  it("names the file for a missing, truncated or vocabulary-only model (exit code 2)", async () => {
+    const missing = await createEngine({baseModel: join(dir, "absent.gguf")}).catch((e: unknown) => e);
+    expect(missing).toMatchObject({exitCode: 2, message: `${join(dir, "absent.gguf")}: file not found`});
+    if (tinyLlamaPath != null) {
+      const cut = join(dir, "cut.gguf");
+      await copyFile(tinyLlamaPath, cut);
+      await truncate(cut, 1_000_000);
+      const error = await createEngine({baseModel: cut}).catch((e: unknown) => e);
+      expect(error).toMatchObject({exitCode: 2});
+      expect((error as Error).message).toContain(`${cut}: not a valid GGUF file: truncated`);
+    }
+    if (neoxVocabGgufPath != null) {
+      const error = await createEngine({baseModel: neoxVocabGgufPath}).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ModelLoadError);
+      expect((error as Error).message).toContain("has no tensors");
+    }
+    await expect(createEngine({baseModel: "h2oai/h2ogpt-oasst1-512-12b"})).rejects.toThrow("h2ogpt-ts runs GGUF files locally");
+    await expect(createEngine({modelsDir: dir + "/no-models"})).rejects.toThrow("no model: give --base_model");
+  });
+});

@@ -1,0 +1,328 @@
+import {basename} from "node:path";
+import {type LlamaContext, type LlamaContextSequence, type LlamaEmbeddingContext, type LlamaModel, type SequenceEvaluateOptions, type Token} from "node-llama-cpp";
+import {ContextOverflowError, NotSupportedError} from "../errors/index.js";
+import {ggufMetadataValue, readGguf, type GgufFile} from "../gguf/index.js";
+import {EngineClosedError, ModelLoadError} from "./engine-errors.js";
+import type {EmbeddingResult, Engine, EngineGenerateOptions, EngineGeneration, EngineInfo, EngineResult, StopReason} from "./engine-types.js";
+import {IncrementalDetokenizer} from "./incremental-detokenizer.js";
+import {llamaRuntime} from "./llama-runtime.js";
+import {chooseToken, seededRandom} from "./choose-token.js";
+import {checkGenerateOptions, resolveSampling} from "./sampling-options.js";
+import {SequencePool} from "./sequence-pool.js";
+import {startGeneration, type GenerationIo} from "./start-generation.js";
+import {StopStringMatcher} from "./stop-string-matcher.js";
+
+export interface LoraAdapter {
+  readonly path: string;
+  /** Defaults to 1. */
+  readonly scale?: number;
+}
+
+export interface LlamaCppEngineOptions {
+  readonly modelPath: string;
+  /** h2oGPT's max_seq_len; defaults to the context the model was trained with. */
+  readonly contextLength?: number;
+  /** h2oGPT's n_threads; defaults to 1 (generation on a 2-core machine is fastest with one thread). */
+  readonly threads?: number;
+  /** Generations that run at once, batched into one decode. Defaults to 1. */
+  readonly sequences?: number;
+  readonly batchSize?: number;
+  /** LoRA adapters (GGUF) applied when the context is created, as h2oGPT's lora_weights. */
+  readonly loraAdapters?: readonly LoraAdapter[];
+}
+
+/** The window of recent tokens the repetition penalty looks at (llama.cpp's repeat_last_n default). */
+const REPEAT_LAST_N = 64;
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message.split("\n")[0]! : String(error);
+}
+
+async function checkedGguf(path: string, what: string): Promise<GgufFile> {
+  const file = await readGguf(path);
+  if (file.tensors.length === 0) throw new ModelLoadError(path, `has no tensors (a vocabulary-only GGUF cannot be used as a ${what})`);
+  return file;
+}
+
+/**
+ * llama.cpp in process through node-llama-cpp: our rendered prompt is completed as raw text (no chat wrapper),
+ * concurrent requests run as sequences of one context (llama.cpp batches them), and stop strings, min/max
+ * tokens, max_time and aborts are handled token by token.
+ */
+export class LlamaCppEngine implements Engine {
+  private readonly running = new Map<AbortController, Promise<unknown>>();
+  private readonly pool: SequencePool;
+  private embeddingContext: Promise<LlamaEmbeddingContext> | undefined;
+  private closed = false;
+
+  private constructor(
+    readonly info: EngineInfo,
+    private readonly model: LlamaModel,
+    private readonly context: LlamaContext,
+    sequences: readonly LlamaContextSequence[],
+    private readonly threads: number
+  ) {
+    this.pool = new SequencePool(sequences);
+  }
+
+  static async load(options: LlamaCppEngineOptions): Promise<LlamaCppEngine> {
+    const {modelPath, threads = 1, sequences = 1} = options;
+    const gguf = await checkedGguf(modelPath, "model");
+    for (const adapter of options.loraAdapters ?? []) await checkedGguf(adapter.path, "LoRA adapter");
+    const llama = await llamaRuntime();
+    let model: LlamaModel;
+    try {
+      model = await llama.loadModel({modelPath});
+    } catch (error) {
+      throw new ModelLoadError(modelPath, `llama.cpp cannot load it (${describe(error)})`, {cause: error});
+    }
+    const contextLength = options.contextLength ?? model.trainContextSize;
+    let context: LlamaContext;
+    try {
+      context = await model.createContext({
+        contextSize: contextLength,
+        sequences,
+        threads,
+        batchSize: options.batchSize,
+        lora: options.loraAdapters?.length
+          ? {adapters: options.loraAdapters.map((a) => ({filePath: a.path, scale: a.scale ?? 1}))}
+          : undefined
+      });
+    } catch (error) {
+      await model.dispose();
+      const adapter = /LoRA adapter "([^"]+)"/.exec(describe(error))?.[1];
+      if (adapter != null) throw new ModelLoadError(adapter, `llama.cpp cannot apply this LoRA adapter to ${modelPath} (${describe(error)})`, {cause: error});
+      throw new ModelLoadError(modelPath, `cannot create a ${contextLength}-token context with ${sequences} sequence(s) (${describe(error)})`, {cause: error});
+    }
+    const text = (key: string): string | undefined => {
+      const value = ggufMetadataValue(gguf, key);
+      return typeof value === "string" ? value : undefined;
+    };
+    const tokenText = (token: Token | null): string | undefined => (token == null ? undefined : model.detokenize([token], true));
+    const info: EngineInfo = {
+      kind: "llama.cpp",
+      name: text("general.name") ?? basename(modelPath).replace(/\.gguf$/i, ""),
+      contextLength: Math.min(contextLength, context.contextSize),
+      trainContextLength: model.trainContextSize,
+      sequences,
+      embeddings: true,
+      promptFormat: "raw",
+      tokenCounting: "exact",
+      modelPath,
+      ggufMetadata: gguf.metadata,
+      chatTemplate: text("tokenizer.chat_template"),
+      bosToken: tokenText(model.tokens.bos),
+      eosToken: tokenText(model.tokens.eos)
+    };
+    const contextSequences = Array.from({length: sequences}, () => context.getSequence());
+    return new LlamaCppEngine(info, model, context, contextSequences, threads);
+  }
+
+  /** The prompt's tokens as they are evaluated: special-token text parsed, BOS added where the model wants it. */
+  private promptTokens(text: string): Token[] {
+    const tokens = this.model.tokenize(text, true);
+    const bos = this.model.tokens.bos;
+    if (this.model.tokens.shouldPrependBosToken && bos != null && tokens[0] !== bos) tokens.unshift(bos);
+    return tokens;
+  }
+
+  async tokenize(text: string): Promise<number[]> {
+    this.ensureOpen();
+    return this.promptTokens(text);
+  }
+
+  async countTokens(text: string): Promise<number> {
+    this.ensureOpen();
+    return this.promptTokens(text).length;
+  }
+
+  generate(options: EngineGenerateOptions): EngineGeneration {
+    this.ensureOpen();
+    checkGenerateOptions(options);
+    return startGeneration(options.signal, (io) => this.run(options, io));
+  }
+
+  generateChat(): EngineGeneration {
+    throw new NotSupportedError("llama.cpp completes rendered prompts; chat messages are rendered by the generate stage");
+  }
+
+  private async run(options: EngineGenerateOptions, io: GenerationIo): Promise<EngineResult> {
+    const controller = new AbortController();
+    const onAbort = (): void => controller.abort();
+    io.signal.addEventListener("abort", onAbort, {once: true});
+    if (io.signal.aborted) controller.abort();
+    const running = this.runOnSequence(options, io.emit, controller.signal);
+    this.running.set(controller, running);
+    try {
+      return await running;
+    } finally {
+      io.signal.removeEventListener("abort", onAbort);
+      this.running.delete(controller);
+    }
+  }
+
+  private async runOnSequence(options: EngineGenerateOptions, emit: (text: string) => void, signal: AbortSignal): Promise<EngineResult> {
+    const started = performance.now();
+    const deadline = options.maxTime == null ? Infinity : started + options.maxTime * 1000;
+    const tokens = this.promptTokens(options.prompt);
+    const nCtx = this.info.contextLength;
+    if (tokens.length >= nCtx) throw new ContextOverflowError(tokens.length, nCtx, "no room for a new token");
+    const maxNew = Math.min(options.maxNewTokens, nCtx - tokens.length);
+    const aborted = (): EngineResult => ({text: "", promptTokens: tokens.length, completionTokens: 0, stopReason: "abort"});
+    if (maxNew <= 0) return {text: "", promptTokens: tokens.length, completionTokens: 0, stopReason: "length"};
+
+    const sequence = await this.pool.acquire(tokens, signal);
+    if (sequence == null) return aborted();
+    try {
+      // Keep the cached prefix the prompt shares with this sequence's last request; evaluate only the rest.
+      await sequence.adaptStateToTokens(tokens.slice(0, -1), false);
+      if (signal.aborted) return aborted();
+      const input = tokens.slice(sequence.nextTokenIndex);
+      return await this.sample(sequence, tokens, input, {...options, maxNewTokens: maxNew}, {emit, signal, deadline});
+    } finally {
+      this.pool.release(sequence);
+    }
+  }
+
+  private evaluateOptions(options: EngineGenerateOptions, history: Token[]): SequenceEvaluateOptions {
+    const sampling = resolveSampling(options);
+    return {
+      temperature: sampling.temperature,
+      topK: sampling.topK,
+      topP: sampling.topP,
+      minP: 0,
+      seed: sampling.seed,
+      repeatPenalty:
+        sampling.repetitionPenalty === 1
+          ? undefined
+          : {punishTokens: () => history.slice(-REPEAT_LAST_N), maxPunishTokens: REPEAT_LAST_N, penalty: sampling.repetitionPenalty},
+      yieldEogToken: true
+    };
+  }
+
+  /**
+   * The generated tokens. With min_new_tokens, the first tokens are chosen here from the model's full
+   * distribution with end-of-generation tokens removed (llama.cpp's token bias cannot forbid EOS), then
+   * llama.cpp samples the rest itself.
+   */
+  private tokens(sequence: LlamaContextSequence, input: Token[], options: EngineGenerateOptions, history: Token[]): AsyncIterable<Token> {
+    const minNew = Math.min(options.minNewTokens ?? 0, options.maxNewTokens);
+    if (minNew === 0) return sequence.evaluate(input, this.evaluateOptions(options, history));
+    const model = this.model;
+    const evaluateOptions = (o: EngineGenerateOptions): SequenceEvaluateOptions => this.evaluateOptions(o, history);
+    return (async function* () {
+      const sampling = resolveSampling(options);
+      const random = seededRandom(sampling.seed ?? Math.floor(Math.random() * 2 ** 32));
+      // Greedy with no truncation exposes the whole (penalised) distribution to choose from.
+      const full = {...evaluateOptions({...options, temperature: 0}), topK: 0, topP: 1};
+      const iterator = sequence.evaluateWithMetadata(input, {probabilities: true}, full);
+      let next: Token | undefined;
+      try {
+        let step = await iterator.next();
+        for (let produced = 0; !step.done; ) {
+          const token = chooseToken({probabilities: step.value.probabilities, isExcluded: (t) => model.isEogToken(t as Token), sampling, random}) ?? step.value.token;
+          yield token as Token;
+          if (++produced >= minNew) {
+            next = token as Token;
+            break;
+          }
+          step = await iterator.next(token as Token);
+        }
+      } finally {
+        await iterator.return(undefined);
+      }
+      if (next != null) yield* sequence.evaluate([next], evaluateOptions(options));
+    })();
+  }
+
+  private async sample(
+    sequence: LlamaContextSequence,
+    prompt: Token[],
+    input: Token[],
+    options: EngineGenerateOptions,
+    run: {emit: (text: string) => void; signal: AbortSignal; deadline: number}
+  ): Promise<EngineResult> {
+    const history = [...prompt];
+    let completionTokens = 0;
+    const detokenizer = new IncrementalDetokenizer(this.model, prompt);
+    const matcher = new StopStringMatcher(options.stop ?? []);
+    let text = "";
+    let stopReason: StopReason = "length";
+    let stopString: string | undefined;
+    const release = (delta: string): void => {
+      if (delta === "") return;
+      text += delta;
+      run.emit(delta);
+    };
+
+    for await (const token of this.tokens(sequence, input, options, history)) {
+      if (this.model.isEogToken(token)) {
+        stopReason = "eos";
+        break;
+      }
+      completionTokens++;
+      history.push(token);
+      const piece = detokenizer.push(token);
+      if (piece !== "") {
+        const matched = matcher.push(piece);
+        release(matched.text);
+        if (matched.stop != null) {
+          stopReason = "stop";
+          stopString = matched.stop;
+          break;
+        }
+      }
+      if (completionTokens >= options.maxNewTokens) break;
+      if (run.signal.aborted) {
+        stopReason = "abort";
+        break;
+      }
+      if (performance.now() >= run.deadline) {
+        stopReason = "time";
+        break;
+      }
+    }
+    if (stopReason !== "stop") {
+      const tail = matcher.push(detokenizer.flush());
+      release(tail.text);
+      if (tail.stop != null) {
+        stopReason = "stop";
+        stopString = tail.stop;
+      } else {
+        release(matcher.flush());
+      }
+    }
+    return {text, promptTokens: prompt.length, completionTokens, stopReason, ...(stopString == null ? {} : {stopString})};
+  }
+
+  async embed(texts: readonly string[], signal?: AbortSignal): Promise<EmbeddingResult> {
+    this.ensureOpen();
+    const contextSize = Math.min(this.info.contextLength, 8192);
+    this.embeddingContext ??= this.model.createEmbeddingContext({contextSize, threads: this.threads});
+    const context = await this.embeddingContext;
+    const vectors: number[][] = [];
+    let promptTokens = 0;
+    for (const text of texts) {
+      if (signal?.aborted) throw signal.reason ?? new Error("aborted");
+      const tokens = this.promptTokens(text);
+      if (tokens.length > contextSize) throw new ContextOverflowError(tokens.length, contextSize, "text too long to embed");
+      promptTokens += tokens.length;
+      vectors.push(Array.from((await context.getEmbeddingFor(tokens)).vector));
+    }
+    return {vectors, promptTokens};
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const controller of this.running.keys()) controller.abort();
+    await Promise.allSettled(this.running.values());
+    if (this.embeddingContext != null) await (await this.embeddingContext).dispose();
+    await this.context.dispose();
+    await this.model.dispose();
+  }
+
+  private ensureOpen(): void {
+    if (this.closed) throw new EngineClosedError();
+  }
+}

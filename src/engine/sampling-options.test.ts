@@ -1,0 +1,27 @@
+import {describe, expect, it} from "vitest";
+import {checkGenerateOptions, resolveSampling} from "./sampling-options.js";
+
+describe("resolveSampling", () => {
+  it("is greedy at temperature 0, or when do_sample is false", () => {
+    expect(resolveSampling({maxNewTokens: 1})).toMatchObject({greedy: true, temperature: 0});
+    expect(resolveSampling({maxNewTokens: 1, temperature: 0.7, doSample: false})).toMatchObject({greedy: true, temperature: 0});
+    expect(resolveSampling({maxNewTokens: 1, temperature: 0, doSample: true})).toMatchObject({greedy: true});
+  });
+
+  it("samples at a positive temperature with top_k (0 = no limit) and top_p", () => {
+    expect(resolveSampling({maxNewTokens: 1, temperature: 0.7, topK: 40, topP: 0.9, seed: 3})).toEqual({
+      greedy: false, temperature: 0.7, topK: 40, topP: 0.9, seed: 3, repetitionPenalty: 1
+    });
+    expect(resolveSampling({maxNewTokens: 1, temperature: 1})).toMatchObject({topK: 0, topP: 1});
+  });
+});
+
+describe("checkGenerateOptions", () => {
+  it("names the parameter that is out of range", () => {
+    expect(() => checkGenerateOptions({maxNewTokens: 1, topP: 1.5})).toThrow("topP: expected a number from 0 to 1, got 1.5");
+    expect(() => checkGenerateOptions({maxNewTokens: 2.5})).toThrow("maxNewTokens: expected an integer");
+    expect(() => checkGenerateOptions({maxNewTokens: 1, temperature: -1})).toThrow("temperature");
+    expect(() => checkGenerateOptions({maxNewTokens: 1, seed: Number.NaN})).toThrow("seed");
+    expect(() => checkGenerateOptions({maxNewTokens: 10, temperature: 0.5, topK: 40, minNewTokens: 2, maxTime: 3})).not.toThrow();
+  });
+});
