@@ -20,7 +20,7 @@ const ASCII_CLASSES = Uint8Array.from({length: 0x80}, (_, c) => charClass(c));
 
 function unitLength(text: string, i: number): number {
   const unit = text.charCodeAt(i);
-  return unit >= 0xd800 && unit <= 0xdbff && i + 1 < text.length ? 2 : 1;
+  return unit >= 0xd800 && unit <= 0xdbff && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00 ? 2 : 1;
 }
 
 /** End of the run of characters of class `cls` starting at `i`. */

@@ -22,9 +22,17 @@ export async function loadHfTokenizer(jsonPath: string, backend: HfBackendChoice
   const json = parseTokenizerJson(text, jsonPath);
   const specials = (json.added_tokens ?? []).filter((token) => token.special === true).map(({id, content}) => ({id, content}));
   const metadata = withConventionalTokens(await readTokenizerConfig(dirname(jsonPath)), specials);
-  if (backend === "huggingface-tokenizers") return new LibraryTokenizer(jsonPath, json, metadata, "chosen by the caller");
+  if (backend === "huggingface-tokenizers") return libraryTokenizer(jsonPath, json, metadata, "chosen by the caller");
   const planned = planFastBpe(json, jsonPath);
   if ("plan" in planned) return new FastBpeTokenizer(jsonPath, planned.plan, json.added_tokens ?? [], metadata);
   if (backend === "fast-bpe") throw new NotSupportedError(`${jsonPath}: the fast BPE backend does not cover this file (${planned.unsupported})`);
-  return new LibraryTokenizer(jsonPath, json, metadata, planned.unsupported);
+  return libraryTokenizer(jsonPath, json, metadata, planned.unsupported);
+}
+
+function libraryTokenizer(...args: ConstructorParameters<typeof LibraryTokenizer>): LibraryTokenizer {
+  try {
+    return new LibraryTokenizer(...args);
+  } catch (error) {
+    throw new InputFileError(args[0], `@huggingface/tokenizers cannot load it (${(error as Error).message})`);
+  }
 }
