@@ -33,7 +33,7 @@ function splitConversation(messages: readonly ChatMessage[], field: string) {
         `${field}[${start + i}]`,
         message.role === "system"
           ? "a system message may only come first"
-          : `expected a ${expected} message here (user and assistant must alternate, starting with user)`
+          : `expected ${expected === "user" ? "a user" : "an assistant"} message here (user and assistant must alternate, starting with user)`
       );
   });
   if (turns.length % 2 === 1)
