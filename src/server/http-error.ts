@@ -12,6 +12,7 @@ const ERROR_TYPES: Readonly<Record<number, string>> = {
   429: "rate_limit_error",
   500: "server_error",
   501: "not_implemented_error",
+  502: "server_error",
   503: "server_error"
 };
 

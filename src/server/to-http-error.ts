@@ -1,3 +1,4 @@
+import {EngineClosedError, RemoteServerError} from "../engine/index.js";
 import {ContextOverflowError, H2oGptError, NotSupportedError, UsageError} from "../errors/index.js";
 import {HttpError} from "./http-error.js";
 
@@ -11,6 +12,8 @@ export function toHttpError(error: unknown): HttpError {
     return new HttpError(400, error.message, {code: "context_length_exceeded", cause: error});
   if (error instanceof NotSupportedError) return new HttpError(400, error.message, {code: "unsupported_feature", cause: error});
   if (error instanceof UsageError) return new HttpError(400, error.message, {code: "invalid_value", cause: error});
+  if (error instanceof RemoteServerError) return new HttpError(502, `the model server failed: ${error.message}`, {code: "upstream_error", cause: error});
+  if (error instanceof EngineClosedError) return new HttpError(503, "the server is shutting down", {code: "shutting_down", cause: error});
   if (error instanceof H2oGptError) return new HttpError(500, error.message, {code: "generation_failed", cause: error});
   return new HttpError(500, "internal server error (see the server log)", {code: "internal_error", cause: error});
 }
