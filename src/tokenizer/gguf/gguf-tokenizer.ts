@@ -9,6 +9,9 @@ import {loadVocabOnly} from "./vocab-only-llama.js";
 /** GGUF's tokenizer.ggml.token_type values. */
 const TOKEN_TYPE_CONTROL = 3;
 const BYTE_TOKEN = /^<0x([0-9A-Fa-f]{2})>$/;
+/** tokenizer.ggml.model values whose token strings we can read back into text. */
+const SPELLINGS: Readonly<Record<string, "byte-level" | "sentencepiece">> = {gpt2: "byte-level", llama: "sentencepiece"};
+const UTF8 = new TextDecoder("utf-8", {ignoreBOM: true});
 
 interface GgufTokenizerMetadata {
   readonly general?: {readonly architecture?: string};
@@ -19,6 +22,7 @@ interface GgufTokenizerMetadata {
       readonly tokens?: readonly string[];
       readonly token_type?: readonly number[];
       readonly padding_token_id?: number;
+      readonly add_space_prefix?: boolean;
     };
   };
   readonly [architecture: string]: unknown;
@@ -43,7 +47,9 @@ export class GgufTokenizer implements Tokenizer {
 
   private readonly tokens: readonly string[];
   private readonly tokenTypes: readonly number[];
-  private readonly byteLevel: boolean;
+  /** How token strings spell text: GPT-2 bytes, SentencePiece, or another scheme left to llama.cpp. */
+  private readonly spelling: "byte-level" | "sentencepiece" | undefined;
+  private readonly addSpacePrefix: boolean;
 
   constructor(
     readonly path: string,
@@ -55,7 +61,8 @@ export class GgufTokenizer implements Tokenizer {
     if (!Array.isArray(ggml?.tokens)) throw new InputFileError(path, "GGUF has no tokenizer.ggml.tokens: it holds no vocabulary");
     this.tokens = ggml.tokens;
     this.tokenTypes = ggml.token_type ?? [];
-    this.byteLevel = ggml.model === "gpt2";
+    this.spelling = SPELLINGS[ggml.model ?? ""];
+    this.addSpacePrefix = ggml.add_space_prefix ?? true;
     this.vocabSize = this.tokens.length;
     this.specialTokens = this.tokens.flatMap((content, id) => (this.tokenTypes[id] === TOKEN_TYPE_CONTROL ? [{id, content}] : []));
     const tokenOf = (id: Token | null | number | undefined) => (id == null ? undefined : this.tokens[id as number]);
@@ -92,10 +99,15 @@ export class GgufTokenizer implements Tokenizer {
 
   decode(ids: readonly number[], options?: DecodeOptions): string {
     for (const id of ids) if (!Number.isInteger(id) || id < 0 || id >= this.vocabSize) throw new UnknownTokenIdError(id, this.vocabSize);
-    // Dropping special tokens before llama.cpp sees them keeps its SentencePiece rule (the first token's
-    // leading space goes unless a BOS comes first) in line with HF's decode(skip_special_tokens=True).
-    if (!(options?.skipSpecialTokens ?? false)) return this.model.detokenize(ids as Token[], true);
-    return this.model.detokenize(ids.filter((id) => this.tokenTypes[id] !== TOKEN_TYPE_CONTROL) as Token[], false);
+    const kept = options?.skipSpecialTokens ? ids.filter((id) => this.tokenTypes[id] !== TOKEN_TYPE_CONTROL) : ids;
+    if (this.spelling === undefined) return this.model.detokenize(kept as Token[], !(options?.skipSpecialTokens ?? false));
+    // From the pieces rather than llama.cpp's detokenize, which cleans up spaces (`"  " + "?"` gives " ?")
+    // and so loses text; this is byte-exact and matches HF's decoders (SentencePiece drops one leading space).
+    const parts = kept.map((id) => this.piece(id));
+    const joined = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
+    parts.reduce((at, part) => (joined.set(part, at), at + part.length), 0);
+    const text = UTF8.decode(joined);
+    return this.spelling === "sentencepiece" && this.addSpacePrefix && text.startsWith(" ") ? text.slice(1) : text;
   }
 
   async dispose(): Promise<void> {
@@ -115,7 +127,7 @@ export class GgufTokenizer implements Tokenizer {
   /** The text bytes a token stands for, by the vocabulary's spelling (GPT-2 bytes or SentencePiece). */
   private piece(id: number): Uint8Array {
     const token = this.tokens[id] ?? "";
-    if (this.byteLevel) return byteLevelTokenBytes(token) ?? new TextEncoder().encode(token);
+    if (this.spelling === "byte-level") return byteLevelTokenBytes(token) ?? new TextEncoder().encode(token);
     const byte = BYTE_TOKEN.exec(token);
     return byte ? Uint8Array.of(parseInt(byte[1]!, 16)) : new TextEncoder().encode(token.replaceAll("\u2581", " "));
   }
