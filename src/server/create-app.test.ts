@@ -328,6 +328,22 @@ describe("auth, keys and isolation", () => {
     expect((await fetch("/api/chats", jsonInit({}, {origin: "http://127.0.0.1:7860"}))).status).toBe(201);
   });
 
+  it("lets --cors_origins call the API from a browser, without credentials", async () => {
+    const apiKeys = loadApiKeys({env: "sk-cors-1234567"});
+    const {fetch} = makeHarness({models: [new ScriptedModel()], apiKeys, corsOrigins: ["https://app.example"]});
+    const preflight = await fetch("/v1/chat/completions", {method: "OPTIONS", headers: {origin: "https://app.example", "access-control-request-method": "POST"}});
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get("access-control-allow-origin")).toBe("https://app.example");
+    expect(preflight.headers.get("access-control-allow-headers")).toContain("Authorization");
+    expect(preflight.headers.get("access-control-allow-credentials")).toBeNull();
+    const allowed = await fetch("/v1/chat/completions", jsonInit({messages: [{role: "user", content: "hi"}]}, {origin: "https://app.example", authorization: "Bearer sk-cors-1234567"}));
+    expect(allowed.status).toBe(200);
+    expect(allowed.headers.get("access-control-allow-origin")).toBe("https://app.example");
+    const other = await fetch("/v1/chat/completions", jsonInit({messages: [{role: "user", content: "hi"}]}, {origin: "https://evil.example", authorization: "Bearer sk-cors-1234567"}));
+    expect(other.status).toBe(403);
+    expect(other.headers.get("access-control-allow-origin")).toBeNull();
+  });
+
   it("serves the UI with a strict CSP and no-store API responses", async () => {
     const {fetch} = makeHarness({models: [new ScriptedModel()]});
     const page = await fetch("/");

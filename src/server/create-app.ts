@@ -11,7 +11,7 @@ import type {LoginThrottle} from "./login-throttle.js";
 import type {ModelRegistry} from "./model-registry.js";
 import {openAiRoutes} from "./openai-routes.js";
 import type {RequestLimits} from "./openai-request.js";
-import {hostGuard, originGuard, securityHeaders} from "./request-guards.js";
+import {corsForOrigins, hostGuard, originGuard, securityHeaders} from "./request-guards.js";
 import type {ModelInfo} from "./served-model.js";
 import {toHttpError} from "./to-http-error.js";
 import {uiRoutes} from "./ui-routes.js";
@@ -30,6 +30,8 @@ export interface AppOptions {
   readonly assets: ReadonlyMap<string, UiAsset> | undefined;
   readonly promptTypes: readonly string[];
   readonly startedAt: number;
+  /** Other web origins allowed to call the API (CORS without credentials). */
+  readonly corsOrigins?: readonly string[];
   /** Failed-login limits; the default allows 10 failures per user or address per 15 minutes. */
   readonly loginThrottle?: LoginThrottle;
 }
@@ -64,7 +66,8 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
 
   app.use("*", securityHeaders());
   app.use("*", hostGuard({boundHost: options.boundHost, enabled: options.checkHostHeader}));
-  app.use("*", originGuard());
+  app.use("*", corsForOrigins(options.corsOrigins ?? []));
+  app.use("*", originGuard(options.corsOrigins ?? []));
   app.use(
     "*",
     bodyLimit({

@@ -8,7 +8,8 @@ import {HttpError} from "./http-error.js";
  *   The Host header still carries the attacker's name, so an open server answers only requests whose Host is
  *   loopback or the address it was bound to.
  * - Cross-site request forgery with the session cookie: cookies are SameSite=Strict, and state-changing
- *   requests carrying an Origin header must come from this server's own origin.
+ *   requests carrying an Origin header must come from this server's own origin or one listed with
+ *   `--cors_origins` (those get CORS headers without credentials, so only bearer keys work from them).
  * - Clickjacking, MIME sniffing, referrer leaks and injected scripts in the UI: strict headers and a CSP that
  *   allows only the server's own scripts and styles (no inline script, no CDN).
  */
@@ -35,10 +36,32 @@ function hostName(header: string): string {
 
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
-export function originGuard(): MiddlewareHandler {
+/** Allows requests from `allowed` origins (`--cors_origins`) and answers their preflights; cookies never cross origins. */
+export function corsForOrigins(allowed: readonly string[]): MiddlewareHandler {
+  const origins = new Set(allowed.map((origin) => origin.replace(/\/$/, "")));
   return async (c, next) => {
     const origin = c.req.header("origin");
-    if (!SAFE_METHODS.has(c.req.method) && origin != null && origin !== "null") {
+    if (origin == null || !origins.has(origin)) return next();
+    if (c.req.method === "OPTIONS") {
+      return c.body(null, 204, {
+        "Access-Control-Allow-Origin": origin,
+        "Access-Control-Allow-Methods": "GET, POST, PATCH, DELETE",
+        "Access-Control-Allow-Headers": "Authorization, Content-Type",
+        "Access-Control-Max-Age": "600",
+        Vary: "Origin"
+      });
+    }
+    await next();
+    c.header("Access-Control-Allow-Origin", origin);
+    c.header("Vary", "Origin");
+  };
+}
+
+export function originGuard(allowed: readonly string[] = []): MiddlewareHandler {
+  const origins = new Set(allowed.map((origin) => origin.replace(/\/$/, "")));
+  return async (c, next) => {
+    const origin = c.req.header("origin");
+    if (!SAFE_METHODS.has(c.req.method) && origin != null && origin !== "null" && !origins.has(origin)) {
       const own = new URL(c.req.url);
       let ok = false;
       try {

@@ -43,6 +43,8 @@ export interface ServerOptions {
   readonly sessionTtlMs?: number;
   /** Prompt type names offered in the UI's expert panel. */
   readonly promptTypes?: readonly string[];
+  /** Web origins (`https://app.example`) allowed to call the API from a browser; bearer keys only, no cookies. */
+  readonly corsOrigins?: readonly string[];
   /** Where the built UI is; default the package's `dist/ui/static`. */
   readonly uiDir?: string;
 }
@@ -113,6 +115,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     checkHostHeader: !authRequired(access) && isLoopbackHost(host),
     assets: readUiAssets(options.uiDir),
     promptTypes: options.promptTypes ?? [],
+    corsOrigins: options.corsOrigins,
     startedAt: Date.now()
   });
 

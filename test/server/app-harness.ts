@@ -21,6 +21,7 @@ export function makeHarness(options: {
   maxQueue?: number;
   checkHostHeader?: boolean;
   loginThrottle?: LoginThrottle;
+  corsOrigins?: string[];
 }): Harness {
   const store = HistoryStore.open(":memory:");
   const registry = new ModelRegistry(options.models, {concurrency: options.concurrency, maxQueue: options.maxQueue});
@@ -40,7 +41,8 @@ export function makeHarness(options: {
     ]),
     promptTypes: ["plain", "human_bot"],
     startedAt: Date.now(),
-    loginThrottle: options.loginThrottle
+    loginThrottle: options.loginThrottle,
+    corsOrigins: options.corsOrigins
   });
   const fetch = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
     const request = new Request(typeof input === "string" && input.startsWith("/") ? `http://127.0.0.1:7860${input}` : input, init);
