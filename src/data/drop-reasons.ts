@@ -13,7 +13,8 @@ export const DROP_REASONS = {
   empty_record: "no instruction, input, output, text or messages",
   unknown_prompt_type: "a prompt_type that does not exist",
   bad_prompt_dict: "a prompt_dict that cannot be read",
-  bad_conversation: "messages/conversations that cannot be rendered",
+  bad_conversation: "messages/conversations that are not a usable conversation",
+  render_failed: "the prompt type or chat template cannot render the record",
   too_long: "more tokens than --cutoff_len (with --excess_length_strategy=drop)",
   no_trained_tokens: "no token left to train on (empty answer, or the prompt fills --cutoff_len)"
 } as const satisfies Readonly<Record<string, string>>;

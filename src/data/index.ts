@@ -1,1 +1,15 @@
-export {};
+/**
+ * Training-data preparation: records (JSON Lines, JSON arrays, CSV/TSV, Parquet) -> h2oGPT training strings ->
+ * tokenized, labeled rows with a per-reason drop report. `prepare` streams rows for a trainer;
+ * `prepareToDirectory` writes train/valid files and report.json.
+ */
+export {prepare, EXCESS_LENGTH_STRATEGIES} from "./prepare.js";
+export type {ExcessLengthStrategy, PrepareOptions, PrepareProgress, PreparedRow, PreparedRows} from "./prepare.js";
+export {prepareToDirectory, PrepareInterruptedError} from "./prepare-to-directory.js";
+export type {PrepareToDirectoryOptions, PreparedFiles} from "./prepare-to-directory.js";
+export type {PrepareReport, LengthStats} from "./prepare-report.js";
+export {formatReport} from "./format-report.js";
+export {DROP_REASONS, type DropReason} from "./drop-reasons.js";
+export {RecordError, ExcessLengthError} from "./data-errors.js";
+export {OUTPUT_FORMATS, rowToJson, type OutputFormat} from "./row-writers.js";
+export type {SourceRef} from "./record-types.js";
