@@ -51,12 +51,27 @@ function terminate(dict: Readonly<Record<string, unknown>>): readonly string[] {
   return value as string[];
 }
 
+const CACHE_LIMIT = 16;
+/** Data preparation renders every row with the same prompt_dict text: parse it once. */
+const byText = new Map<string, PromptTypeRow>();
+
 /**
  * The `custom` prompt type from a prompt_dict with h2oGPT's field names and defaults (promptA/promptB/
  * PreInstruct/PreInput/PreResponse '', terminate_response None, chat_sep/chat_turn_sep '\n', humanstr/botstr '').
  * Unknown keys are rejected so a misspelt field is not silently ignored.
  */
 export function customPromptType(promptDict: PromptDict): PromptTypeRow {
+  if (typeof promptDict !== "string") return buildCustomRow(promptDict);
+  let row = byText.get(promptDict);
+  if (row == null) {
+    row = buildCustomRow(promptDict);
+    if (byText.size >= CACHE_LIMIT) byText.delete(byText.keys().next().value!);
+    byText.set(promptDict, row);
+  }
+  return row;
+}
+
+function buildCustomRow(promptDict: PromptDict): PromptTypeRow {
   const dict = parse(promptDict);
   for (const key of Object.keys(dict)) {
     const known = key in STRING_FIELDS || key in SEPARATOR_FIELDS || key === "terminate_response" || IGNORED_FIELDS.has(key);
