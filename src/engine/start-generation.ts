@@ -1,4 +1,3 @@
-import type {EngineGeneration, EngineResult} from "./engine-types.js";
 import {TextChannel} from "./text-channel.js";
 
 export interface GenerationIo {
@@ -12,7 +11,10 @@ export interface GenerationIo {
  * Runs a generation on its own and exposes it as a stream plus a result, so a caller may read deltas, await
  * only the result, or both. A failure rejects the result and ends the stream with the same error.
  */
-export function startGeneration(callerSignal: AbortSignal | undefined, run: (io: GenerationIo) => Promise<EngineResult>): EngineGeneration {
+export function startGeneration<R>(
+  callerSignal: AbortSignal | undefined,
+  run: (io: GenerationIo) => Promise<R>
+): {readonly stream: AsyncIterable<string>; readonly result: Promise<R>} {
   const controller = new AbortController();
   const onAbort = (): void => controller.abort(callerSignal?.reason);
   if (callerSignal?.aborted) controller.abort(callerSignal.reason);
