@@ -12,17 +12,15 @@ function percent(part: number, whole: number): string {
 }
 
 function histogramLines(report: PrepareReport, cutoffLen: number | undefined): string[] {
-  const buckets = report.lengthHistogram;
-  if (buckets.length === 0) return [];
-  const width = buckets[0]![0];
-  const largest = Math.max(...buckets.map(([, count]) => count));
-  const labelWidth = String(buckets[buckets.length - 1]![0] - 1).length;
+  const bins = report.lengthHistogram;
+  if (bins.length === 0) return [];
+  const largest = Math.max(...bins.map((bin) => bin.count));
+  const labelWidth = String(bins[bins.length - 1]!.to).length;
   const countWidth = n(largest).length;
-  return buckets.map(([upper, count]) => {
-    const lower = upper - width;
-    const label = `${String(lower).padStart(labelWidth)}-${String(upper - 1).padStart(labelWidth)}`;
+  return bins.map(({from, to, count}) => {
+    const label = `${String(from).padStart(labelWidth)}-${String(to).padStart(labelWidth)}`;
     const bar = "#".repeat(count === 0 ? 0 : Math.max(1, Math.round((BAR_WIDTH * count) / largest)));
-    const over = cutoffLen != null && upper - 1 >= cutoffLen ? (lower >= cutoffLen ? "  over cutoff" : `  <- cutoff ${cutoffLen}`) : "";
+    const over = cutoffLen == null || to <= cutoffLen ? "" : from > cutoffLen ? "  over cutoff" : `  <- cutoff ${cutoffLen}`;
     return `  ${label} | ${bar.padEnd(BAR_WIDTH)} ${n(count).padStart(countWidth)}${over}`;
   });
 }

@@ -11,6 +11,12 @@ export interface LengthStats {
   readonly max: number;
 }
 
+export interface HistogramBin {
+  readonly from: number;
+  readonly to: number;
+  readonly count: number;
+}
+
 export interface PrepareReport {
   /** Every record read, good or bad: `read === written + sum(dropped)`. */
   readonly read: number;
@@ -31,8 +37,8 @@ export interface PrepareReport {
   readonly exampleDetails: Partial<Record<DropReason, string[]>>;
   /** Token counts before truncation of every record that was tokenized (written or dropped as too long). */
   readonly lengths: LengthStats;
-  /** `[upper bound, count]` pairs of token lengths before truncation, for the histogram. */
-  readonly lengthHistogram: readonly (readonly [number, number])[];
+  /** Token lengths before truncation in equal-width bins (`from` and `to` inclusive), for the histogram. */
+  readonly lengthHistogram: readonly HistogramBin[];
   /** Written rows per prompt type. */
   readonly promptTypes: Readonly<Record<string, number>>;
   readonly files: readonly string[];
@@ -56,17 +62,19 @@ function percentile(sorted: readonly (readonly [number, number])[], total: numbe
   return sorted[sorted.length - 1]![0];
 }
 
-/** Histogram buckets: about ten equal-width bins with round edges, from 0 to the longest record. */
-function histogram(sorted: readonly (readonly [number, number])[]): [number, number][] {
+/** Histogram buckets: about ten equal-width bins with round edges, from the shortest record to the longest. */
+function histogram(sorted: readonly (readonly [number, number])[]): HistogramBin[] {
   if (sorted.length === 0) return [];
+  const min = sorted[0]![0];
   const max = sorted[sorted.length - 1]![0];
-  const raw = Math.max(1, max / 10);
+  const raw = Math.max(1, (max - min + 1) / 10);
   const magnitude = 10 ** Math.floor(Math.log10(raw));
   const width = [1, 2, 5, 10].map((m) => m * magnitude).find((w) => w >= raw)!;
-  const buckets: [number, number][] = [];
-  for (let upper = width; upper - width <= max; upper += width) buckets.push([upper, 0]);
-  for (const [length, count] of sorted) buckets[Math.min(buckets.length - 1, Math.floor(length / width))]![1] += count;
-  return buckets;
+  const first = Math.floor(min / width);
+  const bins: {from: number; to: number; count: number}[] = [];
+  for (let from = first * width; from <= max; from += width) bins.push({from, to: from + width - 1, count: 0});
+  for (const [length, count] of sorted) bins[Math.floor(length / width) - first]!.count += count;
+  return bins;
 }
 
 /** Accumulates the report while rows stream through; memory is one counter per distinct length. */
