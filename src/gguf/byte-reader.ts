@@ -92,7 +92,7 @@ export class ByteReader {
   string(what: string): string {
     const at = this.position;
     const length = this.size(`${what} length`);
-    if (at + 8 + length > this.fileSize) throw new MalformedGguf(`${what} length ${length} runs past the end of the file`, at);
+    if (at + 8 + length > this.fileSize) throw new MalformedGguf(`truncated or corrupt: ${what} length ${length} runs past the end of the file`, at);
     const start = this.take(length);
     try {
       return this.decoder.decode(this.buffer.subarray(start, start + length));
@@ -104,6 +104,6 @@ export class ByteReader {
   /** Rejects element counts that could not fit in the rest of the file, before allocating for them. */
   checkCount(count: number, minBytesEach: number): void {
     if (this.position + count * minBytesEach > this.fileSize)
-      throw new MalformedGguf(`array of ${count} items runs past the end of the file`, this.position);
+      throw new MalformedGguf(`truncated or corrupt: ${count} items run past the end of the file`, this.position);
   }
 }

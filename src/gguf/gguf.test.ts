@@ -222,7 +222,7 @@ describe("readGguf on bad files", () => {
 
     const hugeCount = Buffer.from(good);
     hugeCount.writeBigUInt64LE(10n ** 12n, 16);
-    expect(String(await errorFor(hugeCount))).toContain("runs past the end of the file");
+    expect(String(await errorFor(hugeCount))).toContain("run past the end of the file");
   });
 });
 

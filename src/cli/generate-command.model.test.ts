@@ -1,0 +1,120 @@
+import {execFile} from "node:child_process";
+import {existsSync, statSync} from "node:fs";
+import {copyFile, mkdtemp, readFile, readdir, rm, truncate, writeFile} from "node:fs/promises";
+import {tmpdir} from "node:os";
+import {join} from "node:path";
+import {PassThrough} from "node:stream";
+import {promisify} from "node:util";
+import {afterAll, beforeAll, describe, expect, it} from "vitest";
+import {projectRoot, tinyLlamaPath} from "../../test/support/shared.js";
+import type {CommandIo} from "./command.js";
+import {main} from "./main.js";
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "h2ogpt-generate-cli-"));
+});
+afterAll(async () => {
+  await rm(dir, {recursive: true, force: true});
+});
+
+function memoryIo(stdinText = ""): CommandIo & {out: () => string; err: () => string} {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  let out = "";
+  let err = "";
+  stdout.on("data", (chunk) => (out += chunk));
+  stderr.on("data", (chunk) => (err += chunk));
+  const stdin = new PassThrough();
+  stdin.end(stdinText);
+  return {stdout, stderr, stdin, env: {}, cwd: dir, signal: new AbortController().signal, out: () => out, err: () => err};
+}
+
+const model = (): string[] => [`--base_model=${tinyLlamaPath}`, "--max_seq_len=256"];
+
+describe("h2ogpt generate on the tiny llama fixture", () => {
+  it("prints one answer, and with --json the result object", async () => {
+    if (tinyLlamaPath == null) return;
+    const plain = memoryIo();
+    expect(await main(["generate", ...model(), "--prompt_type=human_bot", "--instruction=Who are you?", "--max_new_tokens=8", "--stop= Pakistan"], plain)).toBe(0);
+    expect(plain.out()).toBe("мало ung\n");
+    const json = memoryIo();
+    expect(await main(["generate", ...model(), "--prompt_type=human_bot", "--instruction", "Who are you?", "--max_new_tokens", "8", "--json"], json)).toBe(0);
+    const result = JSON.parse(json.out());
+    expect(Object.keys(result)).toEqual(["response", "prompt_tokens", "completion_tokens", "max_new_tokens", "stop_reason", "turns_dropped"]);
+    expect(result).toMatchObject({prompt_tokens: 12, completion_tokens: 8, max_new_tokens: 8, stop_reason: "length", turns_dropped: 0});
+    expect(result.response.startsWith("мало ung Pakistan")).toBe(true);
+  });
+
+  it("takes --history from a file (pairs ending with the message to answer)", async () => {
+    if (tinyLlamaPath == null) return;
+    await writeFile(join(dir, "history.json"), JSON.stringify([["Hi", "Hello!"], ["Who are you?", null]]));
+    const io = memoryIo();
+    expect(await main(["generate", ...model(), "--prompt_type=human_bot", "--history=@history.json", "--max_new_tokens=4", "--json"], io)).toBe(0);
+    expect(JSON.parse(io.out())).toMatchObject({completion_tokens: 4, turns_dropped: 0});
+  });
+
+  it("exits 3 with both numbers on one line when the message does not fit", async () => {
+    if (tinyLlamaPath == null) return;
+    const io = memoryIo();
+    expect(await main(["generate", ...model(), "--prompt_type=plain", `--instruction=${"word ".repeat(400)}`], io)).toBe(3);
+    expect(io.err()).toMatch(/^h2ogpt generate: prompt has \d+ tokens but the context holds 256: [^\n]+\n$/);
+  });
+
+  it("exits 2 with one line for a corrupt model", async () => {
+    if (tinyLlamaPath == null) return;
+    const cut = join(dir, "cut.gguf");
+    await copyFile(tinyLlamaPath, cut);
+    await truncate(cut, 5000);
+    const io = memoryIo();
+    expect(await main(["generate", "--base_model=cut.gguf", "--instruction=x"], io)).toBe(2);
+    expect(io.err()).toMatch(new RegExp(`^h2ogpt generate: ${cut}: not a valid GGUF file: truncated[^\\n]*\\n$`));
+  });
+
+  it("--cli chats: streams each answer and keeps the history", async () => {
+    if (tinyLlamaPath == null) return;
+    const io = memoryIo("Who are you?\n\n/clear\nWho are you?\n");
+    expect(await main(["generate", ...model(), "--prompt_type=human_bot", "--cli", "--max_new_tokens=3"], io)).toBe(0);
+    const answers = io.out().split("\n").filter(Boolean);
+    expect(answers).toHaveLength(2);
+    expect(answers[0]).toBe(answers[1]);
+    expect(io.err()).toContain("(conversation cleared)");
+  });
+
+  it("--eval answers every record with progress and writes JSON Lines atomically", async () => {
+    if (tinyLlamaPath == null) return;
+    const data = join(dir, "questions.jsonl");
+    await writeFile(
+      data,
+      [
+        JSON.stringify({question: "Who are you?", output: "A bot."}),
+        JSON.stringify({question: "Translate", input: "Good morning"}),
+        JSON.stringify({question: "word ".repeat(400)})
+      ].join("\n") + "\n"
+    );
+    const io = memoryIo();
+    const argv = ["generate", ...model(), "--prompt_type=human_bot", "--eval", "--data_path=questions.jsonl", "--data_col_dict={'question': 'instruction'}", "--max_new_tokens=4"];
+    expect(await main(argv, io)).toBe(0);
+    const lines = (await readFile(join(dir, "questions.eval.jsonl"), "utf8")).trim().split("\n").map((line) => JSON.parse(line));
+    expect(lines).toHaveLength(3);
+    expect(lines[0]).toMatchObject({line: 1, instruction: "Who are you?", output: "A bot.", prompt: "<human>: Who are you?\n<bot>:", completion_tokens: 4, stop_reason: "length"});
+    expect(lines[1].prompt).toBe("<human>: Translate\nGood morning\n<bot>:");
+    expect(lines[2].error).toMatch(/^prompt has \d+ tokens but the context holds 256/);
+    expect(io.err()).toContain("eval");
+    expect(io.err()).toContain("3/3");
+    expect(io.err()).toContain("1 record(s) failed");
+    expect((await readdir(dir)).filter((name) => name.endsWith(".tmp"))).toEqual([]);
+  });
+
+  it("the built binary answers the same way (one spawn)", async () => {
+    const bin = join(projectRoot, "bin", "h2ogpt.js");
+    const built = join(projectRoot, "dist", "cli", "generate-command.js");
+    const fresh = existsSync(built) && statSync(built).mtimeMs >= statSync(join(projectRoot, "src", "cli", "generate-command.ts")).mtimeMs;
+    if (tinyLlamaPath == null || !fresh) {
+      console.warn("skipping the binary spawn: dist/ is missing or older than src/ (npm test builds first)");
+      return;
+    }
+    const {stdout} = await promisify(execFile)(process.execPath, [bin, "generate", ...model(), "--prompt_type=human_bot", "--instruction=Who are you?", "--max_new_tokens=8", "--stop= Pakistan"]);
+    expect(stdout).toBe("мало ung\n");
+  });
+});
