@@ -2,6 +2,7 @@ import {createServer, type IncomingMessage, type Server, type ServerResponse} fr
 import type {AddressInfo} from "node:net";
 import {afterAll, beforeAll, beforeEach, describe, expect, it} from "vitest";
 import {ContextOverflowError, NotSupportedError} from "../errors/index.js";
+import {neoxTokenizerPath} from "../../test/support/shared.js";
 import {createEngine, RemoteServerError, type Engine} from "./index.js";
 
 /** A scripted OpenAI-compatible server on 127.0.0.1: each test sets how the next requests are answered. */
@@ -88,6 +89,16 @@ describe("remote engine against a local OpenAI-compatible server", () => {
     const engine = await connect();
     expect(engine.info).toMatchObject({kind: "remote", name: "fake-model", contextLength: 1024, promptFormat: "raw", tokenCounting: "server", baseUrl: `http://127.0.0.1:${port}/v1`});
     expect(await engine.countTokens("one two three")).toBe(3);
+    await engine.close();
+  });
+
+  it("counts with a local tokenizer when --tokenizer is given", async () => {
+    if (neoxTokenizerPath == null) return;
+    const engine = await connect(undefined, {tokenizer: neoxTokenizerPath});
+    expect(engine.info.tokenCounting).toBe("tokenizer");
+    // GPT-NeoX ids from the FAQ: "osed" and " {#" are one token each; no BOS is added.
+    expect(await engine.countTokens("osed {#")).toBe(2);
+    expect(await engine.tokenize("osed {#")).toEqual([1700, 1712]);
     await engine.close();
   });
 

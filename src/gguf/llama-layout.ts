@@ -39,7 +39,13 @@ const BLOCK_TENSORS: readonly {suffix: string; role: LlamaTensorRole; dims: (h: 
 ];
 
 function resolve(h: LlamaHparams): Required<LlamaHparams> {
-  const full: Required<LlamaHparams> = {nHeadKv: h.nHead, rmsEps: 1e-5, ropeFreqBase: 10000, tied: false, ...h};
+  const full: Required<LlamaHparams> = {
+    ...h,
+    nHeadKv: h.nHeadKv ?? h.nHead,
+    rmsEps: h.rmsEps ?? 1e-5,
+    ropeFreqBase: h.ropeFreqBase ?? 10000,
+    tied: h.tied ?? false
+  };
   for (const key of ["nVocab", "nEmbd", "nLayer", "nHead", "nHeadKv", "nFf", "contextLength"] as const)
     if (!Number.isInteger(full[key]) || full[key] < 1) throw new GgufWriteError(`llama ${key}: must be a positive integer, got ${full[key]}`);
   if (full.nEmbd % full.nHead !== 0) throw new GgufWriteError(`llama nEmbd (${full.nEmbd}) must be a multiple of nHead (${full.nHead})`);

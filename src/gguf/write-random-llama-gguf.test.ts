@@ -83,6 +83,8 @@ describe("writeRandomLlamaGguf", () => {
     await expect(writeRandomLlamaGguf({path, ...small, nHead: 3})).rejects.toThrow("nEmbd (16) must be a multiple of nHead (3)");
     await expect(writeRandomLlamaGguf({path, ...small, nHeadKv: 3})).rejects.toThrow(GgufWriteError);
     await expect(writeRandomLlamaGguf({path, ...small, nLayer: 0})).rejects.toThrow("llama nLayer: must be a positive integer");
+    // An explicit undefined means "the default", as an omitted option does.
+    await expect(writeRandomLlamaGguf({path, ...small, nHeadKv: undefined, tied: undefined})).resolves.toMatchObject({nVocab: 512});
     await expect(writeRandomLlamaGguf({path, ...small, vocabulary: {synthetic: 10}})).rejects.toThrow("synthetic vocabulary size must be an integer >=");
     await expect(writeRandomLlamaGguf({path, ...small, vocabulary: {gguf: join(dir, "none.gguf")}})).rejects.toThrow("file not found");
   });
