@@ -3,8 +3,8 @@
  * tokenized, labeled rows with a per-reason drop report. `prepare` streams rows for a trainer;
  * `prepareToDirectory` writes train/valid files and report.json.
  */
-export {prepare, EXCESS_LENGTH_STRATEGIES} from "./prepare.js";
-export type {ExcessLengthStrategy, PrepareOptions, PrepareProgress, PreparedRow, PreparedRows} from "./prepare.js";
+export {prepare, type PreparedRow, type PreparedRows} from "./prepare.js";
+export {EXCESS_LENGTH_STRATEGIES, type ExcessLengthStrategy, type PrepareOptions, type PrepareProgress} from "./prepare-options.js";
 export {prepareToDirectory, PrepareInterruptedError} from "./prepare-to-directory.js";
 export type {PrepareToDirectoryOptions, PreparedFiles} from "./prepare-to-directory.js";
 export type {PrepareReport, LengthStats} from "./prepare-report.js";

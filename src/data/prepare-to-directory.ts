@@ -2,7 +2,8 @@ import {mkdir, stat} from "node:fs/promises";
 import {join, relative, resolve, isAbsolute} from "node:path";
 import {H2oGptError, InputFileError, UsageError} from "../errors/index.js";
 import {writeFileAtomic} from "../util/index.js";
-import {prepare, type PrepareOptions} from "./prepare.js";
+import {prepare} from "./prepare.js";
+import type {PrepareOptions} from "./prepare-options.js";
 import type {PrepareReport} from "./prepare-report.js";
 import {createRowWriter, OUTPUT_FORMATS, type OutputFormat} from "./row-writers.js";
 

@@ -3,7 +3,8 @@ import {neoxTokenizerPath} from "../../test/support/shared.js";
 import {fixture, jsonl, tempDir} from "../../test/data/helpers.js";
 import {loadTokenizer, type Tokenizer} from "../tokenizer/index.js";
 import {renderConversationTraining} from "../prompts/index.js";
-import {prepare, type PrepareOptions, type PreparedRow} from "./prepare.js";
+import {prepare, type PreparedRow} from "./prepare.js";
+import type {PrepareOptions} from "./prepare-options.js";
 import {RecordError} from "./data-errors.js";
 
 const dir = await tempDir();

@@ -1,79 +1,19 @@
-import {availableParallelism} from "node:os";
 import {H2oGptError, UsageError} from "../errors/index.js";
 import {fieldSources, type FieldSources} from "./data-col-dict.js";
 import {ExcessLengthError, RecordError} from "./data-errors.js";
 import type {DropReason} from "./drop-reasons.js";
 import {listInputFiles} from "./input-files.js";
 import {labelsFor} from "./label-tokens.js";
-import {normalizeRecord} from "./normalize-record.js";
+import {reportedSettings, validatePrepareOptions, withDefaults, type PrepareOptions, type Settings} from "./prepare-options.js";
 import {ReportCollector, type PrepareReport} from "./prepare-report.js";
-import {readRecords} from "./read-records.js";
 import type {SourceRef} from "./record-types.js";
 import {renderRecord, type RenderDefaults} from "./render-record.js";
 import {seededRandom} from "./seeded-random.js";
-import {drainShuffled, shuffleBuffered} from "./shuffle-buffered.js";
-import {createSplitter, validateValSetSize, type Split} from "./split-rows.js";
+import {createSplitter, type Split} from "./split-rows.js";
 import type {TokenizedBatch} from "./tokenize-batch.js";
 import {TokenizerPool} from "./tokenizer-pool.js";
-import type {Tokenizer} from "../tokenizer/index.js";
-
-export type ExcessLengthStrategy = "truncate" | "drop" | "raise";
-export const EXCESS_LENGTH_STRATEGIES: readonly ExcessLengthStrategy[] = ["truncate", "drop", "raise"];
-
-export interface PrepareProgress {
-  /** Input bytes consumed so far and in all (on disk: compressed bytes for .gz). */
-  readonly bytesRead: number;
-  readonly totalBytes: number;
-  readonly read: number;
-  readonly written: number;
-  readonly dropped: number;
-}
-
-export interface PrepareOptions {
-  /** A file, a comma-separated list, an array, or a folder: JSON Lines, JSON arrays, CSV/TSV, Parquet (.gz too). */
-  readonly dataPath: string | readonly string[];
-  /**
-   * A tokenizer.json (or its folder) or a GGUF file, or a tokenizer already loaded (used as is when `workers` is 0;
-   * worker threads load its `path`). A tokenizer passed in is not disposed.
-   */
-  readonly tokenizer: string | Tokenizer;
-  /** Column renames, `{'A': 'input'}` (JSON or h2oGPT's Python-dict spelling) or an object. */
-  readonly dataColDict?: string | Readonly<Record<string, unknown>>;
-  /** Default prompt type for records without their own; `plain` as in h2oGPT's finetune.py. */
-  readonly promptType?: string | number;
-  readonly promptDict?: string | Readonly<Record<string, unknown>>;
-  /** `auto` or undefined: the prompt type's default; `''`: none; other text: that system prompt. */
-  readonly systemPrompt?: string;
-  /**
-   * Jinja chat template text for prompt types `unknown` / `template` (records rendered as conversations);
-   * default: the tokenizer's own chat template, if it has one.
-   */
-  readonly chatTemplate?: string;
-  /** Token budget per row; default 512. */
-  readonly cutoffLen?: number;
-  /** Append EOS when the last token is not EOS and there is room (h2oGPT's rule); default false. */
-  readonly addEosToken?: boolean;
-  /** false sets the label of every prompt token to -100; default true, as h2oGPT. */
-  readonly trainOnInputs?: boolean;
-  /** What to do with a record over `cutoffLen`: keep its first tokens (default), drop it, or stop with an error. */
-  readonly excessLengthStrategy?: ExcessLengthStrategy;
-  /** Validation rows: 0 (default), a count, or a fraction below 1. */
-  readonly valSetSize?: number;
-  readonly seed?: number;
-  /** Shuffle with a streaming buffer of `shuffleBufferSize` records (a local shuffle; see shuffleBuffered). */
-  readonly shuffle?: boolean;
-  readonly shuffleBufferSize?: number;
-  /** Stop at the first problem record with a RecordError instead of counting it. */
-  readonly strict?: boolean;
-  /** Tokenizer worker threads; 0 tokenizes on the calling thread. Default: the number of CPUs. */
-  readonly workers?: number;
-  /** A single record larger than this is counted as `record_too_large` and never held in memory. */
-  readonly maxRecordBytes?: number;
-  /** Relative data paths are resolved from here. */
-  readonly cwd?: string;
-  readonly signal?: AbortSignal;
-  readonly onProgress?: (progress: PrepareProgress) => void;
-}
+import {workItemBatches, type WorkItem} from "./work-items.js";
+import type {TokenizerInfo} from "./worker-protocol.js";
 
 /** One prepared training row. `labels` is `inputIds` with prompt tokens set to -100 when not training on inputs. */
 export interface PreparedRow {
@@ -97,61 +37,6 @@ export interface PreparedRows extends AsyncIterable<PreparedRow> {
   report(): Promise<PrepareReport>;
 }
 
-type Defaulted = "promptType" | "cutoffLen" | "addEosToken" | "trainOnInputs" | "excessLengthStrategy" | "valSetSize" | "seed" | "shuffleBufferSize" | "maxRecordBytes" | "workers";
-type Settings = Required<Pick<PrepareOptions, Defaulted>> & Omit<PrepareOptions, Defaulted>;
-
-function withDefaults(options: PrepareOptions): Settings {
-  const given = Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined)) as PrepareOptions;
-  return {
-    promptType: "plain",
-    cutoffLen: 512,
-    addEosToken: false,
-    trainOnInputs: true,
-    excessLengthStrategy: "truncate",
-    valSetSize: 0,
-    seed: 42,
-    shuffleBufferSize: 10_000,
-    maxRecordBytes: 64 * 1024 * 1024,
-    workers: availableParallelism(),
-    ...given
-  };
-}
-
-/** A tokenizer job: enough text to keep a worker busy for a while, few enough rows to keep memory small. */
-const BATCH_CHARS = 128 * 1024;
-const BATCH_ROWS = 1024;
-
-interface Rendered {
-  readonly kind: "rendered";
-  readonly text: string;
-  readonly promptLength: number;
-  readonly promptType: string;
-  readonly source: SourceRef;
-}
-
-interface Dropped {
-  readonly kind: "problem";
-  readonly reason: DropReason;
-  readonly detail: string;
-  readonly source: SourceRef;
-}
-
-type WorkItem = Rendered | Dropped;
-
-function validate(options: PrepareOptions): void {
-  const {cutoffLen, excessLengthStrategy, valSetSize, workers, shuffleBufferSize} = options;
-  if (cutoffLen != null && (!Number.isInteger(cutoffLen) || cutoffLen < 1))
-    throw new UsageError(`--cutoff_len: expected a whole number of tokens >= 1, got ${cutoffLen}`);
-  if (excessLengthStrategy != null && !EXCESS_LENGTH_STRATEGIES.includes(excessLengthStrategy))
-    throw new UsageError(`--excess_length_strategy: expected ${EXCESS_LENGTH_STRATEGIES.join(", ")}, got '${excessLengthStrategy}'`);
-  if (valSetSize != null) validateValSetSize(valSetSize);
-  if (workers != null && (!Number.isInteger(workers) || workers < 0))
-    throw new UsageError(`workers: expected a whole number >= 0, got ${workers}`);
-  if (shuffleBufferSize != null && (!Number.isInteger(shuffleBufferSize) || shuffleBufferSize < 1))
-    throw new UsageError(`shuffle buffer: expected a whole number >= 1, got ${shuffleBufferSize}`);
-  if (!options.tokenizer) throw new UsageError("--tokenizer is required (a tokenizer.json, its folder, or a GGUF)");
-}
-
 /**
  * Prepares h2oGPT-style training rows from records: reads the files as streams, renders each record with its prompt
  * type, tokenizes the whole string once on worker threads (input order kept), finds the prompt/answer boundary by
@@ -160,7 +45,7 @@ function validate(options: PrepareOptions): void {
  * UsageError for bad options or unreadable paths, a RecordError under `strict` or `excessLengthStrategy: "raise"`.
  */
 export function prepare(options: PrepareOptions): PreparedRows {
-  validate(options);
+  validatePrepareOptions(options);
   const sources = fieldSources(options.dataColDict);
   const generator = run(sources, withDefaults(options));
   let iterated = false;
@@ -197,19 +82,28 @@ export function prepare(options: PrepareOptions): PreparedRows {
   };
 }
 
-const REPORTED_SETTINGS = [
-  "dataPath", "tokenizer", "dataColDict", "promptType", "promptDict", "systemPrompt", "chatTemplate", "cutoffLen", "addEosToken",
-  "trainOnInputs", "excessLengthStrategy", "valSetSize", "seed", "shuffle", "shuffleBufferSize", "strict"
-] as const;
-
-function reportedSettings(settings: Settings): Record<string, unknown> {
-  const picked = Object.fromEntries(REPORTED_SETTINGS.filter((key) => settings[key] !== undefined).map((key) => [key, settings[key]]));
-  return {...picked, tokenizer: typeof settings.tokenizer === "string" ? settings.tokenizer : settings.tokenizer.path};
+/**
+ * The prompt settings every record starts from, checked once: a bad default prompt type, prompt_dict or chat
+ * template is one usage error before any work, not a drop per record.
+ */
+function renderDefaultsFor(settings: Settings, info: TokenizerInfo): RenderDefaults {
+  const tokenizerName = typeof settings.tokenizer === "string" ? settings.tokenizer : settings.tokenizer.path;
+  if (settings.addEosToken && info.eosTokenId == null) throw new UsageError(`--add_eos_token: the tokenizer ${tokenizerName} has no EOS token`);
+  const template = settings.chatTemplate ?? info.chatTemplate;
+  const source = settings.chatTemplate == null ? tokenizerName : "--chat_template";
+  const defaults: RenderDefaults = {
+    promptType: settings.promptType,
+    promptDict: settings.promptDict,
+    systemPrompt: settings.systemPrompt,
+    chatTemplate: template == null ? undefined : {template, bosToken: info.bosToken, eosToken: info.eosToken, source}
+  };
+  const check = renderRecord({kind: "instruction", instruction: "", input: "", output: "x", context: ""}, defaults);
+  if ("reason" in check) throw new UsageError(check.detail);
+  return defaults;
 }
 
 async function* run(sources: FieldSources, settings: Settings): AsyncGenerator<PreparedRow, PrepareReport> {
-  const options = settings;
-  const {files, ignored} = await listInputFiles(options.dataPath, options.cwd);
+  const {files, ignored} = await listInputFiles(settings.dataPath, settings.cwd);
   const collector = new ReportCollector(
     files.map((file) => file.path),
     ignored
@@ -218,39 +112,15 @@ async function* run(sources: FieldSources, settings: Settings): AsyncGenerator<P
   const {cutoffLen, excessLengthStrategy, strict} = settings;
   const random = seededRandom(settings.seed);
   const splitter = createSplitter<Omit<PreparedRow, "split">>(settings.valSetSize, random);
-  const renamedColumns = new Set(
-    Object.entries(sources).flatMap(([field, column]) => (column != null && column !== field ? [column] : []))
-  );
-  const seenColumns = new Set<string>();
 
-  const tokenizerName = typeof options.tokenizer === "string" ? options.tokenizer : options.tokenizer.path;
   const pool = await TokenizerPool.start({
-    tokenizer: options.tokenizer,
+    tokenizer: settings.tokenizer,
     workers: settings.workers,
     settings: {cutoffLen, addEosToken: settings.addEosToken, trainOnInputs: settings.trainOnInputs}
   });
   let renderDefaults: RenderDefaults;
   try {
-    if (settings.addEosToken && pool.info.eosTokenId == null)
-      throw new UsageError(`--add_eos_token: the tokenizer ${tokenizerName} has no EOS token`);
-    const template = settings.chatTemplate ?? pool.info.chatTemplate;
-    renderDefaults = {
-      promptType: settings.promptType,
-      promptDict: settings.promptDict,
-      systemPrompt: settings.systemPrompt,
-      chatTemplate:
-        template == null
-          ? undefined
-          : {
-              template,
-              bosToken: pool.info.bosToken,
-              eosToken: pool.info.eosToken,
-              source: settings.chatTemplate == null ? tokenizerName : "--chat_template"
-            }
-    };
-    // A bad default prompt type, prompt_dict or chat template is one usage error before any work, not a drop per record.
-    const check = renderRecord({kind: "instruction", instruction: "", input: "", output: "x", context: ""}, renderDefaults);
-    if ("reason" in check) throw new UsageError(check.detail);
+    renderDefaults = renderDefaultsFor(settings, pool.info);
   } catch (error) {
     await pool.close();
     throw error;
@@ -261,7 +131,7 @@ async function* run(sources: FieldSources, settings: Settings): AsyncGenerator<P
     if (strict) throw new RecordError(reason, source, detail);
   };
   const progress = (): void =>
-    options.onProgress?.({bytesRead: collector.bytes, totalBytes, read: collector.read, written: collector.train + collector.valid, dropped: collector.droppedCount});
+    settings.onProgress?.({bytesRead: collector.bytes, totalBytes, read: collector.read, written: collector.train + collector.valid, dropped: collector.droppedCount});
 
   function* emit(assigned: readonly {row: Omit<PreparedRow, "split">; split: Split}[]): Generator<PreparedRow> {
     for (const {row, split} of assigned) {
@@ -310,64 +180,6 @@ async function* run(sources: FieldSources, settings: Settings): AsyncGenerator<P
     }
   }
 
-  const shuffleBuffer: Rendered[] = [];
-  function* order(rendered: readonly Rendered[]): Iterable<Rendered> {
-    if (settings.shuffle) yield* shuffleBuffered(rendered, settings.shuffleBufferSize, random, shuffleBuffer);
-    else yield* rendered;
-  }
-
-  async function* batches(): AsyncGenerator<WorkItem[]> {
-    let items: WorkItem[] = [];
-    let chars = 0;
-    let rows = 0;
-    const add = (item: WorkItem): WorkItem[] | undefined => {
-      items.push(item);
-      if (item.kind === "rendered") {
-        chars += item.text.length;
-        rows++;
-      }
-      if (chars < BATCH_CHARS && rows < BATCH_ROWS) return undefined;
-      const full = items;
-      items = [];
-      chars = 0;
-      rows = 0;
-      return full;
-    };
-    const reading = readRecords(files, {
-      maxRecordBytes: settings.maxRecordBytes,
-      signal: options.signal,
-      onBytes: (bytes) => (collector.bytes += bytes)
-    });
-    for await (const raw of reading) {
-      const rendered: Rendered[] = [];
-      for (const item of raw) {
-        collector.read++;
-        if (item.kind === "problem") {
-          const full = add(item);
-          if (full) yield full;
-          continue;
-        }
-        if (renamedColumns.size > 0 && typeof item.value === "object" && item.value != null)
-          for (const column of renamedColumns) if (column in item.value) seenColumns.add(column);
-        const normalized = normalizeRecord(item.value, sources);
-        const result = normalized.kind === "problem" ? normalized : renderRecord(normalized, renderDefaults);
-        if ("reason" in result) {
-          const full = add({kind: "problem", reason: result.reason, detail: result.detail, source: item.source});
-          if (full) yield full;
-        } else rendered.push({kind: "rendered", ...result, source: item.source});
-      }
-      for (const item of order(rendered)) {
-        const full = add(item);
-        if (full) yield full;
-      }
-    }
-    for (const item of drainShuffled(shuffleBuffer, random)) {
-      const full = add(item);
-      if (full) yield full;
-    }
-    if (items.length > 0) yield items;
-  }
-
   const maxInFlight = Math.max(2, 2 * settings.workers);
   const inFlight: {items: WorkItem[]; result: Promise<TokenizedBatch> | undefined}[] = [];
   const submit = (items: WorkItem[]): void => {
@@ -385,7 +197,16 @@ async function* run(sources: FieldSources, settings: Settings): AsyncGenerator<P
   };
 
   try {
-    for await (const items of batches()) {
+    const batches = workItemBatches({
+      files,
+      sources,
+      renderDefaults,
+      collector,
+      maxRecordBytes: settings.maxRecordBytes,
+      signal: settings.signal,
+      shuffle: settings.shuffle ? {bufferSize: settings.shuffleBufferSize, random} : undefined
+    });
+    for await (const items of batches) {
       submit(items);
       while (inFlight.length >= maxInFlight) {
         const next = inFlight.shift()!;
@@ -403,8 +224,6 @@ async function* run(sources: FieldSources, settings: Settings): AsyncGenerator<P
     await pool.close();
   }
 
-  for (const column of renamedColumns)
-    if (!seenColumns.has(column)) collector.warnings.push(`--data_col_dict: no record has a column '${column}'`);
   if (settings.valSetSize >= 1 && collector.train === 0 && collector.valid > 0)
     collector.warnings.push(`--val_set_size ${settings.valSetSize} is not below the ${collector.valid} rows written: every row went to validation`);
   progress();
