@@ -41,8 +41,13 @@ function isWordCharAt(text: string, index: number, end: number): boolean {
 
 export class AddedTokenMatcher {
   private readonly root: TrieNode = {next: new Map(), rule: -1};
-  /** Non-zero for the UTF-16 units an added token can start with, so most positions cost one table read. */
+  /**
+   * Per UTF-16 unit: 1 if an added token can start with it, 2 if a one-unit token is exactly it. With the units
+   * that can come second, most positions (such as a space not followed by another, for NeoX's space-run
+   * tokens) are ruled out by two table reads.
+   */
   private readonly firstUnits = new Uint8Array(0x10000);
+  private readonly secondUnits = new Uint8Array(0x10000);
   private readonly rules: readonly AddedTokenRule[];
 
   constructor(rules: readonly AddedTokenRule[]) {
@@ -60,7 +65,12 @@ export class AddedTokenMatcher {
       }
       // The first rule with a given content wins, as HF keeps one id per content.
       if (node.rule < 0) node.rule = index;
-      this.firstUnits[rule.content.charCodeAt(0)] = 1;
+      const first = rule.content.charCodeAt(0);
+      if (rule.content.length === 1) this.firstUnits[first] = 2;
+      else {
+        this.firstUnits[first] ||= 1;
+        this.secondUnits[rule.content.charCodeAt(1)] = 1;
+      }
     });
   }
 
@@ -85,10 +95,12 @@ export class AddedTokenMatcher {
     const matches: AddedTokenMatch[] = [];
     if (this.rules.length === 0) return matches;
     const firstUnits = this.firstUnits;
+    const secondUnits = this.secondUnits;
     let previousEnd = start;
     let i = start;
     while (i < end) {
-      if (firstUnits[text.charCodeAt(i)] === 0) {
+      const first = firstUnits[text.charCodeAt(i)]!;
+      if (first === 0 || (first === 1 && (i + 1 >= end || secondUnits[text.charCodeAt(i + 1)] === 0))) {
         i++;
         continue;
       }

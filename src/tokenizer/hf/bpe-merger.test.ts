@@ -1,6 +1,20 @@
 import {describe, expect, it} from "vitest";
 import {seededRandom} from "../../../test/tokenizer/fuzz-strings.js";
-import {BpeMerger, type MergeRule} from "./bpe-merger.js";
+import {BpeMerger, type MergeTable} from "./bpe-merger.js";
+
+interface MergeRule {
+  readonly left: number;
+  readonly right: number;
+  readonly merged: number;
+}
+
+function table(rules: readonly MergeRule[]): MergeTable {
+  return {
+    left: Int32Array.from(rules, (rule) => rule.left),
+    right: Int32Array.from(rules, (rule) => rule.right),
+    merged: Int32Array.from(rules, (rule) => rule.merged)
+  };
+}
 
 /** Symbols 0..3 are "a".."d"; each rule merges two existing symbols into a new one. */
 function randomRules(seed: number, count: number): MergeRule[] {
@@ -38,10 +52,12 @@ function referenceMerge(rules: readonly MergeRule[], symbols: number[]): number[
 
 describe("BpeMerger", () => {
   it("merges by rank, leftmost first", () => {
-    const merger = new BpeMerger([
-      {left: 0, right: 0, merged: 4},
-      {left: 4, right: 0, merged: 5}
-    ]);
+    const merger = new BpeMerger(
+      table([
+        {left: 0, right: 0, merged: 4},
+        {left: 4, right: 0, merged: 5}
+      ])
+    );
     const symbols = Int32Array.of(0, 0, 0, 0, 0);
     const length = merger.merge(symbols, 5);
     // 00000 -> (00)000 -> (00)(00)0 -> (00)((00)0)
@@ -50,7 +66,7 @@ describe("BpeMerger", () => {
 
   it("gives the textbook result for short words and for long ones (the heap path)", () => {
     const rules = randomRules(3, 40);
-    const merger = new BpeMerger(rules);
+    const merger = new BpeMerger(table(rules));
     const random = seededRandom(11);
     for (const length of [1, 2, 5, 17, 63, 64, 65, 200, 700]) {
       for (let trial = 0; trial < 5; trial++) {

@@ -8,10 +8,11 @@ const NO_RANK = 0x7fffffff;
 /** Words up to this many symbols use the simple rescanning loop; longer ones a heap (HF's 20,000-byte words). */
 const QUADRATIC_LIMIT = 64;
 
-export interface MergeRule {
-  readonly left: number;
-  readonly right: number;
-  readonly merged: number;
+/** Merge rules in rank order (rank r merges left[r] then right[r] into merged[r]). */
+export interface MergeTable {
+  readonly left: Int32Array;
+  readonly right: Int32Array;
+  readonly merged: Int32Array;
 }
 
 export class BpeMerger {
@@ -23,26 +24,26 @@ export class BpeMerger {
   private readonly mergedIds: Int32Array;
   private ranks = new Int32Array(QUADRATIC_LIMIT);
 
-  /** `rules` in rank order: rules[0] is applied first. A pair listed twice keeps its first (lowest) rank. */
-  constructor(rules: readonly MergeRule[]) {
+  /** A pair listed twice keeps its first (lowest) rank. */
+  constructor(rules: MergeTable) {
+    const count = rules.merged.length;
     let capacity = 16;
-    while (capacity < rules.length * 2) capacity *= 2;
+    while (capacity < count * 2) capacity *= 2;
     this.mask = capacity - 1;
     this.keyLeft = new Int32Array(capacity).fill(-1);
     this.keyRight = new Int32Array(capacity);
     this.keyRank = new Int32Array(capacity);
-    this.mergedIds = new Int32Array(rules.length);
-    rules.forEach((rule, rank) => {
-      this.mergedIds[rank] = rule.merged;
-      let slot = this.slotOf(rule.left, rule.right);
-      while (this.keyLeft[slot] !== -1) {
-        if (this.keyLeft[slot] === rule.left && this.keyRight[slot] === rule.right) return;
-        slot = (slot + 1) & this.mask;
-      }
-      this.keyLeft[slot] = rule.left;
-      this.keyRight[slot] = rule.right;
+    this.mergedIds = rules.merged;
+    for (let rank = 0; rank < count; rank++) {
+      const left = rules.left[rank]!;
+      const right = rules.right[rank]!;
+      let slot = this.slotOf(left, right);
+      while (this.keyLeft[slot] !== -1 && !(this.keyLeft[slot] === left && this.keyRight[slot] === right)) slot = (slot + 1) & this.mask;
+      if (this.keyLeft[slot] !== -1) continue;
+      this.keyLeft[slot] = left;
+      this.keyRight[slot] = right;
       this.keyRank[slot] = rank;
-    });
+    }
   }
 
   private slotOf(left: number, right: number): number {

@@ -2,7 +2,7 @@ import {InputFileError} from "../../errors/index.js";
 import {BYTE_TO_CHAR} from "./byte-level.js";
 import {compileOnigurumaPattern} from "./regex-split.js";
 import {type BpeModelJson, type ComponentJson, mergeParts, type TokenizerJson} from "./tokenizer-json.js";
-import type {MergeRule} from "./bpe-merger.js";
+import type {MergeTable} from "./bpe-merger.js";
 
 /**
  * Decides whether a tokenizer.json belongs to the byte-level BPE family our fast path implements (GPT-2,
@@ -19,8 +19,11 @@ const NEVER_IN_UTF8 = (byte: number) => byte === 0xc0 || byte === 0xc1 || byte >
 export type WordSplit = {readonly kind: "gpt2"} | {readonly kind: "regex"; readonly regex: RegExp} | {readonly kind: "none"};
 
 export interface FastBpePlan {
-  readonly vocab: ReadonlyMap<string, number>;
-  readonly merges: readonly MergeRule[];
+  /** The id of a model token (not an added token), or undefined. */
+  readonly tokenId: (token: string) => number | undefined;
+  /** Model tokens by id. */
+  readonly tokenStrings: readonly string[];
+  readonly merges: MergeTable;
   /** Vocabulary id of each byte's character. */
   readonly byteIds: Int32Array;
   readonly nfc: boolean;
@@ -104,36 +107,46 @@ function planDecoder(decoder: ComponentJson | null | undefined): string | undefi
   return parts.length === 1 && parts[0]!.type === "ByteLevel" ? undefined : `decoder ${describe(decoder)}`;
 }
 
-function planModel(model: BpeModelJson, path: string): Pick<FastBpePlan, "vocab" | "merges" | "byteIds" | "ignoreMerges"> | string {
+function planModel(model: BpeModelJson, path: string): Pick<FastBpePlan, "tokenId" | "tokenStrings" | "merges" | "byteIds" | "ignoreMerges"> | string {
   if (model.dropout != null && model.dropout !== 0) return "BPE dropout";
   if (model.continuing_subword_prefix || model.end_of_word_suffix) return "BPE subword prefix or suffix";
-  const vocab = new Map<string, number>();
-  for (const token in model.vocab) {
-    const id = model.vocab[token];
+  // The parsed object is the lookup table: copying 50,000 entries into a Map would double the load time.
+  const vocab = model.vocab;
+  const tokenStrings: string[] = [];
+  for (const token in vocab) {
+    const id = vocab[token];
     if (!Number.isInteger(id) || id! < 0) {
       throw new InputFileError(path, `model.vocab[${JSON.stringify(token)}] must be a non-negative integer, got ${JSON.stringify(id)}`);
     }
-    vocab.set(token, id!);
+    tokenStrings[id!] = token;
   }
+  const tokenId = (token: string): number | undefined => {
+    const id = vocab[token];
+    // Inherited names ("constructor") are not tokens.
+    return typeof id === "number" && Object.hasOwn(vocab, token) ? id : undefined;
+  };
   const byteIds = new Int32Array(256).fill(-1);
   for (let b = 0; b < 256; b++) {
-    const id = vocab.get(BYTE_TO_CHAR[b]!);
+    const id = tokenId(BYTE_TO_CHAR[b]!);
     if (id !== undefined) byteIds[b] = id;
     else if (!NEVER_IN_UTF8(b)) return `vocabulary lacks byte ${b} (not byte-level)`;
   }
-  const merges = new Array<MergeRule>(model.merges.length);
-  for (let index = 0; index < merges.length; index++) {
-    const parts = mergeParts(model.merges[index]);
-    if (parts === undefined) throw new InputFileError(path, `model.merges[${index}] must be "left right" or [left, right]`);
-    const left = vocab.get(parts[0]);
-    const right = vocab.get(parts[1]);
-    const merged = vocab.get(parts[0] + parts[1]);
+  const count = model.merges.length;
+  const merges: MergeTable = {left: new Int32Array(count), right: new Int32Array(count), merged: new Int32Array(count)};
+  for (let rank = 0; rank < count; rank++) {
+    const parts = mergeParts(model.merges[rank]);
+    if (parts === undefined) throw new InputFileError(path, `model.merges[${rank}] must be "left right" or [left, right]`);
+    const left = tokenId(parts[0]);
+    const right = tokenId(parts[1]);
+    const merged = tokenId(parts[0] + parts[1]);
     if (left === undefined || right === undefined || merged === undefined) {
-      throw new InputFileError(path, `model.merges[${index}] ${JSON.stringify(model.merges[index])} uses a token missing from model.vocab`);
+      throw new InputFileError(path, `model.merges[${rank}] ${JSON.stringify(model.merges[rank])} uses a token missing from model.vocab`);
     }
-    merges[index] = {left, right, merged};
+    merges.left[rank] = left;
+    merges.right[rank] = right;
+    merges.merged[rank] = merged;
   }
-  return {vocab, merges, byteIds, ignoreMerges: model.ignore_merges === true};
+  return {tokenId, tokenStrings, merges, byteIds, ignoreMerges: model.ignore_merges === true};
 }
 
 export function planFastBpe(json: TokenizerJson, path: string): FastBpePlanResult {
@@ -148,7 +161,7 @@ export function planFastBpe(json: TokenizerJson, path: string): FastBpePlanResul
   if (typeof model === "string") return {unsupported: model};
   const added = new Map((json.added_tokens ?? []).map((token) => [token.content, token.id]));
   const lookup: SpecialIdLookup = (content) => {
-    const id = added.get(content) ?? model.vocab.get(content);
+    const id = added.get(content) ?? model.tokenId(content);
     return id === undefined ? undefined : [id];
   };
   const post = planPostProcessor(json.post_processor, lookup);

@@ -10,17 +10,14 @@ import {nfcAligned, type NfcEdit, originalEnd, originalStart} from "./nfc-alignm
 import {splitIsolated} from "./regex-split.js";
 import type {AddedTokenJson} from "./tokenizer-json.js";
 import {toWellFormed} from "./well-formed.js";
+import {WordCache, type WordIds} from "./word-cache.js";
 
 /** Words cached with their ids; HF caches 10,000. More fits the long tail of a corpus at a few MB. */
 const WORD_CACHE_LIMIT = 100_000;
-/** Longer words are rare and would only crowd the cache. */
 const CACHED_WORD_LENGTH = 64;
 
 /** Keeps a leading U+FEFF: it is text the tokens stand for, not a byte-order mark to strip. */
 const UTF8 = new TextDecoder("utf-8", {ignoreBOM: true});
-
-/** Ids of one word: a number when it is one token (most words), else the list. */
-type WordIds = number | number[];
 
 /** Where encoded ids (and optionally offsets) go. */
 interface Sink {
@@ -65,7 +62,7 @@ export class FastBpeTokenizer implements Tokenizer {
 
   private readonly merger: BpeMerger;
   private readonly byteIds: Int32Array;
-  private readonly cache = new Map<string, WordIds>();
+  private readonly cache = new WordCache(WORD_CACHE_LIMIT, CACHED_WORD_LENGTH);
   private readonly tokenStrings: string[];
   private readonly addedTokens: readonly AddedTokenJson[];
   private readonly specialIds: ReadonlySet<number>;
@@ -73,8 +70,8 @@ export class FastBpeTokenizer implements Tokenizer {
   private readonly cleanUp: boolean;
   /** UTF-8 bytes of each id's text, built on first decode. */
   private tokenBytes: (Uint8Array | undefined)[] | undefined;
-  /** Scratch: word ends from the splitter, a word's bytes, BPE symbols. Grown on demand. */
-  private wordEnds = new Int32Array(1024);
+  /** Scratch: word ends from the splitter (filled in batches), BPE symbols (grown on demand). */
+  private readonly wordEnds = new Int32Array(4096);
   private symbols = new Int32Array(256);
 
   constructor(
@@ -86,8 +83,7 @@ export class FastBpeTokenizer implements Tokenizer {
     this.merger = new BpeMerger(plan.merges);
     this.byteIds = plan.byteIds;
     this.addedTokens = addedTokens;
-    this.tokenStrings = [];
-    for (const [token, id] of plan.vocab) this.tokenStrings[id] = token;
+    this.tokenStrings = plan.tokenStrings.slice();
     for (const token of addedTokens) this.tokenStrings[token.id] = token.content;
     this.vocabSize = this.tokenStrings.length;
     this.specialTokens = addedTokens
@@ -96,7 +92,7 @@ export class FastBpeTokenizer implements Tokenizer {
       .sort((a, b) => a.id - b.id);
     this.specialIds = new Set(this.specialTokens.map((token) => token.id));
     const idOf = (content: string | undefined) =>
-      content === undefined ? undefined : (addedTokens.find((token) => token.content === content)?.id ?? plan.vocab.get(content));
+      content === undefined ? undefined : (addedTokens.find((token) => token.content === content)?.id ?? plan.tokenId(content));
     this.bosToken = metadata.bosToken;
     this.bosTokenId = idOf(metadata.bosToken);
     this.eosToken = metadata.eosToken;
@@ -245,23 +241,35 @@ export class FastBpeTokenizer implements Tokenizer {
       this.encodeWord(text, from, to, wordMap, sink);
       return;
     }
-    if (this.wordEnds.length < to - from) this.wordEnds = new Int32Array(2 * (to - from));
     const ends = this.wordEnds;
-    const count = split.kind === "gpt2" ? splitGpt2(text, from, to, ends) : splitIsolated(split.regex, text, from, to, ends);
+    if (split.kind === "gpt2") {
+      for (let wordStart = from; wordStart < to; ) {
+        const count = splitGpt2(text, wordStart, to, ends);
+        for (let k = 0; k < count; k++) {
+          this.encodeWord(text, wordStart, ends[k]!, wordMap, sink);
+          wordStart = ends[k]!;
+        }
+      }
+      return;
+    }
+    // A regex may look behind its start, so it splits the whole stretch in one pass.
+    const all = to - from + 1 > ends.length ? new Int32Array(to - from + 1) : ends;
+    const count = splitIsolated(split.regex, text, from, to, all);
     let wordStart = from;
     for (let k = 0; k < count; k++) {
-      const wordEnd = ends[k]!;
-      this.encodeWord(text, wordStart, wordEnd, wordMap, sink);
-      wordStart = wordEnd;
+      this.encodeWord(text, wordStart, all[k]!, wordMap, sink);
+      wordStart = all[k]!;
     }
   }
 
   private encodeWord(text: string, start: number, end: number, map: PieceMap, sink: Sink): void {
-    const word = start === 0 && end === text.length ? text : text.slice(start, end);
-    let ids = this.cache.get(word);
+    const cacheable = end - start <= CACHED_WORD_LENGTH;
+    const hash = cacheable ? WordCache.hash(text, start, end) : 0;
+    let ids = cacheable ? this.cache.get(text, start, end, hash) : undefined;
     if (ids === undefined) {
+      const word = text.slice(start, end);
       ids = this.bpe(word);
-      if (this.cache.size < WORD_CACHE_LIMIT && word.length <= CACHED_WORD_LENGTH) this.cache.set(word, ids);
+      if (cacheable) this.cache.set(word, hash, ids);
     }
     if (typeof ids === "number") sink.ids.push(ids);
     else for (let k = 0; k < ids.length; k++) sink.ids.push(ids[k]!);
@@ -318,7 +326,7 @@ export class FastBpeTokenizer implements Tokenizer {
       symbols[n++] = byteIds[0x80 | (c & 0x3f)]!;
     }
     if (this.plan.ignoreMerges) {
-      const whole = this.plan.vocab.get(this.byteLevelString(word));
+      const whole = this.plan.tokenId(this.byteLevelString(word));
       if (whole !== undefined) return whole;
     }
     n = this.merger.merge(symbols, n);

@@ -42,12 +42,14 @@ function contractionLength(text: string, i: number, end: number): number {
 
 /**
  * Splits text[start, end) into words and writes each word's end index into `ends`, returning the count. Words
- * are contiguous, so word k spans [k === 0 ? start : ends[k - 1], ends[k]). `ends` must hold end - start items.
+ * are contiguous, so word k spans [k === 0 ? start : ends[k - 1], ends[k]). Stops when `ends` is full; the
+ * caller continues from the last end (the split there is the same as in one pass).
  */
 export function splitGpt2(text: string, start: number, end: number, ends: Int32Array): number {
+  const capacity = ends.length;
   let count = 0;
   let i = start;
-  while (i < end) {
+  while (i < end && count < capacity) {
     const unit = text.charCodeAt(i);
     if (unit === APOSTROPHE) {
       const length = contractionLength(text, i, end);

@@ -100,8 +100,9 @@ export class LibraryTokenizer implements Tokenizer {
     // The library's own clean-up would change decoded text; we apply transformers' rule ourselves when asked.
     this.library = new HfLibraryTokenizer(this.patchedJson, {clean_up_tokenization_spaces: false});
     this.readPiece = pieceReader(json.decoder);
-    const vocab = this.library.get_vocab(true);
-    this.vocabSize = Math.max(-1, ...vocab.values()) + 1;
+    let largest = -1;
+    for (const id of this.library.get_vocab(true).values()) largest = Math.max(largest, id);
+    this.vocabSize = largest + 1;
     this.specialTokens = (json.added_tokens ?? [])
       .filter((token) => token.special === true)
       .map(({id, content}) => ({id, content}))

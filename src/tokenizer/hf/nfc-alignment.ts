@@ -1,7 +1,7 @@
 /**
  * NFC with a map back to the original text, so offsets can point into what the caller passed. Text NFC leaves
- * alone (nearly all text) costs one scan and gets no map; otherwise only the characters NFC changed are
- * recorded, as edits.
+ * alone (nearly all text) costs one scan and gets no map; otherwise only the clusters NFC changed are recorded,
+ * as edits.
  */
 
 /** Normalized units [normStart, normEnd) came from original units [origStart, origEnd). */
@@ -18,39 +18,50 @@ export interface AlignedText {
   readonly edits?: readonly NfcEdit[];
 }
 
-/** NFC can only change text holding a code point at or above U+0300 (combining marks, singletons, Hangul). */
-const MAY_CHANGE = /[^\u0000-\u02ff]/;
+/** 2 for a combining mark or Hangul vowel/trailing jamo (composes with what precedes it), 1 for not, 0 unknown. */
+const markLike = new Uint8Array(0x10000);
+const MARK = /^\p{M}$/u;
+
+function isMarkLike(codePoint: number): boolean {
+  if (codePoint >= 0x1160 && codePoint <= 0x11ff) return true;
+  if (codePoint >= 0x10000) return MARK.test(String.fromCodePoint(codePoint));
+  if (markLike[codePoint] === 0) markLike[codePoint] = MARK.test(String.fromCharCode(codePoint)) ? 2 : 1;
+  return markLike[codePoint] === 2;
+}
+
 /**
- * Stretches NFC might change: a character followed by marks (or Hangul vowel/trailing jamo) it may compose or
- * reorder with, or a lone character at or above U+0300. NFC never reaches across the start of such a
- * stretch, so each normalizes on its own.
+ * NFC changes nothing below U+0300, and never reaches across the start of a cluster (a character and the
+ * marks that follow it), so only clusters holding a code point at or above U+0300 are normalized, each on
+ * its own: one pass over the text, no copy of it unless something changed.
  */
-const CANDIDATE = /[\s\S][\p{M}\u1160-\u11ff]+|[^\u0000-\u02ff]/gu;
-
 export function nfcAligned(input: string): AlignedText {
-  if (!MAY_CHANGE.test(input)) return {text: input};
-  const whole = input.normalize("NFC");
-  if (whole === input) return {text: input};
-
   const parts: string[] = [];
   const edits: NfcEdit[] = [];
   let copiedTo = 0;
   let written = 0;
-  for (const match of input.matchAll(CANDIDATE)) {
-    const original = match[0];
-    const normalized = original.normalize("NFC");
-    if (normalized === original) continue;
-    const start = match.index;
+  let covered = 0;
+  for (let i = 0; i < input.length; i++) {
+    if (input.charCodeAt(i) < 0x300 || i < covered) continue;
+    const first = input.codePointAt(i)!;
+    const start = isMarkLike(first) && i > covered ? i - 1 : i;
+    let end = i + (first >= 0x10000 ? 2 : 1);
+    for (let next = input.codePointAt(end); next !== undefined && isMarkLike(next); next = input.codePointAt(end)) {
+      end += next >= 0x10000 ? 2 : 1;
+    }
+    covered = end;
+    i = end - 1;
+    const cluster = input.slice(start, end);
+    const normalized = cluster.normalize("NFC");
+    if (normalized === cluster) continue;
     parts.push(input.slice(copiedTo, start), normalized);
     written += start - copiedTo;
-    edits.push({normStart: written, normEnd: written + normalized.length, origStart: start, origEnd: start + original.length});
+    edits.push({normStart: written, normEnd: written + normalized.length, origStart: start, origEnd: end});
     written += normalized.length;
-    copiedTo = start + original.length;
+    copiedTo = end;
   }
+  if (edits.length === 0) return {text: input};
   parts.push(input.slice(copiedTo));
-  if (parts.join("") === whole) return {text: whole, edits};
-  // Not expected with Unicode's tables, but ids must stay exact: keep the whole-string result, coarse spans.
-  return {text: whole, edits: [{normStart: 0, normEnd: whole.length, origStart: 0, origEnd: input.length}]};
+  return {text: parts.join(""), edits};
 }
 
 /** Index of the last edit starting at or before `unit`, or -1. */
