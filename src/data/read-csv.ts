@@ -25,8 +25,8 @@ export async function* readCsv(file: InputFile, options: ReaderOptions): AsyncGe
     info: true,
     relax_quotes: true,
     skip_empty_lines: true,
-    skip_records_with_error: true,
-    max_record_size: options.maxRecordBytes
+    // No max_record_size: csv-parse abandons the rest of its input after that error; the size is checked per row.
+    skip_records_with_error: true
   });
   // Skipped rows are pushed into the parser's own output so they stay in file order with the good rows.
   parser.on("skip", (error: CsvError) => parser.push({skipped: error}));
@@ -41,18 +41,22 @@ export async function* readCsv(file: InputFile, options: ReaderOptions): AsyncGe
   let items: RawItem[] = [];
   for await (const output of parser as AsyncIterable<ParserOutput>) {
     if ("skipped" in output) {
-      const line = output.skipped.lines ?? lastEnd + 1;
-      lastEnd = line;
+      const {code, lines, message} = output.skipped;
+      const end = lines ?? lastEnd + 1;
+      // An unclosed quote runs to the end of the file: name the line where the broken row starts.
+      const line = code === "CSV_QUOTE_NOT_CLOSED" ? lastEnd + 1 : end;
+      const detail =
+        code === "CSV_QUOTE_NOT_CLOSED" ? `a quote in this row is never closed, so lines ${line}-${end} are one broken row` : message.replace(/ at line \d+.*$/s, "");
+      lastEnd = end;
       options.position.line = line;
-      const reason = output.skipped.code === "CSV_MAX_RECORD_SIZE" ? "record_too_large" : "malformed_csv";
-      items.push(problem(reason, output.skipped.message.replace(/ at line \d+.*$/s, ""), {file: file.path, line}));
+      items.push(problem("malformed_csv", detail, {file: file.path, line}));
     } else {
       const start = lastEnd + 1 + (output.info.empty_lines - lastEmpty);
       lastEnd = output.info.lines;
       lastEmpty = output.info.empty_lines;
       options.position.line = start;
       if (header == null) header = output.record.map((cell) => cell.toString("utf8").trim());
-      else items.push(toItem(output.record, header, {file: file.path, line: start}));
+      else items.push(toItem(output.record, header, {file: file.path, line: start}, options.maxRecordBytes));
     }
     if (items.length >= BATCH) {
       yield items;
@@ -72,7 +76,9 @@ async function* withoutBom(chunks: AsyncIterable<Buffer>): AsyncGenerator<Buffer
   }
 }
 
-function toItem(cells: readonly Buffer[], header: readonly string[], source: SourceRef): RawItem {
+function toItem(cells: readonly Buffer[], header: readonly string[], source: SourceRef, maxRecordBytes: number): RawItem {
+  const bytes = cells.reduce((sum, cell) => sum + cell.length, 0);
+  if (bytes > maxRecordBytes) return problem("record_too_large", `row is over ${maxRecordBytes} bytes`, source);
   const value: Record<string, string> = {};
   for (let i = 0; i < cells.length; i++) {
     const name = header[i];

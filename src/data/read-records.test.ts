@@ -107,6 +107,11 @@ describe("CSV", () => {
     ]);
   });
 
+  it("counts a row over the record limit and keeps reading", async () => {
+    const path = await fixture(dir, "big.csv", `input,output\na,b\nx,${"y".repeat(5000)}\nc,d\n`);
+    expect(await readAll(path, 1000)).toEqual(['2 {"input":"a","output":"b"}', "3 !record_too_large", '4 {"input":"c","output":"d"}']);
+  });
+
   it("reads TSV", async () => {
     expect(await readAll(await fixture(dir, "a.tsv", "input\toutput\nq\ta\n"))).toEqual(['2 {"input":"q","output":"a"}']);
   });
