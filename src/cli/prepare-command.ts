@@ -35,7 +35,6 @@ export const prepareCommand = defineCommand({
   usage: [
     "h2ogpt prepare --data_path=data.jsonl --tokenizer=tokenizer.json --output_dir=prepared [--prompt_type=human_bot]",
     "h2ogpt prepare --data_path=a.csv,b.parquet --data_col_dict=\"{'question': 'input', 'answer': 'output'}\" --tokenizer=model.gguf --output_dir=out --train_on_inputs=False --val_set_size=1000",
-    "",
     "Records: instruction / input / output (+ context, system_prompt, prompt_type, prompt_dict per record; missing",
     "columns are empty), OpenAI `messages` or ShareGPT `conversations` (the last assistant turn is the answer), or",
     "`text` used as it is. Files: .jsonl, .json (array or lines), .csv, .tsv, .parquet, also .gz; or a folder.",
