@@ -1,12 +1,139 @@
-import {NotSupportedError} from "../errors/index.js";
+import {createEngine, type Engine} from "../engine/index.js";
+import {UsageError} from "../errors/index.js";
+import {PROMPT_TYPES} from "../prompts/index.js";
+import {DEFAULT_HOST, DEFAULT_PORT, engineModel, startServer, type ServedModel} from "../server/index.js";
+import type {FlagDefs} from "./args.js";
 import {defineCommand} from "./command.js";
+import {ENGINE_FLAGS, engineOptionsFromFlags, GENERATION_FLAGS, generationParamsFromFlags, PROMPT_FLAGS, promptOptionsFromFlags} from "./engine-flags.js";
+
+/**
+ * Shown in the UI above the chat when no model was given and the package's built-in model is served. This is
+ * the one place that text lives.
+ */
+export const DEFAULT_MODEL_NOTICE =
+  "This is h2ogpt-ts's tiny built-in demonstration model: it knows a little about h2oGPT and not much else. " +
+  "For real answers, serve a real model: h2ogpt serve --base_model=MODEL.gguf";
+
+/** Generations at once per llama.cpp model unless --concurrency says otherwise: each sequence holds its own KV cache. */
+const DEFAULT_LLAMA_SEQUENCES = 2;
+
+// Beam search and several answers per request are per-request choices (`n` in the OpenAI API), not server-wide ones.
+const {num_beams: _numBeams, num_return_sequences: _numReturnSequences, ...SERVE_GENERATION_FLAGS} = GENERATION_FLAGS;
+
+const SERVE_FLAGS = {
+  host: {kind: "string", description: "address to listen on", defaultText: DEFAULT_HOST, aliases: ["server_name"]},
+  port: {kind: "number", description: "port to listen on (0 picks a free one)", defaultText: String(DEFAULT_PORT), aliases: ["server_port"]},
+  auth: {kind: "string", description: "users file in h2oGPT's auth.json form; plain passwords are hashed in place on first load", aliases: ["auth_filename"]},
+  api_keys: {kind: "string", description: "file of API keys, one per line, for Authorization: Bearer (also H2OGPT_API_KEYS, comma-separated)", aliases: ["h2ogpt_api_keys"]},
+  allow_insecure_public: {kind: "boolean", description: "allow a non-loopback --host without --auth or API keys"},
+  history_db: {kind: "string", description: "SQLite file for chat history and login sessions", defaultText: "h2ogpt_history.db"},
+  concurrency: {kind: "number", description: "generations at once per model (llama.cpp sequences)", defaultText: `${DEFAULT_LLAMA_SEQUENCES} for llama.cpp`},
+  max_queue: {kind: "number", description: "requests that may wait per model; more get 429 with Retry-After", defaultText: "4 x concurrency"},
+  max_max_new_tokens: {kind: "number", description: "largest max_new_tokens a request may ask for", defaultText: "4096"},
+  max_body_bytes: {kind: "number", description: "largest request body in bytes (413 beyond)", defaultText: "1048576"},
+  cors_origins: {kind: "list", description: "a web origin (https://app.example) allowed to call the API from a browser; repeat for several"}
+} as const satisfies FlagDefs;
 
 export const serveCommand = defineCommand({
   name: "serve",
-  summary: "(being built)",
-  usage: [],
-  flags: {},
-  async run() {
-    throw new NotSupportedError("h2ogpt serve is being built");
+  summary: "serve models over an OpenAI-compatible API, an h2oGPT-style API and a web chat UI",
+  usage: [
+    "h2ogpt serve --base_model=MODEL.gguf [--prompt_type=T] [--host=127.0.0.1] [--port=7860]",
+    "h2ogpt serve --base_model=A.gguf --base_model=B.gguf      several models (h2oGPT's model_lock); compare them in the UI",
+    "h2ogpt serve --base_model=M.gguf --host=0.0.0.0 --auth=auth.json --api_keys=keys.txt",
+    "",
+    "Web UI at http://HOST:PORT/. OpenAI clients: base URL http://HOST:PORT/v1 (chat/completions, completions,",
+    "embeddings, models). h2oGPT-style: POST /api/generate and /api/generate_stream with h2oGPT's parameter names.",
+    "Generation flags set server-wide defaults; each request may override them. Without --auth or API keys the",
+    "server listens only on loopback unless --allow_insecure_public is given."
+  ],
+  flags: {
+    ...ENGINE_FLAGS,
+    base_model: {...ENGINE_FLAGS.base_model, kind: "list", description: "a GGUF model to serve; repeat to serve several side by side"},
+    ...PROMPT_FLAGS,
+    ...SERVE_GENERATION_FLAGS,
+    ...SERVE_FLAGS
+  },
+  async run(args, io) {
+    const flags = args.flags;
+    if (args.positionals.length > 0) throw new UsageError(`unexpected argument '${args.positionals[0]}' (see --help)`);
+    const positive = (name: string, value: number | undefined): number | undefined => {
+      if (value != null && (!Number.isInteger(value) || value < 1)) throw new UsageError(`--${name}: expected a positive integer, got ${value}`);
+      return value;
+    };
+    const remote = flags.inference_server != null && flags.inference_server !== "";
+    const concurrency = positive("concurrency", flags.concurrency) ?? (remote ? undefined : DEFAULT_LLAMA_SEQUENCES);
+    const defaults = generationParamsFromFlags({...flags, num_beams: undefined, num_return_sequences: undefined});
+    const prompt = await promptOptionsFromFlags(flags, io);
+    const baseModels: (string | undefined)[] = flags.base_model ?? [];
+    const builtIn = baseModels.length === 0 && !remote;
+
+    const engines: Engine[] = [];
+    try {
+      for (const baseModel of baseModels.length === 0 ? [undefined] : baseModels)
+        engines.push(await createEngine(engineOptionsFromFlags({...flags, base_model: baseModel}, io, concurrency)));
+      const models: ServedModel[] = uniqueNames(engines).map((name, index) =>
+        engineModel({
+          engine: engines[index]!,
+          name,
+          promptType: prompt.promptType == null ? undefined : String(prompt.promptType),
+          promptDict: prompt.promptDict,
+          systemPrompt: prompt.systemPrompt ?? undefined,
+          chatTemplate: prompt.chatTemplate,
+          defaults,
+          notice: builtIn ? DEFAULT_MODEL_NOTICE : undefined
+        })
+      );
+      const server = await startServer({
+        models,
+        host: flags.host,
+        port: flags.port,
+        authFile: flags.auth,
+        apiKeysFile: flags.api_keys,
+        apiKeysEnv: io.env.H2OGPT_API_KEYS,
+        allowInsecurePublic: flags.allow_insecure_public,
+        historyDb: flags.history_db,
+        concurrency,
+        maxQueue: flags.max_queue,
+        maxNewTokensCap: positive("max_max_new_tokens", flags.max_max_new_tokens),
+        defaultMaxNewTokens: defaults.maxNewTokens,
+        maxBodyBytes: positive("max_body_bytes", flags.max_body_bytes),
+        corsOrigins: flags.cors_origins,
+        promptTypes: PROMPT_TYPES.map((row) => row.name)
+      });
+      engines.length = 0;
+      for (const user of server.hashedOnLoad) io.stderr.write(`h2ogpt serve: stored a scrypt hash instead of the plain password of "${user}" in ${flags.auth}\n`);
+      io.stdout.write(`h2ogpt serve: ${server.url} (models: ${server.registry.names.join(", ")}; OpenAI API at ${server.url}/v1)\n`);
+      await untilStopped(io.signal);
+      io.stderr.write("h2ogpt serve: stopping\n");
+      await server.close();
+      return 0;
+    } finally {
+      await Promise.allSettled(engines.map((engine) => engine.close()));
+    }
   }
 });
+
+/** The engines' names, made unique with -2, -3... so each is addressable by `model`. */
+function uniqueNames(engines: readonly Engine[]): string[] {
+  const seen = new Map<string, number>();
+  return engines.map((engine) => {
+    const count = (seen.get(engine.info.name) ?? 0) + 1;
+    seen.set(engine.info.name, count);
+    return count === 1 ? engine.info.name : `${engine.info.name}-${count}`;
+  });
+}
+
+/** Resolves on Ctrl-C (the command's signal) or SIGTERM. */
+function untilStopped(signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const stop = (): void => {
+      process.off("SIGTERM", stop);
+      signal.removeEventListener("abort", stop);
+      resolve();
+    };
+    signal.addEventListener("abort", stop, {once: true});
+    process.once("SIGTERM", stop);
+  });
+}

@@ -9,6 +9,7 @@ export {loadAuthFile, type AuthUser, type LoadedAuthFile} from "./auth-file.js";
 export {loadApiKeys, type ApiKey} from "./api-keys.js";
 export {hashPassword, verifyPassword} from "./password-hash.js";
 export {HttpError, QueueFullError} from "./http-error.js";
+export {engineModel, type EngineModelOptions} from "./engine-model.js";
 export type {
   ChatInput,
   ChatMessage,

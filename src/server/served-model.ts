@@ -31,7 +31,6 @@ export type ChatInput =
       readonly history: readonly (readonly [string, string])[];
       readonly instruction: string;
       readonly iinput?: string;
-      readonly context?: string;
     };
 
 export interface ChatRequest {

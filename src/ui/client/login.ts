@@ -8,26 +8,29 @@ interface Session {
   readonly login_methods: readonly ("password" | "api_key")[];
 }
 
+const form = byId<HTMLFormElement>("login-form");
+const error = byId("login-error");
+
+// Attached before anything is awaited, so an early click never falls back to a plain form post.
+form.addEventListener("submit", (event) => {
+  event.preventDefault();
+  const data = new FormData(form);
+  const apiKey = String(data.get("api_key") ?? "").trim();
+  const body = apiKey !== "" ? {api_key: apiKey} : {username: String(data.get("username") ?? ""), password: String(data.get("password") ?? "")};
+  error.textContent = "";
+  api("/auth/login", {body})
+    .then(() => location.assign("/"))
+    .catch((e: unknown) => (error.textContent = e instanceof ApiError ? e.message : "login failed"));
+});
+
 async function main(): Promise<void> {
-  const form = byId<HTMLFormElement>("login-form");
-  const error = byId("login-error");
   const session = await api<Session>("/auth/session");
   if (session.user != null) return location.assign("/");
   byId("password-fields").hidden = !session.login_methods.includes("password");
   byId("key-fields").hidden = !session.login_methods.includes("api_key");
   byId("or").hidden = session.login_methods.length < 2;
-
-  form.addEventListener("submit", (event) => {
-    event.preventDefault();
-    const data = new FormData(form);
-    const apiKey = String(data.get("api_key") ?? "").trim();
-    const body = apiKey !== "" ? {api_key: apiKey} : {username: String(data.get("username") ?? ""), password: String(data.get("password") ?? "")};
-    error.textContent = "";
-    api("/auth/login", {body})
-      .then(() => location.assign("/"))
-      .catch((e: unknown) => (error.textContent = e instanceof ApiError ? e.message : "login failed"));
-  });
-  (form.querySelector("input:not([hidden])") as HTMLInputElement | null)?.focus();
+  form.querySelector<HTMLInputElement>("div:not([hidden]) input")?.focus();
+  document.body.classList.add("ready");
 }
 
-main().catch((e: unknown) => (byId("login-error").textContent = e instanceof Error ? e.message : String(e)));
+main().catch((e: unknown) => (error.textContent = e instanceof Error ? e.message : String(e)));

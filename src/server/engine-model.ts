@@ -1,0 +1,94 @@
+import {basename} from "node:path";
+import type {Engine} from "../engine/index.js";
+import {generateStream, type GenerateInput, type GenerateResult, type GenerateStream, type GenerationParams as GenerateParams} from "../generate/index.js";
+import type {ChatTemplate, PromptDict} from "../prompts/index.js";
+import type {ChatRequest, CompletionRequest, GenerationOutcome, GenerationParams, GenerationRun, ModelInfo, ServedModel} from "./served-model.js";
+
+/**
+ * A served model over an engine and the generate stage: chat turns get the prompt type, the context budget
+ * (oldest turns dropped, never silent truncation), stop strings and response extraction; raw completions
+ * (`/v1/completions`) send the prompt exactly as given, as llama-server and OpenAI do.
+ */
+
+export interface EngineModelOptions {
+  readonly engine: Engine;
+  /** The name clients use; defaults to the engine's. */
+  readonly name?: string;
+  /** h2oGPT's --prompt_type for requests that name none (default: detected from the model). */
+  readonly promptType?: string;
+  readonly promptDict?: PromptDict;
+  /** h2oGPT's --system_prompt for requests that give none. */
+  readonly systemPrompt?: string;
+  readonly chatTemplate?: ChatTemplate;
+  /** Server-wide generation settings (the CLI's --temperature etc.); a request's own values win. */
+  readonly defaults?: GenerateParams;
+  /** Shown in the UI, e.g. that the built-in model is a tiny demonstration model. */
+  readonly notice?: string;
+}
+
+function withoutUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+function toRun(stream: GenerateStream): GenerationRun {
+  return {
+    stream: stream.stream,
+    result: stream.result.then(
+      (result: GenerateResult): GenerationOutcome => ({
+        response: result.response,
+        promptRaw: result.promptRaw,
+        promptTokens: result.promptTokens,
+        completionTokens: result.completionTokens,
+        maxNewTokens: result.maxNewTokens,
+        stopReason: result.stopReason,
+        turnsDropped: result.turnsDropped
+      })
+    )
+  };
+}
+
+function chatInput(request: ChatRequest): GenerateInput {
+  const input = request.input;
+  if ("messages" in input) return {messages: input.messages};
+  return {history: input.history, instruction: input.instruction, iinput: input.iinput};
+}
+
+export function engineModel(options: EngineModelOptions): ServedModel {
+  const {engine} = options;
+  const info: ModelInfo = {
+    name: options.name ?? engine.info.name,
+    engine: engine.info.kind === "llama.cpp" ? "llama.cpp" : (engine.info.baseUrl ?? "remote"),
+    contextLength: engine.info.contextLength,
+    sequences: engine.info.sequences,
+    promptType: options.promptType,
+    embeddings: engine.info.embeddings && engine.embed != null,
+    notice: options.notice,
+    details: {
+      ...(engine.info.modelPath == null ? {} : {file: basename(engine.info.modelPath)}),
+      ...(engine.info.trainContextLength == null ? {} : {trained_context: engine.info.trainContextLength}),
+      ...(engine.info.chatTemplate == null ? {} : {chat_template: true})
+    }
+  };
+  const params = (requested: GenerationParams): GenerateParams => ({...options.defaults, ...withoutUndefined(requested)});
+  const embed = engine.embed?.bind(engine);
+
+  return {
+    info,
+    chat: (request, signal) =>
+      toRun(
+        generateStream({
+          engine,
+          ...chatInput(request),
+          ...params(request.params),
+          promptType: request.promptType ?? options.promptType,
+          promptDict: request.promptDict ?? options.promptDict,
+          systemPrompt: request.systemPrompt ?? options.systemPrompt,
+          chatTemplate: options.chatTemplate,
+          signal
+        })
+      ),
+    complete: (request: CompletionRequest, signal) => toRun(generateStream({engine, prompt: request.prompt, ...params(request.params), signal})),
+    ...(info.embeddings && embed != null ? {embed: (inputs: readonly string[], signal: AbortSignal) => embed(inputs, signal)} : {}),
+    close: () => engine.close()
+  };
+}

@@ -1,0 +1,174 @@
+import {spawn, type ChildProcess} from "node:child_process";
+import {mkdtempSync} from "node:fs";
+import {tmpdir} from "node:os";
+import {join} from "node:path";
+import {ChatOpenAI} from "@langchain/openai";
+import OpenAI from "openai";
+import {afterAll, beforeAll, describe, expect, it} from "vitest";
+import {tinyServedModel} from "../../test/server/real-model.js";
+import {projectRoot, tinyLlamaPath} from "../../test/support/shared.js";
+import {InsecureBindError, startServer, type RunningServer} from "./index.js";
+
+const dir = mkdtempSync(join(tmpdir(), "h2ogpt-serve-"));
+
+describe.skipIf(tinyLlamaPath == null)("h2ogpt serve over HTTP with llama.cpp (tiny random model)", () => {
+  let server: RunningServer;
+  let client: OpenAI;
+
+  beforeAll(async () => {
+    server = await startServer({models: [await tinyServedModel({sequences: 2})], port: 0, historyDb: join(dir, "api.db"), concurrency: 1, maxQueue: 0});
+    client = new OpenAI({apiKey: "sk-not-needed", baseURL: `${server.url}/v1`, maxRetries: 0});
+  });
+  afterAll(() => server?.close());
+
+  it("answers the openai client (chat and completions, streaming and not) deterministically at temperature 0", async () => {
+    const messages = [{role: "user" as const, content: "Who are you?"}];
+    const first = await client.chat.completions.create({model: "any", messages, max_tokens: 24, temperature: 0});
+    const again = await client.chat.completions.create({model: "any", messages, max_tokens: 24, temperature: 0});
+    expect(first.choices[0]!.message.content).toBe(again.choices[0]!.message.content);
+    expect(first.choices[0]!.message.content!.length).toBeGreaterThan(0);
+    expect(first.usage!.completion_tokens).toBeLessThanOrEqual(24);
+    expect(first.usage!.prompt_tokens).toBeGreaterThan(3);
+
+    const stream = await client.chat.completions.create({model: "any", messages, max_tokens: 24, temperature: 0, stream: true});
+    let streamed = "";
+    let chunks = 0;
+    for await (const chunk of stream) {
+      streamed += chunk.choices[0]?.delta.content ?? "";
+      chunks++;
+    }
+    expect(streamed).toBe(first.choices[0]!.message.content);
+    expect(chunks).toBeGreaterThan(3);
+
+    const completion = await client.completions.create({model: "any", prompt: "Once upon a time", max_tokens: 10});
+    expect(completion.usage).toMatchObject({completion_tokens: 10});
+    expect(completion.choices[0]!.finish_reason).toBe("length");
+
+    const models = await client.models.list();
+    expect(models.data.map((m) => m.id)).toEqual([server.registry.names[0]]);
+    const embeddings = await client.embeddings.create({model: "any", input: ["hello", "world"]});
+    expect(embeddings.data.map((d) => d.embedding.length)).toEqual([8, 8]);
+  });
+
+  it("works with LangChain.js ChatOpenAI pointed at it", async () => {
+    const chat = new ChatOpenAI({model: "any", apiKey: "sk-not-needed", temperature: 0, maxTokens: 16, maxRetries: 0, configuration: {baseURL: `${server.url}/v1`}});
+    const answer = await chat.invoke("Hello!");
+    expect(typeof answer.content).toBe("string");
+    expect((answer.content as string).length).toBeGreaterThan(0);
+    let streamed = "";
+    for await (const chunk of await chat.stream("Hello!")) streamed += chunk.content;
+    expect(streamed).toBe(answer.content);
+  });
+
+  it("answers 429 with Retry-After when busy, and a client that disconnects frees its slot at once", async () => {
+    const limiter = server.registry.all[0]!.limiter;
+    const controller = new AbortController();
+    const long = await client.chat.completions.create(
+      {model: "any", messages: [{role: "user", content: "Talk for a long time."}], max_tokens: 1900, stream: true},
+      {signal: controller.signal}
+    );
+    const iterator = long[Symbol.asyncIterator]();
+    await iterator.next();
+    expect(limiter.stats.running).toBe(1);
+
+    const busy = await fetch(`${server.url}/v1/chat/completions`, {
+      method: "POST",
+      headers: {"content-type": "application/json"},
+      body: JSON.stringify({messages: [{role: "user", content: "me too"}], max_tokens: 4})
+    });
+    expect(busy.status).toBe(429);
+    expect(Number(busy.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
+
+    controller.abort();
+    await iterator.next().catch(() => undefined);
+    const started = Date.now();
+    while (limiter.stats.running > 0 && Date.now() - started < 2000) await new Promise((r) => setTimeout(r, 5));
+    expect(limiter.stats.running).toBe(0);
+    expect(Date.now() - started).toBeLessThan(500);
+    const after = await client.chat.completions.create({model: "any", messages: [{role: "user", content: "next"}], max_tokens: 4});
+    expect(after.choices).toHaveLength(1);
+  });
+
+  it("caps the request body with 413", async () => {
+    const response = await fetch(`${server.url}/v1/chat/completions`, {
+      method: "POST",
+      headers: {"content-type": "application/json"},
+      body: JSON.stringify({messages: [{role: "user", content: "x".repeat(2 * 1024 * 1024)}]})
+    });
+    expect(response.status).toBe(413);
+  });
+
+  it("refuses a public bind without users or keys, and allows it with keys", async () => {
+    const model = {info: server.registry.all[0]!.model.info} as never;
+    await expect(startServer({models: [model], host: "0.0.0.0", port: 0, historyDb: join(dir, "bind.db")})).rejects.toBeInstanceOf(InsecureBindError);
+    const keyed = await startServer({models: [await tinyServedModel()], host: "0.0.0.0", port: 0, historyDb: join(dir, "bind.db"), apiKeysEnv: "sk-bind-test-123"});
+    const unauthorized = await fetch(`http://127.0.0.1:${keyed.port}/v1/models`);
+    expect(unauthorized.status).toBe(401);
+    await keyed.close();
+  });
+});
+
+async function startChild(db: string): Promise<{child: ChildProcess; url: string}> {
+  const child = spawn(
+    process.execPath,
+    ["--import", "tsx", "test/server/run-cli.ts", "serve", `--base_model=${tinyLlamaPath}`, "--prompt_type=plain", "--port=0", `--history_db=${db}`, "--max_seq_len=2048"],
+    {cwd: projectRoot, stdio: ["ignore", "pipe", "pipe"]}
+  );
+  let err = "";
+  child.stderr!.on("data", (chunk) => (err += chunk));
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = "";
+    child.stdout!.on("data", (chunk) => {
+      out += chunk;
+      const match = /(http:\/\/127\.0\.0\.1:\d+)/.exec(out);
+      if (match != null) resolve(match[1]!);
+    });
+    child.once("exit", (code) => reject(new Error(`serve exited with ${code}: ${err}`)));
+  });
+  return {child, url};
+}
+
+describe.skipIf(tinyLlamaPath == null)("history durability", () => {
+  it("kill -9 during an answer loses nothing already stored, and the chat is there after a restart", async () => {
+    const db = join(dir, "kill.db");
+    const first = await startChild(db);
+    const json = {"content-type": "application/json"};
+    const chat = await (await fetch(`${first.url}/api/chats`, {method: "POST", headers: json, body: "{}"})).json();
+    const post = (path: string, body: unknown): Promise<Response> =>
+      fetch(`${first.url}/api/chats/${chat.id}${path}`, {method: "POST", headers: json, body: JSON.stringify(body)});
+    await post("/messages", {content: "first question"});
+    const done = await (await post("/answer", {model: chat.models[0], max_new_tokens: 8})).text();
+    expect(done).toContain("event: done");
+    await post("/messages", {content: "second question"});
+
+    const response = await post("/answer", {model: chat.models[0], max_new_tokens: 1900});
+    const reader = response.body!.getReader();
+    let received = "";
+    const started = Date.now();
+    while (Date.now() - started < 900) received += new TextDecoder().decode((await reader.read()).value);
+    expect(received).toContain("event: delta");
+    first.child.kill("SIGKILL");
+    await new Promise((r) => first.child.once("exit", r));
+
+    const second = await startChild(db);
+    try {
+      const restored = await (await fetch(`${second.url}/api/chats/${chat.id}`)).json();
+      const shown = restored.messages.map((m: {role: string; content: string; status: string}) => [m.role, m.status]);
+      expect(shown).toEqual([["user", "complete"], ["assistant", "complete"], ["user", "complete"], ["assistant", "interrupted"]]);
+      expect(restored.messages[2].content).toBe("second question");
+      const partial: string = restored.messages[3].content;
+      expect(partial.length).toBeGreaterThan(0);
+      const streamedText = received
+        .split("\n\n")
+        .filter((block) => block.startsWith("event: delta"))
+        .map((block) => JSON.parse(block.slice(block.indexOf("data: ") + 6)).text)
+        .join("");
+      expect(streamedText.startsWith(partial)).toBe(true);
+      const list = await (await fetch(`${second.url}/api/chats`)).json();
+      expect(list.chats.map((c: {id: string; title: string}) => [c.id, c.title])).toEqual([[chat.id, "first question"]]);
+    } finally {
+      second.child.kill("SIGTERM");
+      await new Promise((r) => second.child.once("exit", r));
+    }
+  });
+});
