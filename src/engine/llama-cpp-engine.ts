@@ -40,7 +40,9 @@ function describe(error: unknown): string {
 
 async function checkedGguf(path: string, what: string): Promise<GgufFile> {
   const file = await readGguf(path);
-  if (file.tensors.length === 0) throw new ModelLoadError(path, `has no tensors (a vocabulary-only GGUF cannot be used as a ${what})`);
+  // The first file of a split model (gguf-split) may hold metadata only; llama.cpp loads the rest itself.
+  const split = Number(ggufMetadataValue(file, "split.count") ?? 1) > 1;
+  if (file.tensors.length === 0 && !split) throw new ModelLoadError(path, `has no tensors (a vocabulary-only GGUF cannot be used as a ${what})`);
   return file;
 }
 

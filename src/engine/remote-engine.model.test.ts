@@ -138,6 +138,16 @@ describe("remote engine against a local OpenAI-compatible server", () => {
     await engine.close();
   });
 
+  it("reads a server that answers with one JSON body instead of a stream", async () => {
+    routes.set("POST /v1/completions", (_, __, res) =>
+      json(res, 200, {choices: [{index: 0, text: " whole answer <human>: more", finish_reason: "stop"}], usage: {prompt_tokens: 3, completion_tokens: 6}})
+    );
+    const engine = await connect();
+    const result = await engine.generate({prompt: "p", maxNewTokens: 9, stop: ["<human>:"]}).result;
+    expect(result).toMatchObject({text: " whole answer ", stopReason: "stop", stopString: "<human>:"});
+    await engine.close();
+  });
+
   it("retries 503 and 429 with backoff, then succeeds", async () => {
     let calls = 0;
     routes.set("POST /v1/completions", (_, __, res) => {

@@ -351,10 +351,19 @@ export class RemoteEngine implements Engine {
     let finished = false;
     try {
       armIdle();
-      for await (const data of serverSentData(response.body)) {
+      // A server that ignores `stream: true` answers with one JSON body, read as a single event.
+      const streamed = (response.headers.get("content-type") ?? "").includes("text/event-stream");
+      const events = streamed ? serverSentData(response.body) : (async function* () {
+        yield await response.text();
+      })();
+      for await (const data of events) {
         armIdle();
         if (data.trim() === "[DONE]") break;
-        let chunk: {choices?: {text?: string; delta?: {content?: string | null}; finish_reason?: string | null; stop_reason?: unknown}[]; usage?: typeof usage; error?: {message?: string}};
+        let chunk: {
+          choices?: {text?: string; delta?: {content?: string | null}; message?: {content?: string | null}; finish_reason?: string | null; stop_reason?: unknown}[];
+          usage?: typeof usage;
+          error?: {message?: string};
+        };
         try {
           chunk = JSON.parse(data);
         } catch {
@@ -364,7 +373,7 @@ export class RemoteEngine implements Engine {
         if (chunk.usage != null) usage = chunk.usage;
         const choice = chunk.choices?.[0];
         if (choice == null) continue;
-        const piece = choice.text ?? choice.delta?.content ?? "";
+        const piece = choice.text ?? choice.delta?.content ?? choice.message?.content ?? "";
         if (piece !== "") {
           const matched = matcher.push(piece);
           release(matched.text);
