@@ -1,7 +1,8 @@
+import {resolve} from "node:path";
 import {createEngine, type Engine} from "../engine/index.js";
 import {UsageError} from "../errors/index.js";
 import {PROMPT_TYPES} from "../prompts/index.js";
-import {DEFAULT_HOST, DEFAULT_PORT, engineModel, startServer, type ServedModel} from "../server/index.js";
+import {checkBindPolicy, DEFAULT_HOST, DEFAULT_PORT, engineModel, startServer, type ServedModel} from "../server/index.js";
 import type {FlagDefs} from "./args.js";
 import {defineCommand} from "./command.js";
 import {ENGINE_FLAGS, engineOptionsFromFlags, GENERATION_FLAGS, generationParamsFromFlags, PROMPT_FLAGS, promptOptionsFromFlags} from "./engine-flags.js";
@@ -61,6 +62,14 @@ export const serveCommand = defineCommand({
       if (value != null && (!Number.isInteger(value) || value < 1)) throw new UsageError(`--${name}: expected a positive integer, got ${value}`);
       return value;
     };
+    // Refuse an unsafe bind before spending time loading models (startServer checks again with the keys read).
+    checkBindPolicy({
+      host: flags.host ?? DEFAULT_HOST,
+      hasUsers: flags.auth != null,
+      hasApiKeys: flags.api_keys != null || (io.env.H2OGPT_API_KEYS ?? "").trim() !== "",
+      allowInsecurePublic: flags.allow_insecure_public ?? false
+    });
+    const file = (value: string | undefined): string | undefined => (value == null ? undefined : resolve(io.cwd, value));
     const remote = flags.inference_server != null && flags.inference_server !== "";
     const concurrency = positive("concurrency", flags.concurrency) ?? (remote ? undefined : DEFAULT_LLAMA_SEQUENCES);
     const defaults = generationParamsFromFlags({...flags, num_beams: undefined, num_return_sequences: undefined});
@@ -88,11 +97,11 @@ export const serveCommand = defineCommand({
         models,
         host: flags.host,
         port: flags.port,
-        authFile: flags.auth,
-        apiKeysFile: flags.api_keys,
+        authFile: file(flags.auth),
+        apiKeysFile: file(flags.api_keys),
         apiKeysEnv: io.env.H2OGPT_API_KEYS,
         allowInsecurePublic: flags.allow_insecure_public,
-        historyDb: flags.history_db,
+        historyDb: file(flags.history_db ?? "h2ogpt_history.db"),
         concurrency,
         maxQueue: flags.max_queue,
         maxNewTokensCap: positive("max_max_new_tokens", flags.max_max_new_tokens),

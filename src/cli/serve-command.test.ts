@@ -1,0 +1,44 @@
+import {mkdtempSync} from "node:fs";
+import {tmpdir} from "node:os";
+import {join} from "node:path";
+import {PassThrough} from "node:stream";
+import {describe, expect, it} from "vitest";
+import type {CommandIo} from "./command.js";
+import {main} from "./main.js";
+
+function memoryIo(env: NodeJS.ProcessEnv = {}, cwd = process.cwd()): CommandIo & {out: () => string; err: () => string} {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  let out = "";
+  let err = "";
+  stdout.on("data", (chunk) => (out += chunk));
+  stderr.on("data", (chunk) => (err += chunk));
+  return {stdout, stderr, stdin: new PassThrough(), env, cwd, signal: new AbortController().signal, out: () => out, err: () => err};
+}
+
+describe("h2ogpt serve (bad input)", () => {
+  const dir = mkdtempSync(join(tmpdir(), "h2ogpt-serve-cli-"));
+
+  it("refuses a public bind without auth or keys in one line, before loading any model", async () => {
+    const io = memoryIo();
+    // The model path does not exist: getting the bind error proves the check runs before any loading.
+    expect(await main(["serve", "--base_model=/nonexistent/model.gguf", "--host=0.0.0.0"], io)).toBe(2);
+    expect(io.err()).toMatch(/^h2ogpt serve: refusing to listen on 0\.0\.0\.0 without --auth or API keys[^\n]*--allow_insecure_public[^\n]*\n$/);
+  });
+
+  it("names what is wrong: a missing model, a bad number, a stray argument", async () => {
+    const cases: [string[], RegExp][] = [
+      [["serve", "--base_model=/nonexistent/model.gguf"], /\/nonexistent\/model\.gguf/],
+      [["serve", "--base_model=x.gguf", "--concurrency=0"], /--concurrency: expected a positive integer, got 0/],
+      [["serve", "extra"], /unexpected argument 'extra'/],
+      [["serve", "--port=abc"], /--port: expected a number, got 'abc'/],
+      [["serve", "--truncation=right", "--base_model=x.gguf"], /--truncation: expected error or left, got 'right'/]
+    ];
+    for (const [argv, message] of cases) {
+      const io = memoryIo({}, dir);
+      expect(await main(argv, io), argv.join(" ")).toBe(2);
+      expect(io.err()).toMatch(message);
+      expect(io.err().trim().split("\n")).toHaveLength(1);
+    }
+  });
+});
