@@ -94,7 +94,7 @@ export class LlamaCppEngine implements Engine {
       await model.dispose();
       const adapter = /LoRA adapter "([^"]+)"/.exec(describe(error))?.[1];
       if (adapter != null) throw new ModelLoadError(adapter, `llama.cpp cannot apply this LoRA adapter to ${modelPath} (${describe(error)})`, {cause: error});
-      throw new ModelLoadError(modelPath, `cannot create a ${contextLength}-token context with ${sequences} sequence(s) (${describe(error)})`, {cause: error});
+      throw new ModelLoadError(modelPath, `cannot create a ${contextLength}-token context with ${sequences} sequence(s) (${describe(error)}); a smaller --max_seq_len needs less memory`, {cause: error});
     }
     const text = (key: string): string | undefined => {
       const value = ggufMetadataValue(gguf, key);
