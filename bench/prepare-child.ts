@@ -10,6 +10,8 @@ import {renderTrainingString} from "../src/prompts/index.js";
 
 interface ChildResult {
   readonly seconds: number;
+  /** CPU time of the whole process (all threads), user + system: steadier than wall time on a busy machine. */
+  readonly cpuSeconds: number;
   readonly records: number;
   readonly tokens: number;
   readonly peakRssMb: number;
@@ -17,12 +19,17 @@ interface ChildResult {
 
 const [mode, dataPath, tokenizer, outputDir] = process.argv.slice(2) as [string, string, string, string];
 const peakRssMb = () => Math.round(process.resourceUsage().maxRSS / 1024);
+const cpuSecondsSince = (start: NodeJS.CpuUsage) => {
+  const used = process.cpuUsage(start);
+  return (used.user + used.system) / 1e6;
+};
 
 async function ours(): Promise<ChildResult> {
   const start = performance.now();
+  const cpu = process.cpuUsage();
   const {report} = await prepareToDirectory({dataPath, tokenizer, outputDir, promptType: "human_bot", cutoffLen: 512, trainOnInputs: false});
   const seconds = (performance.now() - start) / 1000;
-  return {seconds, records: report.written, tokens: report.tokens, peakRssMb: peakRssMb()};
+  return {seconds, cpuSeconds: cpuSecondsSince(cpu), records: report.written, tokens: report.tokens, peakRssMb: peakRssMb()};
 }
 
 async function rust(): Promise<ChildResult> {
@@ -34,12 +41,13 @@ async function rust(): Promise<ChildResult> {
     .map((line) => renderTrainingString({promptType: "human_bot", record: JSON.parse(line)}).text);
   const encoder = Tokenizer.fromFile(tokenizer);
   const start = performance.now();
+  const cpu = process.cpuUsage();
   let tokens = 0;
   // encodeBatch with one Rayon thread is the binding's fastest single-thread path (faster than encode per string).
   for (let i = 0; i < texts.length; i += 1000)
     for (const encoding of await encoder.encodeBatch(texts.slice(i, i + 1000))) tokens += Math.min(512, encoding.getIds().length);
   const seconds = (performance.now() - start) / 1000;
-  return {seconds, records: texts.length, tokens, peakRssMb: peakRssMb()};
+  return {seconds, cpuSeconds: cpuSecondsSince(cpu), records: texts.length, tokens, peakRssMb: peakRssMb()};
 }
 
 const result = mode === "rust" ? await rust() : await ours();

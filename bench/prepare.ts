@@ -23,6 +23,7 @@ const records = Number(process.argv.find((arg) => arg.startsWith("--records="))?
 
 interface ChildResult {
   readonly seconds: number;
+  readonly cpuSeconds: number;
   readonly records: number;
   readonly tokens: number;
   readonly peakRssMb: number;
@@ -47,7 +48,7 @@ async function child(mode: "ours" | "rust", dataPath: string): Promise<ChildResu
 
 function row(label: string, result: ChildResult, mb: number): string {
   const perSecond = Math.round(result.records / result.seconds).toLocaleString("en-US");
-  return `${label.padEnd(44)} ${result.seconds.toFixed(1).padStart(7)} s ${perSecond.padStart(9)} rec/s ${(mb / result.seconds).toFixed(2).padStart(6)} MB/s ${String(result.peakRssMb).padStart(6)} MB`;
+  return `${label.padEnd(40)} ${result.seconds.toFixed(1).padStart(6)} s ${result.cpuSeconds.toFixed(1).padStart(6)} cpu-s ${perSecond.padStart(8)} rec/s ${(mb / result.seconds).toFixed(2).padStart(6)} MB/s ${String(result.peakRssMb).padStart(5)} MB`;
 }
 
 await mkdir(work, {recursive: true});
@@ -83,6 +84,7 @@ console.log(row(`h2ogpt prepare, ${oursLarge.records.toLocaleString("en-US")} re
 const rust = await child("rust", large.path);
 console.log(row(`Rust tokenizers encode only, 1 thread`, rust, large.mb));
 const ratio = oursLarge.records / oursLarge.seconds / (rust.records / rust.seconds);
-console.log(`ratio (h2ogpt prepare end to end / Rust encode only): ${ratio.toFixed(2)}x (goal >= 1.0x)`);
+console.log(`ratio (h2ogpt prepare end to end / Rust encode only, records/s): ${ratio.toFixed(2)}x (goal >= 1.0x)`);
+console.log(`CPU time per record: ours ${((1e6 * oursLarge.cpuSeconds) / oursLarge.records).toFixed(0)} us (both cores), Rust ${((1e6 * rust.cpuSeconds) / rust.records).toFixed(0)} us (one thread); wall times are noisy on a busy machine`);
 console.log(`peak RSS ${oursSmall.peakRssMb} MB at ${oursSmall.records.toLocaleString("en-US")} records, ${oursLarge.peakRssMb} MB at ${oursLarge.records.toLocaleString("en-US")} (goal < 1024 MB, flat)`);
 console.log(`tokens: ours ${oursLarge.tokens.toLocaleString("en-US")}, Rust ${rust.tokens.toLocaleString("en-US")} (capped at 512 per record)`);
