@@ -85,6 +85,9 @@ async function chat(engine: Engine, settings: Settings, io: CommandIo): Promise<
     io.stdout.write(`Chatting with ${engine.info.name}. Type a message and press Enter; /clear forgets the conversation; Ctrl-D quits.\n`);
   const history: [string, string][] = [];
   const lines = createInterface({input: io.stdin, terminal: false});
+  // Ctrl-C while waiting for a line ends the chat too, not only a running answer.
+  const stop = (): void => lines.close();
+  io.signal.addEventListener("abort", stop, {once: true});
   prompt();
   try {
     for await (const line of lines) {
@@ -111,6 +114,7 @@ async function chat(engine: Engine, settings: Settings, io: CommandIo): Promise<
       prompt();
     }
   } finally {
+    io.signal.removeEventListener("abort", stop);
     lines.close();
   }
   return io.signal.aborted ? INTERRUPTED : 0;
