@@ -1,0 +1,29 @@
+import {H2oGptError, UsageError} from "../errors/index.js";
+
+/** A base model the trainer cannot train (another architecture, quantized tensors, unsupported options). */
+export class UnsupportedModelError extends UsageError {
+  constructor(
+    readonly path: string,
+    reason: string
+  ) {
+    super(`${path}: ${reason}`);
+  }
+}
+
+/** A checkpoint folder that is missing, incomplete or from another run. */
+export class CheckpointError extends UsageError {
+  constructor(
+    readonly path: string,
+    reason: string,
+    options?: {cause?: unknown}
+  ) {
+    super(`${path}: ${reason}`, options);
+  }
+}
+
+/** Training produced a non-finite loss (exploding learning rate, bad data); carries the step it happened at. */
+export class TrainingDivergedError extends H2oGptError {
+  constructor(readonly step: number, readonly loss: number) {
+    super(`training diverged at step ${step}: loss is ${loss}; lower --learning_rate or check the data`);
+  }
+}

@@ -1,0 +1,21 @@
+import {describe, expect, it} from "vitest";
+import {epochAt, epochOrder, stepMicroBatches, trainingPlan} from "./training-plan.js";
+
+describe("trainingPlan", () => {
+  it("follows h2oGPT's batch_size / micro_batch_size accumulation", () => {
+    const plan = trainingPlan({rows: 10, microBatchSize: 4, batchSize: 8, numEpochs: 2});
+    expect(plan).toMatchObject({accumulation: 2, microBatchesPerEpoch: 3, stepsPerEpoch: 2, totalSteps: 4});
+    expect(epochAt(plan, 3)).toBe(1.5);
+  });
+
+  it("covers every row once per epoch, reshuffling each epoch, the same way on every run", () => {
+    const plan = trainingPlan({rows: 10, microBatchSize: 4, batchSize: 8, numEpochs: 2});
+    const order = (epoch: number) => epochOrder(10, 42, epoch);
+    const epoch0 = [...stepMicroBatches(plan, 0, order), ...stepMicroBatches(plan, 1, order)];
+    expect(epoch0.map((b) => b.length)).toEqual([4, 4, 2]);
+    expect(epoch0.flat().sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(stepMicroBatches(plan, 2, order).flat()).not.toEqual(epoch0.flat().slice(0, 8));
+    expect(epochOrder(10, 42, 1)).toEqual(epochOrder(10, 42, 1));
+    expect(epochOrder(10, 43, 1)).not.toEqual(epochOrder(10, 42, 1));
+  });
+});

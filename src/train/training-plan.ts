@@ -1,0 +1,42 @@
+import {Random} from "./random.js";
+
+/** How rows become micro-batches and optimizer steps; a pure function of the settings, so resume is exact. */
+export interface TrainingPlan {
+  readonly rows: number;
+  readonly microBatchSize: number;
+  /** Micro-batches per optimizer step (h2oGPT: batch_size // micro_batch_size). */
+  readonly accumulation: number;
+  readonly microBatchesPerEpoch: number;
+  readonly stepsPerEpoch: number;
+  readonly totalSteps: number;
+}
+
+export function trainingPlan(options: {rows: number; microBatchSize: number; batchSize: number; numEpochs: number}): TrainingPlan {
+  const {rows, microBatchSize} = options;
+  const accumulation = Math.max(1, Math.floor(options.batchSize / microBatchSize));
+  const microBatchesPerEpoch = Math.ceil(rows / microBatchSize);
+  const stepsPerEpoch = Math.ceil(microBatchesPerEpoch / accumulation);
+  const totalSteps = Math.max(1, Math.ceil(stepsPerEpoch * options.numEpochs));
+  return {rows, microBatchSize, accumulation, microBatchesPerEpoch, stepsPerEpoch, totalSteps};
+}
+
+/** The row order of one epoch: a fresh shuffle per epoch from the seed (Hugging Face's Trainer reshuffles each epoch). */
+export function epochOrder(rows: number, seed: number, epoch: number): number[] {
+  return new Random((Math.imul(seed, 0x9e3779b1) ^ Math.imul(epoch + 1, 0x85ebca6b)) >>> 0).permutation(rows);
+}
+
+/** The row indices of each micro-batch of optimizer step `step` (0-based). */
+export function stepMicroBatches(plan: TrainingPlan, step: number, order: (epoch: number) => number[]): number[][] {
+  const epoch = Math.floor(step / plan.stepsPerEpoch);
+  const first = (step % plan.stepsPerEpoch) * plan.accumulation;
+  const last = Math.min(first + plan.accumulation, plan.microBatchesPerEpoch);
+  const rows = order(epoch);
+  const batches: number[][] = [];
+  for (let m = first; m < last; m++) batches.push(rows.slice(m * plan.microBatchSize, (m + 1) * plan.microBatchSize));
+  return batches;
+}
+
+/** Fractional epoch at the end of `step` steps, as Hugging Face logs it. */
+export function epochAt(plan: TrainingPlan, step: number): number {
+  return Number((step / plan.stepsPerEpoch).toFixed(4));
+}
