@@ -39,7 +39,10 @@ describe.skipIf(tinyLlamaPath == null)("web chat UI in Chromium", () => {
     const authFile = join(dir, "auth.json");
     writeFileSync(authFile, JSON.stringify({alice: {password: "wonderland"}}));
     server = await startServer({
-      models: [await tinyServedModel({name: "tiny", notice: "a random-weight test model: its answers are gibberish"})],
+      models: [
+        await tinyServedModel({name: "tiny", notice: "a random-weight test model: its answers are gibberish"}),
+        await tinyServedModel({name: "tiny-b"})
+      ],
       port: 0,
       authFile,
       historyDb: join(dir, "history.db"),
@@ -172,6 +175,41 @@ describe.skipIf(tinyLlamaPath == null)("web chat UI in Chromium", () => {
     expect(problems).toEqual([]);
   });
 
+  it("compares two models side by side; regenerate, undo and clear work", async () => {
+    await setMaxNewTokens(40);
+    await page.click("#new-chat");
+    await page.check("#compare");
+    await page.selectOption("#model-2", "tiny-b");
+    await page.fill("#prompt", "Compare me");
+    await page.click("#send");
+    await page.waitForSelector(".answer[data-model='tiny'][data-status='complete']");
+    await page.waitForSelector(".answer[data-model='tiny-b'][data-status='complete']");
+    const left = await page.locator(".answer[data-model='tiny']").boundingBox();
+    const right = await page.locator(".answer[data-model='tiny-b']").boundingBox();
+    expect(right!.x).toBeGreaterThan(left!.x + left!.width - 1);
+    expect(Math.abs(right!.y - left!.y)).toBeLessThan(2);
+    expect(await page.textContent(".answer[data-model='tiny-b'] .model-name")).toBe("tiny-b");
+    await page.screenshot({path: join(results, "chat-ui-compare.png")});
+
+    const before = await page.textContent(".answer[data-model='tiny'] .meta");
+    await page.click("#regenerate");
+    await page.waitForSelector("body.busy", {state: "detached"});
+    await page.waitForSelector(".answer[data-model='tiny'][data-status='complete']");
+    expect(await page.locator(".answer").count()).toBe(2);
+    expect(await page.textContent(".answer[data-model='tiny'] .meta")).toMatch(/new tokens/);
+    expect(before).toMatch(/new tokens/);
+
+    await page.fill("#prompt", "Second turn");
+    await page.keyboard.press("Enter");
+    await page.waitForSelector(".turn:nth-of-type(2) .answer[data-model='tiny-b'][data-status='complete']");
+    await page.click("#undo");
+    await expect.poll(() => page.locator(".turn").count()).toBe(1);
+    await page.click("#clear");
+    await expect.poll(() => page.locator(".turn").count()).toBe(0);
+    await page.uncheck("#compare");
+    expect(problems).toEqual([]);
+  });
+
   it("fits a phone-width screen", async () => {
     await page.setViewportSize({width: 390, height: 844});
     await page.reload();
@@ -181,7 +219,7 @@ describe.skipIf(tinyLlamaPath == null)("web chat UI in Chromium", () => {
     await page.click("#toggle-sidebar");
     expect(await page.isVisible("#sidebar")).toBe(true);
     await page.click(".open-chat >> nth=0");
-    expect(await page.isVisible("#sidebar")).toBe(false);
+    await expect.poll(() => page.isVisible("#sidebar")).toBe(false);
     expect(await page.isVisible("#prompt")).toBe(true);
     await page.screenshot({path: join(results, "chat-ui-phone.png")});
   });
