@@ -10,7 +10,7 @@ import type {SourceRef} from "./record-types.js";
 import {renderRecord, type RenderDefaults} from "./render-record.js";
 import {seededRandom} from "./seeded-random.js";
 import {createSplitter, type Split} from "./split-rows.js";
-import type {TokenizedBatch} from "./tokenize-batch.js";
+import {tokenizeJob, type TokenizedBatch} from "./tokenize-batch.js";
 import {TokenizerPool} from "./tokenizer-pool.js";
 import {workItemBatches, type WorkItem} from "./work-items.js";
 import type {TokenizerInfo} from "./worker-protocol.js";
@@ -111,7 +111,8 @@ async function* run(sources: FieldSources, settings: Settings): AsyncGenerator<P
   const totalBytes = files.reduce((sum, file) => sum + file.size, 0);
   const {cutoffLen, excessLengthStrategy, strict} = settings;
   const random = seededRandom(settings.seed);
-  const splitter = createSplitter<Omit<PreparedRow, "split">>(settings.valSetSize, random);
+  // Rows get their split when the splitter decides it (a reservoir row only at the end).
+  const splitter = createSplitter<{split: Split} & PreparedRow>(settings.valSetSize, random);
 
   const pool = await TokenizerPool.start({
     tokenizer: settings.tokenizer,
@@ -133,10 +134,11 @@ async function* run(sources: FieldSources, settings: Settings): AsyncGenerator<P
   const progress = (): void =>
     settings.onProgress?.({bytesRead: collector.bytes, totalBytes, read: collector.read, written: collector.train + collector.valid, dropped: collector.droppedCount});
 
-  function* emit(assigned: readonly {row: Omit<PreparedRow, "split">; split: Split}[]): Generator<PreparedRow> {
+  function* emit(assigned: readonly {row: {split: Split} & PreparedRow; split: Split}[]): Generator<PreparedRow> {
     for (const {row, split} of assigned) {
       collector[split]++;
-      yield {...row, split};
+      row.split = split;
+      yield row;
     }
   }
 
@@ -174,6 +176,7 @@ async function* run(sources: FieldSources, settings: Settings): AsyncGenerator<P
           attentionMask: new Uint8Array(length).fill(1),
           promptType: item.promptType,
           source: item.source,
+          split: "train",
           truncated
         })
       );
@@ -183,14 +186,8 @@ async function* run(sources: FieldSources, settings: Settings): AsyncGenerator<P
   const maxInFlight = Math.max(2, 2 * settings.workers);
   const inFlight: {items: WorkItem[]; result: Promise<TokenizedBatch> | undefined}[] = [];
   const submit = (items: WorkItem[]): void => {
-    const texts: string[] = [];
-    const promptLengths: number[] = [];
-    for (const item of items)
-      if (item.kind === "rendered") {
-        texts.push(item.text);
-        promptLengths.push(item.promptLength);
-      }
-    const result = texts.length > 0 ? pool.run({texts, promptLengths}) : undefined;
+    const rendered = items.filter((item) => item.kind === "rendered");
+    const result = rendered.length > 0 ? pool.run(tokenizeJob(rendered)) : undefined;
     // Awaited in order below; this only keeps an early failure from being reported as unhandled.
     result?.catch(() => undefined);
     inFlight.push({items, result});

@@ -26,7 +26,7 @@ export function createRowWriter(format: OutputFormat, path: string): RowWriter {
 
 /**
  * The labels as JSON numbers. Labels are normally the ids with a prefix of -100, so the ids' text is reused past
- * that prefix (number formatting is most of the cost of a row); any other labels are formatted in full.
+ * that prefix (formatting numbers is most of the cost of a row); any other labels are formatted in full.
  */
 function labelsText(row: PreparedRow, idsText: string): string {
   const {labels, inputIds} = row;

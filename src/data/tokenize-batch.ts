@@ -12,10 +12,14 @@ export interface LabelSettings {
   readonly trainOnInputs: boolean;
 }
 
-/** A batch of training strings; `promptLengths[i]` is where the answer starts in `texts[i]`. */
+/** A batch of training strings; the answer of `texts[i]` starts `promptLengths[i]` characters in. */
 export interface TokenizeJob {
   readonly texts: readonly string[];
   readonly promptLengths: readonly number[];
+}
+
+export function tokenizeJob(items: readonly {readonly text: string; readonly promptLength: number}[]): TokenizeJob {
+  return {texts: items.map((item) => item.text), promptLengths: items.map((item) => item.promptLength)};
 }
 
 /**
