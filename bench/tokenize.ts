@@ -6,8 +6,10 @@
  *
  * Measures, each as the median of `runs` alternating runs: one encode() of the whole corpus, and the corpus as
  * paragraph-sized records (the shape of data preparation; Rust gets encodeBatch, its cheapest way to take many
- * records). Our encodeWithOffsets is compared with Rust's encode too, which always computes offsets. Checks the
- * ids are identical and prints MB/s, tokens/s and the ratio (ours / Rust). Load time of both is printed once.
+ * records). Our encodeWithOffsets (what data preparation calls) is compared with Rust's encode too, which always
+ * computes offsets. Checks the ids are identical and prints MB/s, tokens/s and the ratio (ours / Rust) by wall
+ * clock, and the ratio by CPU time of the process, which other work on a shared machine disturbs less. Load
+ * time of both is printed once.
  */
 import {createHash} from "node:crypto";
 import {resolve} from "node:path";
@@ -40,19 +42,34 @@ function digest(ids: ArrayLike<number>): string {
   return createHash("sha256").update(new Uint8Array(Int32Array.from(ids).buffer)).digest("hex").slice(0, 16);
 }
 
-async function seconds(work: () => unknown): Promise<number> {
+interface Timing {
+  readonly wall: number;
+  readonly cpu: number;
+}
+
+/** Wall-clock and process CPU seconds (all threads: Rust encodes on a libuv worker). */
+async function time(work: () => unknown): Promise<Timing> {
+  const cpu = process.cpuUsage();
   const start = performance.now();
   await work();
-  return (performance.now() - start) / 1000;
+  const used = process.cpuUsage(cpu);
+  return {wall: (performance.now() - start) / 1000, cpu: (used.user + used.system) / 1e6};
+}
+
+async function seconds(work: () => unknown): Promise<number> {
+  return (await time(work)).wall;
 }
 
 const format = (value: number, digits = 2) => value.toLocaleString("en-US", {minimumFractionDigits: digits, maximumFractionDigits: digits});
 
-function line(label: string, bytes: number, tokens: number, ours: number, rust: number): void {
+function line(label: string, bytes: number, tokens: number, oursTimes: Timing[], rustTimes: Timing[]): void {
   const mb = bytes / 1e6;
+  const ours = median(oursTimes.map((t) => t.wall));
+  const rust = median(rustTimes.map((t) => t.wall));
+  const cpuRatio = median(rustTimes.map((t) => t.cpu)) / median(oursTimes.map((t) => t.cpu));
   console.log(
-    `${label.padEnd(34)} ours ${format(mb / ours)} MB/s ${format(tokens / ours / 1000, 0)}k tok/s | ` +
-      `Rust ${format(mb / rust)} MB/s ${format(tokens / rust / 1000, 0)}k tok/s | ratio ${format(rust / ours)}x`
+    `${label.padEnd(30)} ours ${format(mb / ours)} MB/s ${format(tokens / ours / 1000, 0)}k tok/s | ` +
+      `Rust ${format(mb / rust)} MB/s ${format(tokens / rust / 1000, 0)}k tok/s | ratio ${format(rust / ours)}x (CPU time ${format(cpuRatio)}x)`
   );
 }
 
@@ -75,19 +92,20 @@ const identical = oursIds.length === rustIds.length && oursIds.every((id, i) => 
 console.log(`whole text: ${oursIds.length.toLocaleString("en-US")} tokens; ids identical: ${identical} (ours ${digest(oursIds)}, Rust ${digest(rustIds)})`);
 if (!identical) process.exitCode = 1;
 
-const whole = {ours: [] as number[], offsets: [] as number[], rust: [] as number[]};
-const records = {ours: [] as number[], rust: [] as number[]};
+const whole = {ours: [] as Timing[], offsets: [] as Timing[], rust: [] as Timing[]};
+const records = {ours: [] as Timing[], offsets: [] as Timing[], rust: [] as Timing[]};
 let recordTokens = 0;
 let recordsIdentical = true;
 for (let run = 0; run < runs; run++) {
-  whole.ours.push(await seconds(() => ours.encode(corpus.text)));
-  whole.offsets.push(await seconds(() => ours.encodeWithOffsets(corpus.text)));
-  whole.rust.push(await seconds(() => rust.encode(corpus.text)));
+  whole.ours.push(await time(() => ours.encode(corpus.text)));
+  whole.offsets.push(await time(() => ours.encodeWithOffsets(corpus.text)));
+  whole.rust.push(await time(() => rust.encode(corpus.text)));
   let oursCount = 0;
-  records.ours.push(await seconds(() => corpus.paragraphs.forEach((paragraph) => (oursCount += ours.encode(paragraph).length))));
+  records.ours.push(await time(() => corpus.paragraphs.forEach((paragraph) => (oursCount += ours.encode(paragraph).length))));
+  records.offsets.push(await time(() => corpus.paragraphs.forEach((paragraph) => ours.encodeWithOffsets(paragraph))));
   let rustCount = 0;
   records.rust.push(
-    await seconds(async () => {
+    await time(async () => {
       for (let i = 0; i < corpus.paragraphs.length; i += BATCH) {
         for (const encoding of await rust.encodeBatch(corpus.paragraphs.slice(i, i + BATCH))) rustCount += encoding.getLength();
       }
@@ -97,8 +115,9 @@ for (let run = 0; run < runs; run++) {
   recordsIdentical &&= oursCount === rustCount;
 }
 console.log(`median of ${runs} runs, one thread each (RAYON_NUM_THREADS=1); a shared machine makes single figures noisy:`);
-line("encode, whole text", corpus.bytes, oursIds.length, median(whole.ours), median(whole.rust));
-line("encodeWithOffsets, whole text", corpus.bytes, oursIds.length, median(whole.offsets), median(whole.rust));
-line(`encode, ${corpus.paragraphs.length} records`, corpus.bytes, recordTokens, median(records.ours), median(records.rust));
+line("encode, whole text", corpus.bytes, oursIds.length, whole.ours, whole.rust);
+line("encodeWithOffsets, whole text", corpus.bytes, oursIds.length, whole.offsets, whole.rust);
+line(`encode, ${corpus.paragraphs.length} records`, corpus.bytes, recordTokens, records.ours, records.rust);
+line("encodeWithOffsets, records", corpus.bytes, recordTokens, records.offsets, records.rust);
 console.log(`records: token counts identical: ${recordsIdentical}`);
 if (!recordsIdentical) process.exitCode = 1;

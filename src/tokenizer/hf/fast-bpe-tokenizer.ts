@@ -3,10 +3,12 @@ import {cleanUpTokenizationSpaces, type TokenMetadata} from "../token-metadata.j
 import type {DecodeOptions, EncodeOptions, EncodingWithOffsets, SpecialToken, Tokenizer} from "../tokenizer.js";
 import {AddedTokenMatcher, type AddedTokenRule} from "./added-token-matcher.js";
 import {BpeMerger} from "./bpe-merger.js";
-import {BYTE_TO_CHAR, byteLevelTokenBytes} from "./byte-level.js";
+import {byteLevelTokenBytes} from "./byte-level.js";
+import {byteLevelString, byteLevelSymbols} from "./byte-level-symbols.js";
 import type {FastBpePlan} from "./fast-bpe-plan.js";
 import {splitGpt2} from "./gpt2-split.js";
-import {nfcAligned, type NfcEdit, originalEnd, originalStart} from "./nfc-alignment.js";
+import {nfcAligned} from "./nfc-alignment.js";
+import {type PieceMap, pushWordOffsets, spanEnd, spanStart} from "./piece-map.js";
 import {splitIsolated} from "./regex-split.js";
 import type {AddedTokenJson} from "./tokenizer-json.js";
 import {toWellFormed} from "./well-formed.js";
@@ -23,22 +25,6 @@ const UTF8 = new TextDecoder("utf-8", {ignoreBOM: true});
 interface Sink {
   readonly ids: number[];
   readonly offsets: [number, number][] | undefined;
-}
-
-/**
- * How units of the text being split map to the caller's text: unit + shift is a unit of the normalized piece,
- * which starts at `base` in the input and differs from it by `edits`. Units before `firstUnit` were inserted
- * (a ByteLevel prefix space) and stand for no input.
- */
-interface PieceMap {
-  readonly base: number;
-  readonly edits: readonly NfcEdit[] | undefined;
-  readonly shift: number;
-  readonly firstUnit: number;
-}
-
-function utf8Length(unit: number): number {
-  return unit < 0x80 ? 1 : unit < 0x800 ? 2 : unit >= 0xd800 && unit <= 0xdbff ? 4 : 3;
 }
 
 /**
@@ -205,21 +191,10 @@ export class FastBpeTokenizer implements Tokenizer {
     let position = 0;
     for (const match of matcher.findAll(piece, 0, piece.length)) {
       this.encodeWords(piece, position, match.start, map, sink);
-      this.pushToken(sink, match.id, this.spanStart(map, match.start), this.spanEnd(map, match.end - 1));
+      this.pushToken(sink, match.id, spanStart(map, match.start), spanEnd(map, match.end - 1));
       position = match.end;
     }
     this.encodeWords(piece, position, piece.length, map, sink);
-  }
-
-  private spanStart(map: PieceMap, unit: number): number {
-    const at = Math.max(unit + map.shift, map.firstUnit);
-    return map.base + (map.edits === undefined ? at : originalStart(map.edits, at));
-  }
-
-  private spanEnd(map: PieceMap, lastUnit: number): number {
-    const at = lastUnit + map.shift;
-    if (at < map.firstUnit) return this.spanStart(map, lastUnit);
-    return map.base + (map.edits === undefined ? at + 1 : originalEnd(map.edits, at));
   }
 
   /** Pre-tokenizes piece[start, end) into words and appends each word's ids. */
@@ -273,69 +248,22 @@ export class FastBpeTokenizer implements Tokenizer {
     }
     if (typeof ids === "number") sink.ids.push(ids);
     else for (let k = 0; k < ids.length; k++) sink.ids.push(ids[k]!);
-    if (sink.offsets !== undefined) this.pushWordOffsets(text, start, typeof ids === "number" ? [ids] : ids, map, sink.offsets);
-  }
-
-  /** Token spans inside a word: each token's bytes, widened to the characters they belong to. */
-  private pushWordOffsets(text: string, start: number, ids: readonly number[], map: PieceMap, offsets: [number, number][]): void {
-    let unit = start;
-    let bytesIntoUnit = 0;
-    for (const id of ids) {
-      let remaining = this.tokenStrings[id]!.length;
-      const first = unit;
-      let last = unit;
-      while (remaining > 0) {
-        const unitBytes = utf8Length(text.charCodeAt(unit));
-        const take = Math.min(remaining, unitBytes - bytesIntoUnit);
-        remaining -= take;
-        bytesIntoUnit += take;
-        last = unit;
-        if (bytesIntoUnit === unitBytes) {
-          unit += unitBytes === 4 ? 2 : 1;
-          bytesIntoUnit = 0;
-        }
-      }
-      const lastEnd = utf8Length(text.charCodeAt(last)) === 4 ? last + 1 : last;
-      offsets.push([this.spanStart(map, first), this.spanEnd(map, lastEnd)]);
-    }
+    if (sink.offsets === undefined) return;
+    // A byte-level token's string has one character per byte.
+    const byteLengths = typeof ids === "number" ? [this.tokenStrings[ids]!.length] : ids.map((id) => this.tokenStrings[id]!.length);
+    pushWordOffsets(text, start, byteLengths, map, sink.offsets);
   }
 
   /** BPE on one word: its UTF-8 bytes as byte-level symbols, merged by rank. */
   private bpe(word: string): WordIds {
-    let symbols = this.symbols;
-    if (symbols.length < word.length * 3) symbols = this.symbols = new Int32Array(word.length * 3);
-    const byteIds = this.byteIds;
-    let n = 0;
-    for (let i = 0; i < word.length; i++) {
-      let c = word.charCodeAt(i);
-      if (c < 0x80) {
-        symbols[n++] = byteIds[c]!;
-        continue;
-      }
-      if (c >= 0xd800 && c <= 0xdbff) c = word.codePointAt(i++)!;
-      if (c < 0x800) {
-        symbols[n++] = byteIds[0xc0 | (c >> 6)]!;
-      } else if (c < 0x10000) {
-        symbols[n++] = byteIds[0xe0 | (c >> 12)]!;
-        symbols[n++] = byteIds[0x80 | ((c >> 6) & 0x3f)]!;
-      } else {
-        symbols[n++] = byteIds[0xf0 | (c >> 18)]!;
-        symbols[n++] = byteIds[0x80 | ((c >> 12) & 0x3f)]!;
-        symbols[n++] = byteIds[0x80 | ((c >> 6) & 0x3f)]!;
-      }
-      symbols[n++] = byteIds[0x80 | (c & 0x3f)]!;
-    }
+    if (this.symbols.length < word.length * 3) this.symbols = new Int32Array(word.length * 3);
+    const symbols = this.symbols;
+    let n = byteLevelSymbols(word, this.byteIds, symbols);
     if (this.plan.ignoreMerges) {
-      const whole = this.plan.tokenId(this.byteLevelString(word));
+      const whole = this.plan.tokenId(byteLevelString(word));
       if (whole !== undefined) return whole;
     }
     n = this.merger.merge(symbols, n);
     return n === 1 ? symbols[0]! : Array.from(symbols.subarray(0, n));
-  }
-
-  private byteLevelString(word: string): string {
-    let out = "";
-    for (const byte of new TextEncoder().encode(word)) out += BYTE_TO_CHAR[byte];
-    return out;
   }
 }
