@@ -19,6 +19,13 @@ parentPort.once("message", (source) => {
 });
 `;
 
+let posted = 0;
+
+/** Messages sent to shim threads so far: lets a test or benchmark confirm kernels really ran on threads. */
+export function threadMessagesPosted(): number {
+  return posted;
+}
+
 interface BrowserWorkerEvent {
   readonly data: unknown;
 }
@@ -46,6 +53,7 @@ class NodeBlobWorker {
   }
 
   postMessage(message: unknown): void {
+    posted++;
     if (this.#pending++ === 0) this.#thread.ref();
     this.#sent = this.#sent.then(() => this.#thread.postMessage(message));
   }
