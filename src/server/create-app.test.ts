@@ -227,6 +227,12 @@ describe("h2oGPT API", () => {
     expect(events.filter((e) => e.event === "delta").map((e) => JSON.parse(e.data).text).join("")).toBe("echo: a b");
     expect(JSON.parse(events.at(-1)!.data)).toMatchObject({response: "echo: a b", stop_reason: "eos"});
 
+    const two = makeHarness({models: [new ScriptedModel({name: "a"}), new ScriptedModel({name: "b", answer: () => "from b"})]});
+    expect((await (await two.fetch("/api/generate", jsonInit({instruction: "x", visible_models: 1}))).json()).response).toBe("from b");
+    expect((await (await two.fetch("/api/generate", jsonInit({instruction: "x", visible_models: ["b"]}))).json()).model).toBe("b");
+    expect((await two.fetch("/api/generate", jsonInit({instruction: "x", visible_models: 2}))).status).toBe(404);
+    expect((await (await fetch("/api/generate", jsonInit({instruction: "x", context: "prefix"}))).json()).error.code).toBe("unsupported_feature");
+
     const beams = await fetch("/api/generate", jsonInit({instruction: "x", num_beams: 2}));
     expect(beams.status).toBe(400);
     expect((await beams.json()).error.message).toMatch(/num_beams: beam search is not supported/);
@@ -306,6 +312,24 @@ describe("auth, keys and isolation", () => {
     expect((await fetch("/api/chats", {headers: {cookie: alice}})).status).toBe(401);
     const session = await (await fetch("/auth/session", {headers: {cookie: bob}})).json();
     expect(session).toEqual({user: "bob", via: "session", auth_required: true, login_methods: ["password"]});
+  });
+
+  it("lets a key holder log in to the UI with the key; each key sees only its own chats", async () => {
+    const apiKeys = loadApiKeys({env: "sk-first-1234567,sk-second-123456"});
+    const {fetch} = makeHarness({models: [new ScriptedModel()], apiKeys});
+    const session = await (await fetch("/auth/session")).json();
+    expect(session).toMatchObject({user: null, auth_required: true, login_methods: ["api_key"]});
+    const bad = await fetch("/auth/login", jsonInit({api_key: "sk-nope-1234567"}));
+    expect([bad.status, (await bad.json()).error.message]).toEqual([401, "invalid API key"]);
+    const login = await fetch("/auth/login", jsonInit({api_key: "sk-first-1234567"}));
+    const cookie = login.headers.get("set-cookie")!.split(";")[0]!;
+    const chat = await (await fetch("/api/chats", jsonInit({}, {cookie}))).json();
+    const viaKey = await fetch(`/api/chats/${chat.id}`, {headers: {authorization: "Bearer sk-first-1234567"}});
+    expect(viaKey.status).toBe(200);
+    const otherKey = await fetch(`/api/chats/${chat.id}`, {headers: {authorization: "Bearer sk-second-123456"}});
+    expect(otherKey.status).toBe(404);
+    const page = await fetch("/", {headers: {cookie}});
+    expect(page.status).toBe(200);
   });
 
   it("locks a username out after repeated failed logins", async () => {

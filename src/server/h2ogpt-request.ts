@@ -19,7 +19,7 @@ import type {ChatRequest} from "./served-model.js";
  */
 
 export interface ParsedGenerate {
-  readonly model: string | undefined;
+  readonly model: ModelChoice;
   readonly request: ChatRequest;
 }
 
@@ -34,12 +34,16 @@ function readConversation(body: JsonObject): [string, string][] {
   });
 }
 
-function readModel(body: JsonObject): string | undefined {
+/** h2oGPT's visible_models: a name, or an index into the served models (model_lock order), or a list of those. */
+export type ModelChoice = {readonly name: string} | {readonly index: number} | undefined;
+
+function readModel(body: JsonObject): ModelChoice {
   const value = body.visible_models ?? body.model;
   const first = Array.isArray(value) ? value[0] : value;
-  if (first == null) return undefined;
-  if (typeof first !== "string" && typeof first !== "number") throw badRequest("visible_models", "expected a model name");
-  return String(first);
+  if (first == null || first === "") return undefined;
+  if (typeof first === "number" && Number.isInteger(first) && first >= 0) return {index: first};
+  if (typeof first !== "string") throw badRequest("visible_models", "expected a model name or index");
+  return {name: first};
 }
 
 function readPromptDict(body: JsonObject): Record<string, unknown> | undefined {

@@ -1,8 +1,9 @@
 import {Hono} from "hono";
 import {streamSSE} from "hono/streaming";
 import type {AppEnv} from "./access-control.js";
-import {parseGenerate} from "./h2ogpt-request.js";
-import type {ModelRegistry} from "./model-registry.js";
+import {parseGenerate, type ModelChoice} from "./h2ogpt-request.js";
+import {HttpError} from "./http-error.js";
+import type {ModelEntry, ModelRegistry} from "./model-registry.js";
 import type {RequestLimits} from "./openai-request.js";
 import {readJsonBody} from "./read-json-body.js";
 import type {GenerationOutcome} from "./served-model.js";
@@ -29,6 +30,17 @@ function resultBody(outcome: GenerationOutcome, model: string, startedAt: number
   };
 }
 
+function choose(registry: ModelRegistry, choice: ModelChoice): ModelEntry {
+  if (choice == null || "name" in choice) return registry.resolve(choice?.name, "visible_models");
+  const name = registry.names[choice.index];
+  if (name == null)
+    throw new HttpError(404, `visible_models: no model at index ${choice.index}; this server serves ${registry.names.length}`, {
+      param: "visible_models",
+      code: "model_not_found"
+    });
+  return registry.resolve(name);
+}
+
 export function h2oGptRoutes(options: {registry: ModelRegistry; limits: RequestLimits}): Hono<AppEnv> {
   const {registry, limits} = options;
   const app = new Hono<AppEnv>();
@@ -36,7 +48,7 @@ export function h2oGptRoutes(options: {registry: ModelRegistry; limits: RequestL
   app.post("/generate", async (c) => {
     const startedAt = Date.now();
     const parsed = parseGenerate(await readJsonBody(c), limits);
-    const entry = registry.resolve(parsed.model, "visible_models");
+    const entry = choose(registry, parsed.model);
     const run = await registry.lease(entry, c.req.raw.signal, (signal) => entry.model.chat(parsed.request, signal));
     try {
       for await (const _ of run.stream);
@@ -50,7 +62,7 @@ export function h2oGptRoutes(options: {registry: ModelRegistry; limits: RequestL
   app.post("/generate_stream", async (c) => {
     const startedAt = Date.now();
     const parsed = parseGenerate(await readJsonBody(c), limits);
-    const entry = registry.resolve(parsed.model, "visible_models");
+    const entry = choose(registry, parsed.model);
     const signal = c.req.raw.signal;
     const run = await registry.lease(entry, signal, (s) => entry.model.chat(parsed.request, s));
     c.header("X-Accel-Buffering", "no");

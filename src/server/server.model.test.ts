@@ -44,6 +44,17 @@ describe.skipIf(tinyLlamaPath == null)("h2ogpt serve over HTTP with llama.cpp (t
     expect(completion.usage).toMatchObject({completion_tokens: 10});
     expect(completion.choices[0]!.finish_reason).toBe("length");
 
+    const generated = await fetch(`${server.url}/api/generate`, {
+      method: "POST",
+      headers: {"content-type": "application/json"},
+      body: JSON.stringify({instruction: "Who are you?", max_new_tokens: 24, temperature: 0})
+    });
+    const body = await generated.json();
+    expect(body.response).toBe(first.choices[0]!.message.content);
+    expect(body.prompt_raw).toContain("Who are you?");
+    expect(body).toMatchObject({prompt_tokens: first.usage!.prompt_tokens, completion_tokens: first.usage!.completion_tokens, max_new_tokens: 24, turns_dropped: 0});
+    expect(["eos", "length"]).toContain(body.stop_reason);
+
     const models = await client.models.list();
     expect(models.data.map((m) => m.id)).toEqual([server.registry.names[0]]);
     const embeddings = await client.embeddings.create({model: "any", input: ["hello", "world"]});
