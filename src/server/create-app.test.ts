@@ -252,7 +252,7 @@ describe("auth, keys and isolation", () => {
       expect((await fetch(path, {headers: {authorization: "Bearer sk-wrong-1234567"}})).status).toBe(401);
       expect((await fetch(path, {headers: {authorization: "Bearer sk-test-1234567"}})).status).toBe(200);
     }
-    expect((await fetch("/health")).status).toBe(200);
+    expect(await (await fetch("/health")).json()).toEqual({status: "ok"});
     await expect(openaiClient(fetch, "sk-nope-0000000").models.list()).rejects.toBeInstanceOf(OpenAI.AuthenticationError);
     expect((await openaiClient(fetch, "sk-test-7654321").models.list()).data).toHaveLength(1);
     const page = await fetch("/", {redirect: "manual"});
@@ -444,6 +444,7 @@ describe("chat history API", () => {
 
   it("reports models, limits and prompt types to the UI", async () => {
     const {fetch} = makeHarness({models: [new ScriptedModel({notice: "tiny demo model"})]});
+    expect(await (await fetch("/health")).json()).toEqual({status: "ok", models: ["scripted"]});
     const info = await (await fetch("/api/info")).json();
     expect(info).toMatchObject({
       user: "local",

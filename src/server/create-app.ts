@@ -78,7 +78,8 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
     })
   );
 
-  app.get("/health", (c) => c.json({status: "ok", models: registry.names}));
+  // Public for load balancers; model names are only listed when the server is open anyway.
+  app.get("/health", (c) => c.json(authRequired(access) ? {status: "ok"} : {status: "ok", models: registry.names}));
   app.route("/auth", authRoutes(access, store, options.loginThrottle));
 
   const guard = requirePrincipal(access, store);

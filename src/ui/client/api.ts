@@ -53,4 +53,5 @@ export async function streamEvents(path: string, body: unknown, signal: AbortSig
     if (done) break;
     for (const event of parser.push(value)) onEvent(event);
   }
+  for (const event of parser.end()) onEvent(event);
 }

@@ -8,11 +8,18 @@ describe("SseParser", () => {
       const parser = new SseParser();
       const events = [];
       for (let i = 0; i < text.length; i += size) events.push(...parser.push(text.slice(i, i + size)));
+      events.push(...parser.end());
       expect(events, `chunks of ${size}`).toEqual([
         {event: "start", data: '{"a":1}'},
         {event: "message", data: "line one\nline two"},
         {event: "done", data: "x"}
       ]);
     }
+  });
+
+  it("drops an event the stream cut off", () => {
+    const parser = new SseParser();
+    expect(parser.push("event: delta\ndata: {\"text\":")).toEqual([]);
+    expect(parser.end()).toEqual([]);
   });
 });

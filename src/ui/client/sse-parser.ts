@@ -29,6 +29,15 @@ export class SseParser {
     return events;
   }
 
+  /** At the end of the stream: a final lone \r was a line end after all. An unterminated event is dropped, as the spec says. */
+  end(): SseEvent[] {
+    const events = this.buffer.endsWith("\r") ? this.push("\n") : [];
+    this.buffer = "";
+    this.event = "";
+    this.data = [];
+    return events;
+  }
+
   private line(line: string): SseEvent | undefined {
     if (line === "") {
       if (this.data.length === 0 && this.event === "") return undefined;
