@@ -47,19 +47,44 @@ interface HfLibraryTokenizer {
 const HfLibraryTokenizer = LibraryClass as unknown as new (json: object, config: object) => HfLibraryTokenizer;
 
 const BYTE_FALLBACK_TOKEN = /^<0x([0-9A-Fa-f]{2})>$/;
+const UTF8 = new TextDecoder("utf-8", {ignoreBOM: true});
 
-/** Which decoder family spells the model's token strings, to turn each token back into text bytes. */
-function pieceReader(decoder: ComponentJson | null | undefined): (token: string) => Uint8Array {
-  const types = new Set<string>();
+/**
+ * How the decoder spells text in token strings. For GPT-2 bytes and SentencePiece (`▁`, `<0xXX>`) we read the
+ * tokens back ourselves, for offsets and for decoding: the library's decoders drop U+FEFF.
+ */
+interface Spelling {
+  readonly family: "byte-level" | "sentencepiece" | "wordpiece" | "other";
+  /** Leading spaces the decoder strips from the decoded text (SentencePiece's dummy prefix). */
+  readonly strip: number;
+}
+
+function spellingOf(decoder: ComponentJson | null | undefined): Spelling {
+  const parts: ComponentJson[] = [];
   const visit = (component: ComponentJson | null | undefined) => {
     if (component == null) return;
-    types.add(component.type);
+    parts.push(component);
     for (const child of (component.decoders as ComponentJson[] | undefined) ?? []) visit(child);
   };
   visit(decoder);
+  const find = (type: string) => parts.find((part) => part.type === type);
+  if (find("ByteLevel")) return {family: "byte-level", strip: 0};
+  if (find("WordPiece")) return {family: "wordpiece", strip: 0};
+  const metaspace = find("Metaspace");
+  if (metaspace) return {family: "sentencepiece", strip: metaspace.prepend_scheme === "never" || metaspace.add_prefix_space === false ? 0 : 1};
+  const replace = find("Replace");
+  if (replace && (replace.pattern as {String?: string} | undefined)?.String === "\u2581" && replace.content === " ") {
+    const strip = find("Strip");
+    return {family: "sentencepiece", strip: strip?.content === " " ? Number(strip.start ?? 0) : 0};
+  }
+  return {family: "other", strip: 0};
+}
+
+/** The text bytes a token string stands for under a spelling. */
+function pieceReader(family: Spelling["family"]): (token: string) => Uint8Array {
   const encoder = new TextEncoder();
-  if (types.has("ByteLevel")) return (token) => byteLevelTokenBytes(token) ?? encoder.encode(token);
-  if (types.has("WordPiece")) return (token) => encoder.encode(token.startsWith("##") ? token.slice(2) : token);
+  if (family === "byte-level") return (token) => byteLevelTokenBytes(token) ?? encoder.encode(token);
+  if (family === "wordpiece") return (token) => encoder.encode(token.startsWith("##") ? token.slice(2) : token);
   return (token) => {
     const byte = BYTE_FALLBACK_TOKEN.exec(token);
     return byte ? Uint8Array.of(parseInt(byte[1]!, 16)) : encoder.encode(token.replaceAll("\u2581", " "));
@@ -84,7 +109,9 @@ export class LibraryTokenizer implements Tokenizer {
   private readonly patchedJson: TokenizerJson;
   /** A second instance that does not split on special tokens, built when first asked for. */
   private literalSpecials: HfLibraryTokenizer | undefined;
+  private readonly spelling: Spelling;
   private readonly readPiece: (token: string) => Uint8Array;
+  private readonly specialIds: ReadonlySet<number>;
   /** How many ids the post-processor puts before the text's own ids. */
   private readonly prefixLength: number;
   private readonly cleanUp: boolean;
@@ -99,7 +126,8 @@ export class LibraryTokenizer implements Tokenizer {
     this.patchedJson = {...json, pre_tokenizer: json.pre_tokenizer == null ? json.pre_tokenizer : patchPreTokenizer(json.pre_tokenizer)};
     // The library's own clean-up would change decoded text; we apply transformers' rule ourselves when asked.
     this.library = new HfLibraryTokenizer(this.patchedJson, {clean_up_tokenization_spaces: false});
-    this.readPiece = pieceReader(json.decoder);
+    this.spelling = spellingOf(json.decoder);
+    this.readPiece = pieceReader(this.spelling.family);
     let largest = -1;
     for (const id of this.library.get_vocab(true).values()) largest = Math.max(largest, id);
     this.vocabSize = largest + 1;
@@ -107,6 +135,7 @@ export class LibraryTokenizer implements Tokenizer {
       .filter((token) => token.special === true)
       .map(({id, content}) => ({id, content}))
       .sort((a, b) => a.id - b.id);
+    this.specialIds = new Set(this.specialTokens.map((token) => token.id));
     const idOf = (content: string | undefined) => (content === undefined ? undefined : this.library.token_to_id(content));
     this.bosToken = metadata.bosToken;
     this.bosTokenId = idOf(metadata.bosToken);
@@ -146,8 +175,23 @@ export class LibraryTokenizer implements Tokenizer {
     for (const id of ids) {
       if (!Number.isInteger(id) || id < 0 || this.library.id_to_token(id) === undefined) throw new UnknownTokenIdError(id, this.vocabSize);
     }
-    const text = this.library.decode([...ids], {skip_special_tokens: options?.skipSpecialTokens ?? false, clean_up_tokenization_spaces: false});
+    const skip = options?.skipSpecialTokens ?? false;
+    const text = this.readsOwnPieces() ? this.decodePieces(skip ? ids.filter((id) => !this.specialIds.has(id)) : ids) : this.library.decode([...ids], {skip_special_tokens: skip, clean_up_tokenization_spaces: false});
     return this.cleanUp ? cleanUpTokenizationSpaces(text) : text;
+  }
+
+  private readsOwnPieces(): boolean {
+    return this.spelling.family === "byte-level" || this.spelling.family === "sentencepiece";
+  }
+
+  /** The tokens' bytes joined and read as UTF-8, less the leading spaces the decoder strips. */
+  private decodePieces(ids: readonly number[]): string {
+    const parts = ids.map((id) => this.readPiece(this.library.id_to_token(id)!));
+    const joined = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
+    parts.reduce((at, part) => (joined.set(part, at), at + part.length), 0);
+    let text = UTF8.decode(joined);
+    for (let k = 0; k < this.spelling.strip && text.startsWith(" "); k++) text = text.slice(1);
+    return text;
   }
 
   async dispose(): Promise<void> {}
