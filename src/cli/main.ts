@@ -3,16 +3,29 @@ import {formatFlagHelp, parseArgs} from "./args.js";
 import type {Command, CommandIo} from "./command.js";
 import {commandLoaders} from "./commands.js";
 
+/**
+ * The process's own streams. Ctrl-C aborts `io.signal` for commands that read it (they save their work and return);
+ * a command that never looked at the signal, or a second Ctrl-C, exits at once with 130. The listener stays
+ * registered (`on`, not `once`): a dependency's signal-exit handler re-raises SIGINT when it finds itself the only
+ * listener left, which would kill the process before the command could save anything.
+ */
 function defaultIo(): CommandIo {
   const controller = new AbortController();
-  process.once("SIGINT", () => controller.abort(new Error("interrupted")));
+  let signalRead = false;
+  process.on("SIGINT", () => {
+    if (!signalRead || controller.signal.aborted) process.exit(130);
+    controller.abort(new Error("interrupted"));
+  });
   return {
     stdout: process.stdout,
     stderr: process.stderr,
     stdin: process.stdin,
     env: process.env,
     cwd: process.cwd(),
-    signal: controller.signal
+    get signal() {
+      signalRead = true;
+      return controller.signal;
+    }
   };
 }
 
