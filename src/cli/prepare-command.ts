@@ -65,7 +65,7 @@ export const prepareCommand = defineCommand({
     shuffle_buffer: {kind: "number", description: "records held by --shuffle", defaultText: "10000"},
     format: {kind: "string", description: "output format: jsonl or parquet", defaultText: "jsonl"},
     strict: {kind: "boolean", description: "stop at the first record that cannot be used (exit 1)", defaultText: "False"},
-    workers: {kind: "number", description: "tokenizer threads (0: tokenize on the main thread)", defaultText: "the number of CPUs"}
+    workers: {kind: "number", description: "tokenizer threads (0: tokenize on the main thread)", defaultText: "the number of CPUs, at most 4"}
   },
   async run({flags, positionals}, io) {
     if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}' (see --help)`);

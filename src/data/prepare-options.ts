@@ -51,7 +51,7 @@ export interface PrepareOptions {
   readonly shuffleBufferSize?: number;
   /** Stop at the first problem record with a RecordError instead of counting it. */
   readonly strict?: boolean;
-  /** Tokenizer worker threads; 0 tokenizes on the calling thread. Default: the number of CPUs. */
+  /** Tokenizer worker threads; 0 tokenizes on the calling thread. Default: the number of CPUs, at most 4. */
   readonly workers?: number;
   /** A single record larger than this is counted as `record_too_large` and never held in memory. */
   readonly maxRecordBytes?: number;
@@ -63,6 +63,12 @@ export interface PrepareOptions {
 
 type Defaulted = "promptType" | "cutoffLen" | "addEosToken" | "trainOnInputs" | "excessLengthStrategy" | "valSetSize" | "seed" | "shuffleBufferSize" | "maxRecordBytes" | "workers";
 export type Settings = Required<Pick<PrepareOptions, Defaulted>> & Omit<PrepareOptions, Defaulted>;
+
+/**
+ * Each worker holds its own tokenizer (tens of MB), and beyond a few workers the reading thread is the limit, so
+ * the default stops at this many however many CPUs there are.
+ */
+const MAX_DEFAULT_WORKERS = 4;
 
 export function withDefaults(options: PrepareOptions): Settings {
   const given = Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined)) as PrepareOptions;
@@ -76,7 +82,7 @@ export function withDefaults(options: PrepareOptions): Settings {
     seed: 42,
     shuffleBufferSize: 10_000,
     maxRecordBytes: 64 * 1024 * 1024,
-    workers: availableParallelism(),
+    workers: Math.min(MAX_DEFAULT_WORKERS, availableParallelism()),
     ...given
   };
 }
