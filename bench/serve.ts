@@ -4,7 +4,8 @@
  *   npm run bench:serve [-- --clients=32 --seconds=60 --sequences=4 --max_tokens=64 --endpoint=chat|completions]
  *
  * Writes a small random llama GGUF (cached under bench/results/), starts the built CLI (`bin/h2ogpt.js serve`)
- * on 127.0.0.1 with a free port, warms it up, then runs N closed-loop streaming clients for the given time.
+ * on 127.0.0.1 with a free port, warms it up under the same load (--warmup_seconds, 10), then runs N closed-loop
+ * streaming clients for the given time. The clients run in this process, on the same cores as the server.
  * Reports zero-5xx, p50/p95 time to first token, total tokens/s, and the server's RSS before and after
  * (goal: growth under 10%). The peer runs the same prompt, token budget, sequences and client count straight
  * on node-llama-cpp's LlamaCompletion in this process (no HTTP), so the ratio is the cost of serving.
@@ -26,6 +27,7 @@ const args = Object.fromEntries(
 const clients = Number(args.clients ?? 32);
 const seconds = Number(args.seconds ?? 60);
 const peerSeconds = Number(args.peer_seconds ?? Math.min(seconds, 20));
+const warmupSeconds = Number(args.warmup_seconds ?? 10);
 const sequences = Number(args.sequences ?? 4);
 const maxTokens = Number(args.max_tokens ?? 64);
 const endpoint = args.endpoint === "completions" ? "completions" : "chat";
@@ -184,14 +186,18 @@ async function main(): Promise<void> {
   let rssBefore: number;
   let rssAfter: number;
   let promptRaw: string;
+  const rssSamples: number[] = [];
   try {
     const generated = (await (
       await fetch(`${url}/api/generate`, {method: "POST", headers: {"content-type": "application/json"}, body: JSON.stringify({instruction: question, max_new_tokens: maxTokens})})
     ).json()) as {prompt_raw: string};
     promptRaw = endpoint === "chat" ? generated.prompt_raw : question;
-    await closedLoop(2000, () => oneRequest(url));
+    // Under full load first, so the heap and llama.cpp's buffers reach their working size before measuring.
+    await closedLoop(warmupSeconds * 1000, () => oneRequest(url));
     rssBefore = rssMiB(child.pid!);
+    const sampler = setInterval(() => rssSamples.push(rssMiB(child.pid!)), 1000);
     ours = await closedLoop(seconds * 1000, () => oneRequest(url));
+    clearInterval(sampler);
     rssAfter = rssMiB(child.pid!);
   } finally {
     child.kill("SIGTERM");
@@ -203,6 +209,11 @@ async function main(): Promise<void> {
   console.log(`statuses: ${[...statuses].map(([k, v]) => `${k}x${v}`).join(", ")}; 5xx: ${errors5xx} ${errors5xx === 0 ? "(ok)" : "(FAIL)"}`);
   const growth = (rssAfter - rssBefore) / rssBefore;
   console.log(`server RSS: ${rssBefore.toFixed(0)} MiB before, ${rssAfter.toFixed(0)} MiB after (${(growth * 100).toFixed(1)}% growth, goal < 10%: ${growth < 0.1 ? "ok" : "FAIL"})`);
+  const tenth = Math.max(1, Math.floor(rssSamples.length / 6));
+  console.log(
+    `server RSS during the run: min ${Math.min(...rssSamples).toFixed(0)}, max ${Math.max(...rssSamples).toFixed(0)} MiB; ` +
+      `median of the first ${tenth} s ${percentile(rssSamples.slice(0, tenth), 50).toFixed(0)}, of the last ${tenth} s ${percentile(rssSamples.slice(-tenth), 50).toFixed(0)} MiB`
+  );
   const p = summary("peer: node-llama-cpp LlamaCompletion in process", await peer(modelPath, promptRaw));
   console.log(`ratio ours/peer: tokens/s ${(o.tokensPerSecond / p.tokensPerSecond).toFixed(2)}x, p50 TTFT ${(o.p50 / p.p50).toFixed(2)}x`);
   if (errors5xx > 0 || growth >= 0.1) process.exitCode = 1;
