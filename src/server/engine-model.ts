@@ -1,6 +1,6 @@
 import {basename} from "node:path";
 import type {Engine} from "../engine/index.js";
-import {generateStream, type GenerateInput, type GenerateResult, type GenerateStream, type GenerationParams as GenerateParams} from "../generate/index.js";
+import {choosePromptType, generateStream, type GenerateInput, type GenerateResult, type GenerateStream, type GenerationParams as GenerateParams} from "../generate/index.js";
 import type {ChatTemplate, PromptDict} from "../prompts/index.js";
 import type {ChatRequest, CompletionRequest, GenerationOutcome, GenerationParams, GenerationRun, ModelInfo, ServedModel} from "./served-model.js";
 
@@ -60,7 +60,8 @@ export function engineModel(options: EngineModelOptions): ServedModel {
     engine: engine.info.kind === "llama.cpp" ? "llama.cpp" : (engine.info.baseUrl ?? "remote"),
     contextLength: engine.info.contextLength,
     sequences: engine.info.sequences,
-    promptType: options.promptType,
+    // What a request without its own prompt_type gets: the flag's, else detected from the model.
+    promptType: String(choosePromptType({promptType: options.promptType, engine, chatTemplate: options.chatTemplate})),
     embeddings: engine.info.embeddings && engine.embed != null,
     notice: options.notice,
     details: {
