@@ -70,7 +70,10 @@ export class FastBpeTokenizer implements Tokenizer {
     this.byteIds = plan.byteIds;
     this.addedTokens = addedTokens;
     this.tokenStrings = plan.tokenStrings.slice();
-    for (const token of addedTokens) this.tokenStrings[token.id] = token.content;
+    // HF keeps a normalized added token under its normalized text, which is what decoding shows.
+    for (const token of addedTokens) {
+      this.tokenStrings[token.id] = plan.nfc && (token.normalized ?? !token.special) ? token.content.normalize("NFC") : token.content;
+    }
     this.vocabSize = this.tokenStrings.length;
     this.specialTokens = addedTokens
       .filter((token) => token.special === true)

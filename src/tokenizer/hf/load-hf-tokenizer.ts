@@ -7,7 +7,11 @@ import {FastBpeTokenizer} from "./fast-bpe-tokenizer.js";
 import {planFastBpe} from "./fast-bpe-plan.js";
 import {LibraryTokenizer} from "./library-tokenizer.js";
 import {readTokenizerConfig} from "./tokenizer-config.js";
-import {parseTokenizerJson} from "./tokenizer-json.js";
+import {type BpeModelJson, parseTokenizerJson, type TokenizerJson} from "./tokenizer-json.js";
+import {readBpeVocabulary} from "./bpe-vocabulary.js";
+import {planSentencePieceBpe} from "./sentencepiece-bpe-plan.js";
+import {SentencePieceBpeTokenizer} from "./sentencepiece-bpe-tokenizer.js";
+import type {TokenMetadata} from "../token-metadata.js";
 
 export type HfBackendChoice = "auto" | "fast-bpe" | "huggingface-tokenizers";
 
@@ -23,10 +27,22 @@ export async function loadHfTokenizer(jsonPath: string, backend: HfBackendChoice
   const specials = (json.added_tokens ?? []).filter((token) => token.special === true).map(({id, content}) => ({id, content}));
   const metadata = withConventionalTokens(await readTokenizerConfig(dirname(jsonPath)), specials);
   if (backend === "huggingface-tokenizers") return libraryTokenizer(jsonPath, json, metadata, "chosen by the caller");
-  const planned = planFastBpe(json, jsonPath);
-  if ("plan" in planned) return new FastBpeTokenizer(jsonPath, planned.plan, json.added_tokens ?? [], metadata);
-  if (backend === "fast-bpe") throw new NotSupportedError(`${jsonPath}: the fast BPE backend does not cover this file (${planned.unsupported})`);
-  return libraryTokenizer(jsonPath, json, metadata, planned.unsupported);
+  const fast = fastTokenizer(jsonPath, json, metadata);
+  if (typeof fast !== "string") return fast;
+  if (backend === "fast-bpe") throw new NotSupportedError(`${jsonPath}: the fast BPE backend does not cover this file (${fast})`);
+  return libraryTokenizer(jsonPath, json, metadata, fast);
+}
+
+/** Our byte-level or SentencePiece BPE for the file, or why neither takes it. */
+function fastTokenizer(path: string, json: TokenizerJson, metadata: TokenMetadata): Tokenizer | string {
+  if (json.model.type !== "BPE") return `model type ${json.model.type}`;
+  const vocabulary = readBpeVocabulary(json.model as unknown as BpeModelJson, path);
+  if (typeof vocabulary === "string") return vocabulary;
+  const byteLevel = planFastBpe(json, vocabulary);
+  if ("plan" in byteLevel) return new FastBpeTokenizer(path, byteLevel.plan, json.added_tokens ?? [], metadata);
+  const sentencePiece = planSentencePieceBpe(json, vocabulary);
+  if ("plan" in sentencePiece) return new SentencePieceBpeTokenizer(path, sentencePiece.plan, json.added_tokens ?? [], metadata);
+  return `not byte-level: ${byteLevel.unsupported}; not SentencePiece-style: ${sentencePiece.unsupported}`;
 }
 
 function libraryTokenizer(...args: ConstructorParameters<typeof LibraryTokenizer>): LibraryTokenizer {
