@@ -1,4 +1,4 @@
-import {resolve} from "node:path";
+import {basename, resolve} from "node:path";
 import {createEngine, type Engine} from "../engine/index.js";
 import {UsageError} from "../errors/index.js";
 import {PROMPT_TYPES} from "../prompts/index.js";
@@ -123,13 +123,17 @@ export const serveCommand = defineCommand({
   }
 });
 
-/** The engines' names, made unique with -2, -3... so each is addressable by `model`. */
+/**
+ * The name each model answers to in `model`: the GGUF file name without `.gguf` (what users type, like
+ * llama-server's alias), or the remote model's id; made unique with -2, -3...
+ */
 function uniqueNames(engines: readonly Engine[]): string[] {
   const seen = new Map<string, number>();
   return engines.map((engine) => {
-    const count = (seen.get(engine.info.name) ?? 0) + 1;
-    seen.set(engine.info.name, count);
-    return count === 1 ? engine.info.name : `${engine.info.name}-${count}`;
+    const base = engine.info.modelPath == null ? engine.info.name : basename(engine.info.modelPath).replace(/\.gguf$/i, "");
+    const count = (seen.get(base) ?? 0) + 1;
+    seen.set(base, count);
+    return count === 1 ? base : `${base}-${count}`;
   });
 }
 

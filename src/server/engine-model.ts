@@ -65,7 +65,7 @@ export function engineModel(options: EngineModelOptions): ServedModel {
     embeddings: engine.info.embeddings && engine.embed != null,
     notice: options.notice,
     details: {
-      ...(engine.info.modelPath == null ? {} : {file: basename(engine.info.modelPath)}),
+      ...(engine.info.modelPath == null ? {} : {file: basename(engine.info.modelPath), model_name: engine.info.name}),
       ...(engine.info.trainContextLength == null ? {} : {trained_context: engine.info.trainContextLength}),
       ...(engine.info.chatTemplate == null ? {} : {chat_template: true})
     }
