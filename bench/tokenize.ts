@@ -1,6 +1,7 @@
 /**
  * bench/tokenize: our tokenizer's encode against HF's Rust `tokenizers` (the npm binding, one thread) on the
- * same text in the same run, with the GPT-NeoX-20B tokenizer.json.
+ * same text in the same run, with two tokenizer.json files: GPT-NeoX-20B (byte-level BPE, the fixture) and
+ * Llama 2 (SentencePiece BPE, converted from the GGUF fixture's vocabulary as transformers converts it).
  *
  *   npm run bench:tokenize [-- --mb=6 --runs=3 --tokenizer=PATH]
  *
@@ -12,10 +13,12 @@
  * time of both is printed once.
  */
 import {createHash} from "node:crypto";
-import {resolve} from "node:path";
+import {mkdirSync, writeFileSync} from "node:fs";
+import {dirname, resolve} from "node:path";
 import {fileURLToPath} from "node:url";
 import {Tokenizer as RustTokenizer} from "tokenizers";
 import {loadTokenizer} from "../src/tokenizer/index.js";
+import {llamaTokenizerJson} from "../test/tokenizer/llama-tokenizer-json.js";
 import {collectCorpus} from "./tokenize-corpus.js";
 
 // Rust's thread pool starts at its first parallel call and reads this then; the npm script sets it too.
@@ -30,8 +33,17 @@ const args = Object.fromEntries(
 );
 const minBytes = Number(args.mb ?? 6) * 1_000_000;
 const runs = Number(args.runs ?? 3);
-const tokenizerPath = resolve(args.tokenizer ?? resolve(root, "..", "shared/fixtures/tokenizers/gpt-neox-20b/tokenizer.json"));
 const BATCH = 1000;
+
+/** The tokenizer.json files to compare: --tokenizer, or NeoX and a Llama 2 file converted from the GGUF fixture. */
+async function tokenizerFiles(): Promise<string[]> {
+  if (args.tokenizer !== undefined) return [resolve(args.tokenizer)];
+  const fixtures = resolve(root, "..", "shared/fixtures");
+  const llama = resolve(root, "bench/results/llama-2-tokenizer.json");
+  mkdirSync(dirname(llama), {recursive: true});
+  writeFileSync(llama, JSON.stringify(await llamaTokenizerJson(resolve(fixtures, "models/llama-2-tiny-random.gguf"))));
+  return [resolve(fixtures, "tokenizers/gpt-neox-20b/tokenizer.json"), llama];
+}
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -79,45 +91,52 @@ console.log(
     `${corpus.paragraphs.length.toLocaleString("en-US")} paragraphs, sha256 ${corpus.sha256.slice(0, 16)}`
 );
 
-let ours = await loadTokenizer(tokenizerPath);
-const oursLoad = await seconds(async () => (ours = await loadTokenizer(tokenizerPath)));
-let rust = RustTokenizer.fromFile(tokenizerPath);
-const rustLoad = await seconds(() => (rust = RustTokenizer.fromFile(tokenizerPath)));
-console.log(`tokenizer: ${tokenizerPath} (our backend: ${ours.backend})`);
-console.log(`load (second load in this process): ours ${format(oursLoad, 3)} s, Rust ${format(rustLoad, 3)} s`);
+async function benchmark(tokenizerPath: string): Promise<void> {
+  let ours = await loadTokenizer(tokenizerPath);
+  const oursLoad = await seconds(async () => (ours = await loadTokenizer(tokenizerPath)));
+  let rust = RustTokenizer.fromFile(tokenizerPath);
+  const rustLoad = await seconds(() => (rust = RustTokenizer.fromFile(tokenizerPath)));
+  console.log(`tokenizer: ${tokenizerPath} (our backend: ${ours.backend})`);
+  console.log(`load (second load in this process): ours ${format(oursLoad, 3)} s, Rust ${format(rustLoad, 3)} s`);
 
-const oursIds = ours.encode(corpus.text);
-const rustIds = (await rust.encode(corpus.text)).getIds();
-const identical = oursIds.length === rustIds.length && oursIds.every((id, i) => id === rustIds[i]);
-console.log(`whole text: ${oursIds.length.toLocaleString("en-US")} tokens; ids identical: ${identical} (ours ${digest(oursIds)}, Rust ${digest(rustIds)})`);
-if (!identical) process.exitCode = 1;
+  const oursIds = ours.encode(corpus.text);
+  const rustIds = (await rust.encode(corpus.text)).getIds();
+  const identical = oursIds.length === rustIds.length && oursIds.every((id, i) => id === rustIds[i]);
+  console.log(`whole text: ${oursIds.length.toLocaleString("en-US")} tokens; ids identical: ${identical} (ours ${digest(oursIds)}, Rust ${digest(rustIds)})`);
+  if (!identical) process.exitCode = 1;
 
-const whole = {ours: [] as Timing[], offsets: [] as Timing[], rust: [] as Timing[]};
-const records = {ours: [] as Timing[], offsets: [] as Timing[], rust: [] as Timing[]};
-let recordTokens = 0;
-let recordsIdentical = true;
-for (let run = 0; run < runs; run++) {
-  whole.ours.push(await time(() => ours.encode(corpus.text)));
-  whole.offsets.push(await time(() => ours.encodeWithOffsets(corpus.text)));
-  whole.rust.push(await time(() => rust.encode(corpus.text)));
-  let oursCount = 0;
-  records.ours.push(await time(() => corpus.paragraphs.forEach((paragraph) => (oursCount += ours.encode(paragraph).length))));
-  records.offsets.push(await time(() => corpus.paragraphs.forEach((paragraph) => ours.encodeWithOffsets(paragraph))));
-  let rustCount = 0;
-  records.rust.push(
-    await time(async () => {
-      for (let i = 0; i < corpus.paragraphs.length; i += BATCH) {
-        for (const encoding of await rust.encodeBatch(corpus.paragraphs.slice(i, i + BATCH))) rustCount += encoding.getLength();
-      }
-    })
-  );
-  recordTokens = oursCount;
-  recordsIdentical &&= oursCount === rustCount;
+  const whole = {ours: [] as Timing[], offsets: [] as Timing[], rust: [] as Timing[]};
+  const records = {ours: [] as Timing[], offsets: [] as Timing[], rust: [] as Timing[]};
+  let recordTokens = 0;
+  let recordsIdentical = true;
+  for (let run = 0; run < runs; run++) {
+    whole.ours.push(await time(() => ours.encode(corpus.text)));
+    whole.offsets.push(await time(() => ours.encodeWithOffsets(corpus.text)));
+    whole.rust.push(await time(() => rust.encode(corpus.text)));
+    let oursCount = 0;
+    records.ours.push(await time(() => corpus.paragraphs.forEach((paragraph) => (oursCount += ours.encode(paragraph).length))));
+    records.offsets.push(await time(() => corpus.paragraphs.forEach((paragraph) => ours.encodeWithOffsets(paragraph))));
+    let rustCount = 0;
+    records.rust.push(
+      await time(async () => {
+        for (let i = 0; i < corpus.paragraphs.length; i += BATCH) {
+          for (const encoding of await rust.encodeBatch(corpus.paragraphs.slice(i, i + BATCH))) rustCount += encoding.getLength();
+        }
+      })
+    );
+    recordTokens = oursCount;
+    recordsIdentical &&= oursCount === rustCount;
+  }
+  console.log(`median of ${runs} runs, one thread each (RAYON_NUM_THREADS=1); a shared machine makes single figures noisy:`);
+  line("encode, whole text", corpus.bytes, oursIds.length, whole.ours, whole.rust);
+  line("encodeWithOffsets, whole text", corpus.bytes, oursIds.length, whole.offsets, whole.rust);
+  line(`encode, ${corpus.paragraphs.length} records`, corpus.bytes, recordTokens, records.ours, records.rust);
+  line("encodeWithOffsets, records", corpus.bytes, recordTokens, records.offsets, records.rust);
+  console.log(`records: token counts identical: ${recordsIdentical}`);
+  if (!recordsIdentical) process.exitCode = 1;
 }
-console.log(`median of ${runs} runs, one thread each (RAYON_NUM_THREADS=1); a shared machine makes single figures noisy:`);
-line("encode, whole text", corpus.bytes, oursIds.length, whole.ours, whole.rust);
-line("encodeWithOffsets, whole text", corpus.bytes, oursIds.length, whole.offsets, whole.rust);
-line(`encode, ${corpus.paragraphs.length} records`, corpus.bytes, recordTokens, records.ours, records.rust);
-line("encodeWithOffsets, records", corpus.bytes, recordTokens, records.offsets, records.rust);
-console.log(`records: token counts identical: ${recordsIdentical}`);
-if (!recordsIdentical) process.exitCode = 1;
+
+for (const path of await tokenizerFiles()) {
+  console.log("");
+  await benchmark(path);
+}

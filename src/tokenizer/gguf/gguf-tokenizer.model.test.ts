@@ -1,5 +1,9 @@
+import {mkdtempSync, rmSync, writeFileSync} from "node:fs";
+import {tmpdir} from "node:os";
+import {join} from "node:path";
 import {afterAll, beforeAll, describe, expect, it} from "vitest";
 import {fuzzStrings} from "../../../test/tokenizer/fuzz-strings.js";
+import {llamaTokenizerJson} from "../../../test/tokenizer/llama-tokenizer-json.js";
 import {offsetsRoundTripProblem} from "../../../test/tokenizer/rust-oracle.js";
 import {gpt2VocabGgufPath, neoxTokenizerPath, neoxVocabGgufPath, tinyLlamaPath} from "../../../test/support/shared.js";
 import {UnknownTokenIdError} from "../tokenizer-errors.js";
@@ -97,6 +101,20 @@ describe.skipIf(tinyLlamaPath === undefined)("GGUF vocabulary through llama.cpp:
   it("gives BOS an empty span and the dummy prefix space no width", () => {
     expect(llama.encodeWithOffsets("Hello world")).toEqual({ids: [1, 15043, 3186], offsets: [[0, 0], [0, 5], [5, 11]]});
     expect(llama.encodeWithOffsets("héllo 😀").offsets).toEqual([[0, 0], [0, 1], [1, 3], [3, 5], [5, 6], [6, 8], [6, 8], [6, 8], [6, 8]]);
+  });
+
+  it("gives the same ids as its vocabulary converted to tokenizer.json on our SentencePiece path (1,000 strings)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "h2ogpt-llama-gguf-"));
+    try {
+      const file = join(dir, "tokenizer.json");
+      writeFileSync(file, JSON.stringify(await llamaTokenizerJson(tinyLlamaPath!)));
+      const converted = await loadTokenizer(file);
+      expect(converted.backend).toBe("fast-bpe");
+      const differing = fuzzStrings(1000, 4).filter((text) => JSON.stringify(llama.encode(text)) !== JSON.stringify(converted.encode(text)));
+      expect(differing.slice(0, 3)).toEqual([]);
+    } finally {
+      rmSync(dir, {recursive: true, force: true});
+    }
   });
 
   it("round-trips offsets (up to the inserted prefix space) on 200 generated strings", () => {
