@@ -119,12 +119,16 @@ describe.skipIf(tinyLlamaPath == null)("h2ogpt serve over HTTP with llama.cpp (t
   });
 });
 
+/** Every server process a test starts, so none outlives the test run even when an assertion fails. */
+const children: ChildProcess[] = [];
+
 async function startChild(db: string): Promise<{child: ChildProcess; url: string}> {
   const child = spawn(
     process.execPath,
     ["--import", "tsx", "test/server/run-cli.ts", "serve", `--base_model=${tinyLlamaPath}`, "--prompt_type=plain", "--port=0", `--history_db=${db}`, "--max_seq_len=2048"],
     {cwd: projectRoot, stdio: ["ignore", "pipe", "pipe"]}
   );
+  children.push(child);
   let err = "";
   child.stderr!.on("data", (chunk) => (err += chunk));
   const url = await new Promise<string>((resolve, reject) => {
@@ -140,6 +144,10 @@ async function startChild(db: string): Promise<{child: ChildProcess; url: string
 }
 
 describe.skipIf(tinyLlamaPath == null)("history durability", () => {
+  afterAll(() => {
+    for (const child of children) if (child.exitCode == null && child.signalCode == null) child.kill("SIGKILL");
+  });
+
   it("kill -9 during an answer loses nothing already stored, and the chat is there after a restart", async () => {
     const db = join(dir, "kill.db");
     const first = await startChild(db);
