@@ -132,7 +132,11 @@ export function createLlamaGraph(jax: Jax, config: LlamaConfig, lora?: LoraSpec)
     loss(weights, inputs) {
       const z = logits(weights, inputs);
       const logZ = nn.logsumexp(z.ref, -1);
-      const picked = z.mul(nn.oneHot(inputs.targets, config.vocabSize)).sum(-1);
+      // A comparison, not nn.oneHot: that gathers rows of eye(vocab), which jit materialises (vocab^2 floats).
+      const n = inputs.targets.shape[0]!;
+      const classes = np.arange(config.vocabSize, undefined, undefined, {dtype: np.int32}).reshape([1, config.vocabSize]);
+      const oneHot = np.equal(inputs.targets.reshape([n, 1]), classes).astype(z.dtype);
+      const picked = z.mul(oneHot).sum(-1);
       return logZ.sub(picked).mul(inputs.lossMask).sum();
     }
   };
