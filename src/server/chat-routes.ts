@@ -112,26 +112,29 @@ export function chatRoutes(options: {registry: ModelRegistry; store: HistoryStor
     const entry = registry.resolve(modelName);
     const signal = c.req.raw.signal;
     const run = await registry.lease(entry, signal, (s) => entry.model.chat(parsed.request, s));
-    const messageId = store.startAnswer(owner, id, conversation.turn, modelName);
-    if (messageId == null) {
-      run.abort();
-      throw notFound();
+    let messageId: number | undefined;
+    try {
+      messageId = store.startAnswer(owner, id, conversation.turn, modelName);
+    } finally {
+      if (messageId == null) run.abort();
     }
+    if (messageId == null) throw notFound();
+    const answerId = messageId;
 
     const startedAt = Date.now();
     let text = "";
     let lastSave = startedAt;
-    const finish = (status: MessageStatus, meta: AnswerMeta): void => store.saveAnswer(messageId, text, status, meta);
+    const finish = (status: MessageStatus, meta: AnswerMeta): void => store.saveAnswer(answerId, text, status, meta);
 
     c.header("X-Accel-Buffering", "no");
     return streamSSE(c, async (sse) => {
       try {
-        await sse.writeSSE({event: "start", data: JSON.stringify({message_id: messageId, model: modelName, turn: conversation.turn})});
+        await sse.writeSSE({event: "start", data: JSON.stringify({message_id: answerId, model: modelName, turn: conversation.turn})});
         for await (const delta of run.stream) {
           if (delta === "") continue;
           text += delta;
           if (Date.now() - lastSave >= SAVE_INTERVAL_MS) {
-            store.saveAnswer(messageId, text, "streaming");
+            store.saveAnswer(answerId, text, "streaming");
             lastSave = Date.now();
           }
           await sse.writeSSE({event: "delta", data: JSON.stringify({text: delta})});
