@@ -21,7 +21,11 @@ async function main(): Promise<void> {
   const chatList = createChatList({onNew: newChat, onOpen: (id) => void openChat(id), onDelete: (id) => void deleteChat(id)});
 
   const modelSelect = (id: string): HTMLSelectElement =>
-    h("select", {attrs: {id, "aria-label": id === "model" ? "Model" : "Second model"}}, ...names.map((n) => h("option", {attrs: {value: n}, text: n})));
+    h(
+      "select",
+      {attrs: {id, "aria-label": id === "model" ? "Model" : "Second model"}},
+      ...info.models.map((m) => h("option", {attrs: {value: m.name, title: `${m.engine} · context ${m.context_length} tokens`}, text: m.name}))
+    );
   const model1 = modelSelect("model");
   const model2 = modelSelect("model-2");
   model2.value = names[1] ?? names[0]!;
