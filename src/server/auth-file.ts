@@ -1,6 +1,6 @@
-import {readFile, rename, rm, stat, writeFile} from "node:fs/promises";
+import {readFile, stat} from "node:fs/promises";
 import {InputFileError} from "../errors/index.js";
-import {temporaryPathFor} from "../util/index.js";
+import {writeFileAtomic} from "../util/index.js";
 import {hashPassword, isPasswordHash} from "./password-hash.js";
 
 /**
@@ -53,15 +53,7 @@ function checkUsername(path: string, username: string): void {
 }
 
 async function writePreservingMode(path: string, text: string): Promise<void> {
-  const mode = (await stat(path)).mode & 0o777;
-  const tmp = temporaryPathFor(path);
-  try {
-    await writeFile(tmp, text, {mode});
-    await rename(tmp, path);
-  } catch (error) {
-    await rm(tmp, {force: true});
-    throw error;
-  }
+  await writeFileAtomic(path, text, {mode: (await stat(path)).mode & 0o777});
 }
 
 export async function loadAuthFile(path: string): Promise<LoadedAuthFile> {

@@ -7,11 +7,14 @@ export function temporaryPathFor(path: string): string {
   return join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
 }
 
-/** Writes under a temporary name and renames, so a reader never sees a half-written file. */
-export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
+/**
+ * Writes under a temporary name and renames, so a reader never sees a half-written file. `mode` sets the new file's
+ * permissions (e.g. to keep a secrets file private across rewrites).
+ */
+export async function writeFileAtomic(path: string, data: string | Uint8Array, options: {mode?: number} = {}): Promise<void> {
   const tmp = temporaryPathFor(path);
   try {
-    await writeFile(tmp, data);
+    await writeFile(tmp, data, options.mode == null ? undefined : {mode: options.mode});
     await rename(tmp, path);
   } catch (error) {
     await rm(tmp, {force: true});
