@@ -1,4 +1,5 @@
 import type {GgufMetadata} from "../gguf/index.js";
+import type {ChatMessage} from "../prompts/index.js";
 
 /**
  * Why a generation ended: an end-of-generation token, a stop string, the token limit, `max_time`, or the
@@ -72,10 +73,8 @@ export interface EngineInfo {
   readonly eosToken?: string;
 }
 
-export interface ChatMessage {
-  readonly role: "system" | "user" | "assistant";
-  readonly content: string;
-}
+/** Chat endpoints get h2oGPT's messages: the prompts stage's message type. */
+export type {ChatMessage};
 
 export interface EmbeddingResult {
   readonly vectors: number[][];

@@ -1,28 +1,15 @@
 /**
  * What the server needs from one served model. The real implementation wraps the engine and generate stages
  * (engine-model.ts); unit tests use a scripted one. Names are camelCase; the HTTP layer maps h2oGPT's and
- * OpenAI's snake_case names onto these.
+ * OpenAI's snake_case names onto these. Parameters, messages and embeddings are the generate, prompts and engine
+ * stages' own types.
  */
 
-export interface GenerationParams {
-  readonly temperature?: number;
-  readonly topP?: number;
-  readonly topK?: number;
-  readonly repetitionPenalty?: number;
-  readonly maxNewTokens?: number;
-  readonly minNewTokens?: number;
-  /** Seconds. */
-  readonly maxTime?: number;
-  readonly seed?: number;
-  readonly doSample?: boolean;
-  readonly stop?: readonly string[];
-}
+import type {EmbeddingResult} from "../engine/index.js";
+import type {GenerationParams} from "../generate/index.js";
+import type {ChatMessage} from "../prompts/index.js";
 
-/** An OpenAI chat message with its content already reduced to text. */
-export interface ChatMessage {
-  readonly role: "system" | "user" | "assistant";
-  readonly content: string;
-}
+export type {ChatMessage, EmbeddingResult, GenerationParams};
 
 /** A chat turn: either OpenAI messages, or h2oGPT's history pairs plus the new instruction. */
 export type ChatInput =
@@ -78,11 +65,6 @@ export interface ModelInfo {
   readonly notice?: string;
   /** Anything else worth showing (file, parameters, chat template present...). */
   readonly details?: Readonly<Record<string, string | number | boolean>>;
-}
-
-export interface EmbeddingResult {
-  readonly vectors: readonly (readonly number[])[];
-  readonly promptTokens: number;
 }
 
 export interface ServedModel {
