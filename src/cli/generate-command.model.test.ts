@@ -97,7 +97,7 @@ describe("h2ogpt generate on the tiny llama fixture", () => {
     expect(await main(argv, io)).toBe(0);
     const lines = (await readFile(join(dir, "questions.eval.jsonl"), "utf8")).trim().split("\n").map((line) => JSON.parse(line));
     expect(lines).toHaveLength(3);
-    expect(lines[0]).toMatchObject({line: 1, instruction: "Who are you?", output: "A bot.", prompt: "<human>: Who are you?\n<bot>:", completion_tokens: 4, stop_reason: "length"});
+    expect(lines[0]).toMatchObject({source: {file: "questions.jsonl", line: 1}, instruction: "Who are you?", output: "A bot.", prompt: "<human>: Who are you?\n<bot>:", completion_tokens: 4, stop_reason: "length"});
     expect(lines[1].prompt).toBe("<human>: Translate\nGood morning\n<bot>:");
     expect(lines[2].error).toMatch(/^prompt has \d+ tokens but the context holds 256/);
     expect(io.err()).toContain("eval");

@@ -1,17 +1,27 @@
+import {readdir, readFile} from "node:fs/promises";
+import {join} from "node:path";
 import {PassThrough} from "node:stream";
+import {gzipSync} from "node:zlib";
+import {parquetWriteBuffer} from "hyparquet-writer";
 import {describe, expect, it} from "vitest";
+import {fixture, jsonl, tempDir} from "../../test/data/helpers.js";
+import {FakeEngine} from "../../test/generate/fake-engine.js";
 import type {CommandIo} from "./command.js";
 import {generationParamsFromFlags} from "./engine-flags.js";
+import {evaluateDataPath} from "./evaluate-data-path.js";
 import {main} from "./main.js";
 
-function memoryIo(): CommandIo & {out: () => string; err: () => string} {
+const dir = await tempDir("h2ogpt-eval-");
+await fixture(dir, "one.jsonl", jsonl([{instruction: "Who are you?"}]));
+
+function memoryIo(signal = new AbortController().signal): CommandIo & {out: () => string; err: () => string} {
   const stdout = new PassThrough();
   const stderr = new PassThrough();
   let out = "";
   let err = "";
   stdout.on("data", (chunk) => (out += chunk));
   stderr.on("data", (chunk) => (err += chunk));
-  return {stdout, stderr, stdin: new PassThrough(), env: {}, cwd: process.cwd(), signal: new AbortController().signal, out: () => out, err: () => err};
+  return {stdout, stderr, stdin: new PassThrough(), env: {}, cwd: dir, signal, out: () => out, err: () => err};
 }
 
 describe("h2ogpt generate (no model needed)", () => {
@@ -41,5 +51,97 @@ describe("h2ogpt generate (no model needed)", () => {
     expect(
       generationParamsFromFlags({temperature: 0.5, top_k: 40, top_p: 0.9, repetition_penalty: 1.1, max_new_tokens: 64, min_new_tokens: 2, max_time: 5, seed: 3, do_sample: true, stop: ["A", '["B", "C"]'], num_beams: 1, num_return_sequences: 2, truncation: "left", min_max_new_tokens: 100})
     ).toEqual({temperature: 0.5, topK: 40, topP: 0.9, repetitionPenalty: 1.1, maxNewTokens: 64, minNewTokens: 2, maxTime: 5, seed: 3, doSample: true, stop: ["A", "B", "C"], numBeams: 1, numReturnSequences: 2, truncation: "left", minMaxNewTokens: 100});
+  });
+});
+
+async function evalLines(name: string): Promise<Record<string, unknown>[]> {
+  return (await readFile(join(dir, name), "utf8")).trim().split("\n").map((line) => JSON.parse(line));
+}
+
+describe("h2ogpt generate --eval (records read as prepare reads them, on a fake engine)", () => {
+  const settings = {promptType: "human_bot", maxNewTokens: 8} as const;
+  const script = [" Paris", ".", "\n<human>:"];
+  const answer = {response: "Paris.", stop_reason: "stop"};
+
+  it("answers CSV, Parquet and JSON Lines records (data_col_dict, a conversation) and writes an error line per bad record", async () => {
+    await fixture(dir, "qa.csv", 'question,answer\nWho are you?,"A bot, I think."\n"Translate\nGood morning",\n');
+    const parquet = parquetWriteBuffer({columnData: [{name: "question", data: ["Capital of France?"], type: "STRING"}, {name: "answer", data: ["Paris"], type: "STRING"}]});
+    await fixture(dir, "more.parquet", new Uint8Array(parquet));
+    const chat = {messages: [{role: "user", content: "Hi"}, {role: "assistant", content: "Hello!"}, {role: "user", content: "Who are you?"}, {role: "assistant", content: "A bot."}], prompt_type: "plain"};
+    await fixture(dir, "chat.jsonl", jsonl([chat]) + '{"question": "Who?"\n' + jsonl([{question: 5}, {question: "Why?", prompt_type: "nonsense"}]));
+    const io = memoryIo();
+    const opened: FakeEngine[] = [];
+    const code = await evaluateDataPath({
+      dataPath: "qa.csv, more.parquet, chat.jsonl",
+      dataColDict: "{'question': 'instruction', 'answer': 'output'}",
+      evalFilename: "answers.jsonl",
+      settings,
+      openEngine: async () => opened[opened.push(new FakeEngine({script})) - 1]!,
+      io
+    });
+    expect(code).toBe(0);
+    const lines = await evalLines("answers.jsonl");
+    expect(lines.map((line) => line.source)).toEqual([
+      {file: "qa.csv", line: 2},
+      {file: "qa.csv", line: 3},
+      {file: "more.parquet", line: 1},
+      {file: "chat.jsonl", line: 1},
+      {file: "chat.jsonl", line: 2},
+      {file: "chat.jsonl", line: 3},
+      {file: "chat.jsonl", line: 4}
+    ]);
+    expect(Object.keys(lines[0]!)[0]).toBe("source");
+    expect(lines[0]).toMatchObject({instruction: "Who are you?", input: "", output: "A bot, I think.", prompt_type: "human_bot", prompt: "<human>: Who are you?\n<bot>:", ...answer});
+    expect(lines[1]).toMatchObject({instruction: "Translate\nGood morning", prompt: "<human>: Translate\nGood morning\n<bot>:", ...answer});
+    expect(lines[1]).not.toHaveProperty("output");
+    expect(lines[2]).toMatchObject({instruction: "Capital of France?", output: "Paris", ...answer});
+    expect(lines[3]).toMatchObject({history: [["Hi", "Hello!"]], instruction: "Who are you?", output: "A bot.", prompt_type: "plain"});
+    expect(lines[4]).toEqual({source: {file: "chat.jsonl", line: 2}, error: expect.stringMatching(/^malformed_json: /)});
+    expect(lines[5]).toEqual({source: {file: "chat.jsonl", line: 3}, error: "wrong_field_type: field 'question' (read as instruction) is a number, expected a string"});
+    expect(lines[6]).toMatchObject({source: {file: "chat.jsonl", line: 4}, instruction: "Why?", error: expect.stringContaining("nonsense")});
+    expect(opened).toHaveLength(1);
+    expect(opened[0]!.calls).toHaveLength(4);
+    expect(io.err()).toContain("eval  7/7");
+    expect(io.err()).toContain(`wrote 7 record(s) to ${join(dir, "answers.jsonl")}; 3 record(s) failed, see "error"`);
+    expect((await readdir(dir)).filter((name) => name.endsWith(".tmp"))).toEqual([]);
+  });
+
+  it("writes DATA.eval.jsonl beside a gzipped file and warns about a renamed column no record has", async () => {
+    await fixture(dir, "q.jsonl.gz", gzipSync(jsonl([{instruction: "Who are you?"}])));
+    const io = memoryIo();
+    const code = await evaluateDataPath({dataPath: "q.jsonl.gz", dataColDict: "{'answer': 'output'}", settings, openEngine: async () => new FakeEngine({script}), io});
+    expect(code).toBe(0);
+    expect(await evalLines("q.eval.jsonl")).toEqual([expect.objectContaining({source: {file: "q.jsonl.gz", line: 1}, instruction: "Who are you?", ...answer})]);
+    expect(io.err()).toContain("h2ogpt generate: --data_col_dict: no record has a column 'answer'\n");
+  });
+
+  it("keeps the answers finished before Ctrl-C, not the one it cut short, and exits 130", async () => {
+    await fixture(dir, "three.jsonl", jsonl([{instruction: "one"}, {instruction: "two"}, {instruction: "three"}]));
+    const controller = new AbortController();
+    const io = memoryIo(controller.signal);
+    const engine = new FakeEngine({
+      script: (call) => {
+        if (call === 1) controller.abort();
+        return script;
+      }
+    });
+    expect(await evaluateDataPath({dataPath: "three.jsonl", settings, openEngine: async () => engine, io})).toBe(130);
+    expect(await evalLines("three.eval.jsonl")).toEqual([expect.objectContaining({instruction: "one", ...answer})]);
+    expect(io.err()).toContain("wrote 1 record(s) to");
+    expect(io.err()).toContain("(stopped after 1 of 3)");
+  });
+
+  it.each([
+    [["--eval"], "h2ogpt generate: --eval needs --data_path=FILE (a file, a comma-separated list or a folder, in prepare's formats)\n"],
+    [["--eval", "--data_path=missing.jsonl"], "h2ogpt generate: missing.jsonl: no such file or folder\n"],
+    [["--eval", "--data_path=one.jsonl", "--eval_filename=one.jsonl"], `h2ogpt generate: --eval_filename ${join(dir, "one.jsonl")} is one of the --data_path files\n`],
+    [["--eval", "--data_path=q.jsonl,missing.jsonl"], "h2ogpt generate: --eval with several --data_path entries needs --eval_filename=FILE\n"],
+    [["--eval", "--data_path=q.jsonl", "--data_col_dict={'a': 'answer'}"], expect.stringContaining("h2ogpt generate: --data_col_dict: 'a' maps to \"answer\", which is not a field prepare reads")]
+  ])("%j fails with one line and exit code 2 before any model loads", async (argv, line) => {
+    const io = memoryIo();
+    // No --base_model: reaching the engine would fail with a different message.
+    expect(await main(["generate", ...argv], io)).toBe(2);
+    expect(io.err()).toEqual(line);
+    expect(io.err().split("\n")).toHaveLength(2);
   });
 });

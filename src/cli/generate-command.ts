@@ -1,14 +1,14 @@
-import {open, readFile, rename, rm} from "node:fs/promises";
-import {basename, dirname, extname, join, resolve} from "node:path";
+import {readFile} from "node:fs/promises";
+import {resolve} from "node:path";
 import {createInterface} from "node:readline";
 import {createEngine, type Engine} from "../engine/index.js";
 import {InputFileError, UsageError} from "../errors/index.js";
-import {evaluateRecord, generateStream, messagesToChat, readEvalRecords, type GenerateOptions, type GenerateResult} from "../generate/index.js";
-import {parseDictLiteral, parseLiteral, temporaryPathFor} from "../util/index.js";
+import {generateStream, messagesToChat, type GenerateOptions, type GenerateResult} from "../generate/index.js";
+import {parseLiteral} from "../util/index.js";
 import type {CommandIo} from "./command.js";
 import {defineCommand} from "./command.js";
 import {ENGINE_FLAGS, GENERATION_FLAGS, PROMPT_FLAGS, engineOptionsFromFlags, generationParamsFromFlags, promptOptionsFromFlags} from "./engine-flags.js";
-import {createProgress} from "./progress.js";
+import {evaluateDataPath} from "./evaluate-data-path.js";
 
 type Pair = readonly [string | null, string | null];
 type Settings = Omit<GenerateOptions, "engine" | "instruction" | "iinput" | "history" | "messages" | "prompt" | "signal">;
@@ -120,51 +120,13 @@ async function chat(engine: Engine, settings: Settings, io: CommandIo): Promise<
   return io.signal.aborted ? INTERRUPTED : 0;
 }
 
-function defaultEvalPath(dataPath: string): string {
-  const ext = extname(dataPath);
-  return join(dirname(dataPath), `${basename(dataPath, ext)}.eval.jsonl`);
-}
-
-async function evaluate(engine: Engine, settings: Settings, flags: {data_path?: string; eval_filename?: string; data_col_dict?: string}, io: CommandIo): Promise<number> {
-  if (flags.data_path == null) throw new UsageError("--eval needs --data_path=FILE (JSON or JSON Lines with instruction/input[/output])");
-  const dataPath = resolve(io.cwd, flags.data_path);
-  const columns = flags.data_col_dict == null ? {} : (parseDictLiteral(flags.data_col_dict, "--data_col_dict") as Record<string, string>);
-  const records = await readEvalRecords(dataPath, columns);
-  const outPath = resolve(io.cwd, flags.eval_filename ?? defaultEvalPath(dataPath));
-  const tmp = temporaryPathFor(outPath);
-  const file = await open(tmp, "w");
-  const progress = createProgress({stream: io.stderr, label: "eval", total: records.length, unit: "records"});
-  let done = 0;
-  let failed = 0;
-  try {
-    for (const record of records) {
-      if (io.signal.aborted) break;
-      const line = await evaluateRecord(record, {...settings, engine, signal: io.signal});
-      if ("error" in line) failed++;
-      await file.write(`${JSON.stringify(line)}\n`);
-      progress.update(++done, failed > 0 ? `${failed} failed` : undefined);
-    }
-    progress.finish();
-    await file.close();
-    // What was answered is kept even when Ctrl-C ends the run early.
-    await rename(tmp, outPath);
-  } catch (error) {
-    await file.close().catch(() => undefined);
-    await rm(tmp, {force: true});
-    throw error;
-  }
-  const stopped = done < records.length ? ` (stopped after ${done} of ${records.length})` : "";
-  io.stderr.write(`h2ogpt generate: wrote ${done} answers to ${outPath}${stopped}${failed > 0 ? `; ${failed} record(s) failed, see "error"` : ""}\n`);
-  return done < records.length ? INTERRUPTED : 0;
-}
-
 export const generateCommand = defineCommand({
   name: "generate",
   summary: "answer with a local GGUF model (llama.cpp) or an OpenAI-compatible server: one answer, a chat, or an eval run",
   usage: [
     "h2ogpt generate --base_model=M.gguf --instruction=I [--iinput=X] [--history=JSON|@FILE] [--json]",
     "h2ogpt generate --base_model=M.gguf --cli                      (interactive chat with streaming and history)",
-    "h2ogpt generate --base_model=M.gguf --eval --data_path=F.jsonl  (answers every record; writes F.eval.jsonl)",
+    "h2ogpt generate --base_model=M.gguf --eval --data_path=F        (answers every record; writes F.eval.jsonl)",
     "h2ogpt generate --inference_server=vllm:HOST:PORT --base_model=NAME --instruction=I",
     "",
     "The prompt is the prompt type's exact text (h2ogpt prompt shows it). Old history turns are left out to fit",
@@ -181,8 +143,8 @@ export const generateCommand = defineCommand({
     json: {kind: "boolean", description: "print the result as one JSON object"},
     cli: {kind: "boolean", description: "interactive chat in the terminal (h2oGPT's --cli=True)"},
     eval: {kind: "boolean", description: "answer every record of --data_path and write JSON Lines"},
-    data_path: {kind: "string", description: "records for --eval: JSON or JSON Lines with instruction, input, output"},
-    data_col_dict: {kind: "string", description: "rename columns for --eval, e.g. {'question': 'instruction'}"},
+    data_path: {kind: "string", description: "records for --eval, as h2ogpt prepare reads them: JSON Lines, JSON, CSV/TSV, Parquet (.gz), a folder or a comma-separated list"},
+    data_col_dict: {kind: "string", description: "rename columns for --eval as prepare does, e.g. {'question': 'instruction'}"},
     eval_filename: {kind: "string", description: "where --eval writes its JSON Lines", defaultText: "DATA.eval.jsonl"}
   },
   async run(args, io) {
@@ -193,10 +155,14 @@ export const generateCommand = defineCommand({
     if (modes.length === 0) throw new UsageError("give --instruction=TEXT, --cli or --eval --data_path=FILE (see --help)");
     const settings: Settings = {...(await promptOptionsFromFlags(flags, io)), ...generationParamsFromFlags(flags)};
 
-    const engine = await createEngine(engineOptionsFromFlags(flags, io));
+    const openEngine = () => createEngine(engineOptionsFromFlags(flags, io));
+    if (flags.eval) {
+      if (flags.data_path == null) throw new UsageError("--eval needs --data_path=FILE (a file, a comma-separated list or a folder, in prepare's formats)");
+      return await evaluateDataPath({dataPath: flags.data_path, dataColDict: flags.data_col_dict, evalFilename: flags.eval_filename, settings, openEngine, io});
+    }
+    const engine = await openEngine();
     try {
       if (flags.cli) return await chat(engine, settings, io);
-      if (flags.eval) return await evaluate(engine, settings, flags, io);
       return await answerOnce(engine, settings, flags, io);
     } finally {
       await engine.close();

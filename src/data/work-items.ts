@@ -1,9 +1,8 @@
 import type {FieldSources} from "./data-col-dict.js";
 import type {DropReason} from "./drop-reasons.js";
 import type {InputFile} from "./input-files.js";
-import {normalizeRecord} from "./normalize-record.js";
 import type {ReportCollector} from "./prepare-report.js";
-import {readRecords} from "./read-records.js";
+import {dataItemBatches} from "./read-data-records.js";
 import type {SourceRef} from "./record-types.js";
 import {renderRecord, type RenderDefaults} from "./render-record.js";
 import {drainShuffled, shuffleBuffered} from "./shuffle-buffered.js";
@@ -48,9 +47,7 @@ const BATCH_ROWS = 1024;
  * problems found among them, in input order (rendered records in shuffled order under `shuffle`).
  */
 export async function* workItemBatches(options: WorkItemOptions): AsyncGenerator<WorkItem[]> {
-  const {collector, sources, renderDefaults, shuffle} = options;
-  const renamedColumns = Object.entries(sources).flatMap(([field, column]) => (column != null && column !== field ? [column] : []));
-  const seenColumns = new Set<string>();
+  const {collector, renderDefaults, shuffle} = options;
   const shuffleBuffer: Rendered[] = [];
   let items: WorkItem[] = [];
   let chars = 0;
@@ -70,24 +67,19 @@ export async function* workItemBatches(options: WorkItemOptions): AsyncGenerator
     return full;
   };
 
-  const reading = readRecords(options.files, {
+  const reading = dataItemBatches({
+    files: options.files,
+    sources: options.sources,
     maxRecordBytes: options.maxRecordBytes,
     signal: options.signal,
-    onBytes: (bytes) => (collector.bytes += bytes)
+    onBytes: (bytes) => (collector.bytes += bytes),
+    onWarning: (message) => collector.warnings.push(message)
   });
-  for await (const raw of reading) {
+  for await (const batch of reading) {
     const rendered: Rendered[] = [];
-    for (const item of raw) {
+    for (const item of batch) {
       collector.read++;
-      if (item.kind === "problem") {
-        const full = add(item);
-        if (full) yield full;
-        continue;
-      }
-      if (renamedColumns.length > 0 && typeof item.value === "object" && item.value != null)
-        for (const column of renamedColumns) if (column in item.value) seenColumns.add(column);
-      const normalized = normalizeRecord(item.value, sources);
-      const result = normalized.kind === "problem" ? normalized : renderRecord(normalized, renderDefaults);
+      const result = "problem" in item ? item.problem : renderRecord(item.record, renderDefaults);
       if ("reason" in result) {
         const full = add({kind: "problem", reason: result.reason, detail: result.detail, source: item.source});
         if (full) yield full;
@@ -105,6 +97,4 @@ export async function* workItemBatches(options: WorkItemOptions): AsyncGenerator
       if (full) yield full;
     }
   if (items.length > 0) yield items;
-  for (const column of renamedColumns)
-    if (!seenColumns.has(column)) collector.warnings.push(`--data_col_dict: no record has a column '${column}'`);
 }

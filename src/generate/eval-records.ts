@@ -1,24 +1,45 @@
-import {readFile} from "node:fs/promises";
-import {ContextOverflowError, InputFileError, UsageError} from "../errors/index.js";
+import {ContextOverflowError, UsageError} from "../errors/index.js";
+import {normalizeConversation, type PromptDict} from "../prompts/index.js";
 import {generate} from "./generate-stream.js";
-import type {GenerateOptions} from "./generate-options.js";
+import type {GenerateInput, GenerateOptions} from "./generate-options.js";
+import {messagesToChat} from "./messages-to-chat.js";
 
-/** One record to answer: h2oGPT's instruction/input, with the reference output when the data has one. */
-export interface EvalRecord {
-  /** 1-based line (JSON Lines) or array position (JSON array). */
-  readonly line: number;
-  readonly instruction: string;
-  readonly input: string;
+/** A record's own prompt settings: they win over the run's. */
+interface RecordPromptSettings {
+  readonly promptType?: string | number;
+  readonly promptDict?: PromptDict;
+  readonly systemPrompt?: string;
+}
+
+/**
+ * One record to answer, in the shape the data stage reads records (prepare's input formats): h2oGPT's
+ * instruction/input/output, an OpenAI `messages` / ShareGPT `conversations` list as given, or a `text` record.
+ */
+export type EvalRecord =
+  | (RecordPromptSettings & {
+      readonly kind: "instruction";
+      readonly instruction: string;
+      readonly input: string;
+      /** The reference answer ('' when the record has none). */
+      readonly output: string;
+      readonly context: string;
+    })
+  | (RecordPromptSettings & {readonly kind: "conversation"; readonly turns: readonly unknown[]; readonly field: string})
+  | {readonly kind: "text"; readonly text: string};
+
+/** What was asked, with h2oGPT's names; `output` is the record's reference answer, when it has one. */
+export interface EvalQuestion {
+  readonly system_prompt?: string;
+  readonly history?: readonly (readonly [string | null, string])[];
+  readonly instruction?: string;
+  readonly input?: string;
   readonly output?: string;
 }
 
 /** Per-record outcome, written as one JSON line with h2oGPT's snake_case names. */
 export type EvalLine =
-  | {
-      readonly line: number;
-      readonly instruction: string;
-      readonly input: string;
-      readonly output?: string;
+  | (EvalQuestion & {
+      readonly prompt_type: string;
       readonly prompt: string;
       readonly response: string;
       readonly prompt_tokens: number;
@@ -26,71 +47,74 @@ export type EvalLine =
       readonly max_new_tokens: number;
       readonly stop_reason: string;
       readonly turns_dropped: number;
-    }
-  | {readonly line: number; readonly instruction: string; readonly input: string; readonly error: string};
+    })
+  | (EvalQuestion & {readonly error: string});
 
-function text(value: unknown): string {
-  return value == null ? "" : typeof value === "string" ? value : JSON.stringify(value);
+type EvalSettings = Omit<GenerateOptions, keyof GenerateInput>;
+
+/** What to ask the engine, or why the record cannot be asked (with what it would have asked). */
+type EvalRequest =
+  | {readonly question: EvalQuestion; readonly input: GenerateInput & Pick<GenerateOptions, "promptType" | "promptDict" | "systemPrompt">}
+  | {readonly question: EvalQuestion; readonly refusal: string};
+
+const withOutput = (output: string): {output?: string} => (output === "" ? {} : {output});
+
+function instructionRequest(record: Extract<EvalRecord, {kind: "instruction"}>): EvalRequest {
+  const {instruction, input, output} = record;
+  const question = {instruction, input, ...withOutput(output)};
+  // h2oGPT puts a data point's context before the prompt; generate has no such slot, and answering without it
+  // would quietly ask a different question.
+  if (record.context !== "") return {question, refusal: "field 'context' is not supported by generate (h2oGPT puts it before the prompt)"};
+  if (instruction === "" && input === "") return {question, refusal: "no instruction or input to answer"};
+  return {question, input: {instruction, iinput: input, promptType: record.promptType, promptDict: record.promptDict, systemPrompt: record.systemPrompt}};
 }
 
-function toRecord(path: string, line: number, value: unknown, columns: Readonly<Record<string, string>>): EvalRecord {
-  if (value == null || typeof value !== "object" || Array.isArray(value)) throw new InputFileError(path, `line ${line}: expected a JSON object`);
-  const raw = value as Record<string, unknown>;
-  const row: Record<string, unknown> = {};
-  for (const [key, field] of Object.entries(raw)) row[columns[key] ?? key] = field;
-  const instruction = text(row.instruction);
-  const input = text(row.input);
-  if (instruction === "" && input === "") throw new InputFileError(path, `line ${line}: no instruction or input`);
-  return {line, instruction, input, ...(row.output == null ? {} : {output: text(row.output)})};
+/** The turns before the last user message are the history, that message is answered, the assistant's reply to it is the reference. */
+function conversationRequest(record: Extract<EvalRecord, {kind: "conversation"}>): EvalRequest {
+  const messages = normalizeConversation(record.turns, record.field);
+  const last = messages.findLastIndex((message) => message.role === "user");
+  if (last === -1) return {question: {}, refusal: `${record.field}: has no user message to answer`};
+  const chat = messagesToChat(messages.slice(0, last + 1));
+  const reference = messages.slice(last + 1).filter((message) => message.role === "assistant").map((message) => message.content);
+  const systemPrompt = chat.systemPrompt ?? record.systemPrompt;
+  const question = {
+    ...(systemPrompt == null ? {} : {system_prompt: systemPrompt}),
+    history: chat.history,
+    instruction: chat.instruction,
+    ...withOutput(reference.join("\n"))
+  };
+  return {question, input: {instruction: chat.instruction, history: chat.history, promptType: record.promptType, promptDict: record.promptDict, systemPrompt}};
 }
+
+const REQUESTS: {readonly [K in EvalRecord["kind"]]: (record: Extract<EvalRecord, {kind: K}>) => EvalRequest} = {
+  instruction: instructionRequest,
+  conversation: conversationRequest,
+  // A text record is plain text with no prompt part: the model continues it as it is.
+  text: (record) => ({question: {}, input: {prompt: record.text}})
+};
 
 /**
- * Records from a JSON array or JSON Lines file (h2oGPT's instruction/input/output columns; `columns` renames
- * others onto them, like --data_col_dict). A malformed line is an InputFileError naming the file and line.
+ * Answers one record (h2oGPT's eval mode). The record's own prompt_type / prompt_dict / system_prompt win over
+ * `options`. A problem with the record (an unusable conversation, an unknown prompt type, a context overflow)
+ * is returned as the line's `error` so the run goes on; anything else (the engine failing) is thrown.
  */
-export async function readEvalRecords(path: string, columns: Readonly<Record<string, string>> = {}): Promise<EvalRecord[]> {
-  let content: string;
+export async function evaluateRecord(record: EvalRecord, options: EvalSettings): Promise<EvalLine> {
+  let question: EvalQuestion = {};
   try {
-    content = await readFile(path, "utf8");
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new InputFileError(path, code === "ENOENT" ? "file not found" : `cannot be read (${code ?? String(error)})`, {cause: error});
-  }
-  content = content.replace(/^\ufeff/, "");
-  if (content.trimStart().startsWith("[")) {
-    let items: unknown;
-    try {
-      items = JSON.parse(content);
-    } catch (error) {
-      throw new InputFileError(path, `not valid JSON (${(error as Error).message})`);
-    }
-    return (items as unknown[]).map((item, i) => toRecord(path, i + 1, item, columns));
-  }
-  const records: EvalRecord[] = [];
-  content.split("\n").forEach((source, i) => {
-    if (source.trim() === "") return;
-    let value: unknown;
-    try {
-      value = JSON.parse(source);
-    } catch (error) {
-      throw new InputFileError(path, `line ${i + 1}: not valid JSON (${(error as Error).message})`);
-    }
-    records.push(toRecord(path, i + 1, value, columns));
-  });
-  return records;
-}
-
-/**
- * Answers one record (h2oGPT's eval mode): a request-level failure such as a context overflow is recorded on the
- * line and the run goes on; anything else (the engine failing) is thrown.
- */
-export async function evaluateRecord(record: EvalRecord, options: Omit<GenerateOptions, "instruction" | "iinput" | "history" | "messages" | "prompt">): Promise<EvalLine> {
-  const base = {line: record.line, instruction: record.instruction, input: record.input};
-  try {
-    const result = await generate({...options, instruction: record.instruction, iinput: record.input});
+    const request = (REQUESTS[record.kind] as (record: EvalRecord) => EvalRequest)(record);
+    question = request.question;
+    if ("refusal" in request) return {...question, error: request.refusal};
+    const {promptType, promptDict, systemPrompt, ...input} = request.input;
+    const result = await generate({
+      ...options,
+      ...input,
+      promptType: promptType ?? options.promptType,
+      promptDict: promptDict ?? options.promptDict,
+      systemPrompt: systemPrompt ?? options.systemPrompt
+    });
     return {
-      ...base,
-      ...(record.output == null ? {} : {output: record.output}),
+      ...question,
+      prompt_type: result.promptType,
       prompt: result.promptRaw,
       response: result.response,
       prompt_tokens: result.promptTokens,
@@ -100,7 +124,7 @@ export async function evaluateRecord(record: EvalRecord, options: Omit<GenerateO
       turns_dropped: result.turnsDropped
     };
   } catch (error) {
-    if (error instanceof ContextOverflowError || error instanceof UsageError) return {...base, error: error.message};
+    if (error instanceof ContextOverflowError || error instanceof UsageError) return {...question, error: error.message};
     throw error;
   }
 }

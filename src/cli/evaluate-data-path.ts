@@ -1,0 +1,100 @@
+import {open, rename, rm} from "node:fs/promises";
+import {basename, dirname, extname, join, resolve} from "node:path";
+import {readDataRecords, type DataItem} from "../data/index.js";
+import type {Engine} from "../engine/index.js";
+import {UsageError} from "../errors/index.js";
+import {evaluateRecord, type GenerateInput, type GenerateOptions} from "../generate/index.js";
+import {temporaryPathFor} from "../util/index.js";
+import type {CommandIo} from "./command.js";
+import {createProgress} from "./progress.js";
+
+/** Exit code for a run cut short by Ctrl-C, as shells report SIGINT. */
+const INTERRUPTED = 130;
+
+export interface EvaluateDataPathOptions {
+  /** `--data_path` as given: a file, a comma-separated list or a folder, in prepare's input formats. */
+  readonly dataPath: string;
+  readonly dataColDict?: string;
+  /** Where the JSON Lines go; default `DATA.eval.jsonl` beside a single data path. */
+  readonly evalFilename?: string;
+  /** The run's prompt and generation settings; a record's own prompt_type / prompt_dict / system_prompt win. */
+  readonly settings: Omit<GenerateOptions, keyof GenerateInput | "engine" | "signal">;
+  /** Opened once the records are known to be readable, so a bad path fails before a model loads; closed here. */
+  readonly openEngine: () => Promise<Engine>;
+  readonly io: CommandIo;
+}
+
+function defaultEvalPath(dataPath: string, io: CommandIo): string {
+  if (dataPath.includes(",")) throw new UsageError("--eval with several --data_path entries needs --eval_filename=FILE");
+  const path = resolve(io.cwd, dataPath).replace(/\.gz$/i, "");
+  return join(dirname(path), `${basename(path, extname(path))}.eval.jsonl`);
+}
+
+function problemLine(item: Extract<DataItem, {problem: unknown}>): object {
+  return {source: item.source, error: `${item.problem.reason}: ${item.problem.detail}`};
+}
+
+/**
+ * h2oGPT's eval mode: answers every record of `dataPath` and writes one JSON line per record, in input order, each
+ * with its `source: {file, line}`. A record that cannot be used or answered is a line with `error`, counted and
+ * reported. Progress on stderr; the file is written under a temporary name and renamed, and Ctrl-C keeps the
+ * answers finished so far (exit code 130).
+ */
+export async function evaluateDataPath(options: EvaluateDataPathOptions): Promise<number> {
+  const {io, dataPath, dataColDict} = options;
+  const outPath = options.evalFilename == null ? defaultEvalPath(dataPath, io) : resolve(io.cwd, options.evalFilename);
+  const read = (onWarning?: (message: string) => void): AsyncIterable<DataItem> => readDataRecords({dataPath, dataColDict, cwd: io.cwd, onWarning});
+
+  // A first pass counts the records for progress (and finds a missing file or bad column map before a model
+  // loads); reading is streamed, and cheap beside generating.
+  let total = 0;
+  const inputs = new Set<string>();
+  for await (const item of read((message) => io.stderr.write(`h2ogpt generate: ${message}\n`))) {
+    if (io.signal.aborted) {
+      io.stderr.write("h2ogpt generate: interrupted before any record was answered\n");
+      return INTERRUPTED;
+    }
+    inputs.add(item.source.file);
+    total++;
+  }
+  // The answers replace the output file when the run ends: that must never be a file being read.
+  for (const input of inputs) if (resolve(io.cwd, input) === outPath) throw new UsageError(`--eval_filename ${outPath} is one of the --data_path files`);
+
+  const engine = await options.openEngine();
+  const tmp = temporaryPathFor(outPath);
+  let done = 0;
+  let failed = 0;
+  try {
+    const file = await open(tmp, "w");
+    const progress = createProgress({stream: io.stderr, label: "eval", total, unit: "records"});
+    try {
+      for await (const item of read()) {
+        if (io.signal.aborted) break;
+        let line: object;
+        if ("problem" in item) line = problemLine(item);
+        else {
+          const answer = await evaluateRecord(item.record, {...options.settings, engine, signal: io.signal});
+          // An answer Ctrl-C cut short is not a finished answer.
+          if (io.signal.aborted) break;
+          line = {source: item.source, ...answer};
+        }
+        if ("error" in line) failed++;
+        await file.write(`${JSON.stringify(line)}\n`);
+        progress.update(++done, failed > 0 ? `${failed} failed` : undefined);
+      }
+      progress.finish();
+    } finally {
+      await file.close();
+    }
+    // What was answered is kept even when Ctrl-C ends the run early.
+    await rename(tmp, outPath);
+  } catch (error) {
+    await rm(tmp, {force: true});
+    throw error;
+  } finally {
+    await engine.close();
+  }
+  const stopped = io.signal.aborted ? ` (stopped after ${done} of ${total})` : "";
+  io.stderr.write(`h2ogpt generate: wrote ${done} record(s) to ${outPath}${stopped}${failed > 0 ? `; ${failed} record(s) failed, see "error"` : ""}\n`);
+  return io.signal.aborted ? INTERRUPTED : 0;
+}
