@@ -14,9 +14,6 @@ import type {AddedTokenJson} from "./tokenizer-json.js";
 import {toWellFormed} from "./well-formed.js";
 import {WordCache, type WordIds} from "./word-cache.js";
 
-/** Words cached with their ids; HF caches 10,000. More fits the long tail of a corpus at a few MB. */
-const WORD_CACHE_LIMIT = 100_000;
-const CACHED_WORD_LENGTH = 64;
 
 /** Keeps a leading U+FEFF: it is text the tokens stand for, not a byte-order mark to strip. */
 const UTF8 = new TextDecoder("utf-8", {ignoreBOM: true});
@@ -48,8 +45,10 @@ export class FastBpeTokenizer implements Tokenizer {
 
   private readonly merger: BpeMerger;
   private readonly byteIds: Int32Array;
-  private readonly cache = new WordCache(WORD_CACHE_LIMIT, CACHED_WORD_LENGTH);
+  private readonly cache = new WordCache();
   private readonly tokenStrings: string[];
+  /** Bytes of text each model token stands for. */
+  private readonly byteLength: Int32Array;
   private readonly addedTokens: readonly AddedTokenJson[];
   private readonly specialIds: ReadonlySet<number>;
   private readonly matchers = new Map<string, AddedTokenMatcher>();
@@ -75,6 +74,8 @@ export class FastBpeTokenizer implements Tokenizer {
       this.tokenStrings[token.id] = plan.nfc && (token.normalized ?? !token.special) ? token.content.normalize("NFC") : token.content;
     }
     this.vocabSize = this.tokenStrings.length;
+    // A byte-level token's string has one character per byte.
+    this.byteLength = Int32Array.from(this.tokenStrings, (token) => token?.length ?? 0);
     this.specialTokens = addedTokens
       .filter((token) => token.special === true)
       .map((token) => ({id: token.id, content: token.content}))
@@ -241,7 +242,7 @@ export class FastBpeTokenizer implements Tokenizer {
   }
 
   private encodeWord(text: string, start: number, end: number, map: PieceMap, sink: Sink): void {
-    const cacheable = end - start <= CACHED_WORD_LENGTH;
+    const cacheable = end - start <= this.cache.maxWordLength;
     const hash = cacheable ? WordCache.hash(text, start, end) : 0;
     let ids = cacheable ? this.cache.get(text, start, end, hash) : undefined;
     if (ids === undefined) {
@@ -252,9 +253,7 @@ export class FastBpeTokenizer implements Tokenizer {
     if (typeof ids === "number") sink.ids.push(ids);
     else for (let k = 0; k < ids.length; k++) sink.ids.push(ids[k]!);
     if (sink.offsets === undefined) return;
-    // A byte-level token's string has one character per byte.
-    const byteLengths = typeof ids === "number" ? [this.tokenStrings[ids]!.length] : ids.map((id) => this.tokenStrings[id]!.length);
-    pushWordOffsets(text, start, byteLengths, map, sink.offsets);
+    pushWordOffsets(text, start, end, ids, this.byteLength, map, sink.offsets);
   }
 
   /** BPE on one word: its UTF-8 bytes as byte-level symbols, merged by rank. */

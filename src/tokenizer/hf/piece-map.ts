@@ -30,20 +30,27 @@ function utf8Length(unit: number): number {
 }
 
 /**
- * Spans of a word's tokens, given each token's length in bytes: the bytes a token covers, widened to the
- * characters they belong to (so the pieces of one character share its span).
+ * Spans of the tokens of the word text[start, end), given each token's length in bytes (`byteLength[id]`): the
+ * bytes a token covers, widened to the characters they belong to (so the pieces of one character share its
+ * span). A word of one token spans the whole word.
  */
 export function pushWordOffsets(
   text: string,
   start: number,
-  byteLengths: readonly number[],
+  end: number,
+  ids: number | readonly number[],
+  byteLength: Int32Array,
   map: PieceMap,
   offsets: [number, number][]
 ): void {
+  if (typeof ids === "number") {
+    offsets.push([spanStart(map, start), spanEnd(map, end - 1)]);
+    return;
+  }
   let unit = start;
   let bytesIntoUnit = 0;
-  for (const byteLength of byteLengths) {
-    let remaining = byteLength;
+  for (let k = 0; k < ids.length; k++) {
+    let remaining = byteLength[ids[k]!]!;
     const first = unit;
     let last = unit;
     while (remaining > 0) {

@@ -1,5 +1,6 @@
 import type {BpeVocabulary} from "./bpe-vocabulary.js";
 import {components, describe, planPostProcessorFor} from "./plan-parts.js";
+import {fallbackByte, META_SPACE} from "./sentencepiece-symbols.js";
 import type {BpeModelJson, ComponentJson, TokenizerJson} from "./tokenizer-json.js";
 
 /**
@@ -7,8 +8,6 @@ import type {BpeModelJson, ComponentJson, TokenizerJson} from "./tokenizer-json.
  * Mistral 7B, TinyLlama or CodeLlama files: normalizer Prepend("▁") + Replace(" ", "▁"), no pre-tokenizer,
  * BPE over characters with byte fallback, decoder Replace + ByteFallback + Fuse + Strip.
  */
-
-export const META_SPACE = "\u2581";
 
 export interface SentencePieceBpePlan extends BpeVocabulary {
   readonly unkId: number | undefined;
@@ -21,6 +20,11 @@ export interface SentencePieceBpePlan extends BpeVocabulary {
    * be cut before each such "▁" into words that merge on their own, and words can be cached.
    */
   readonly wordsMergeAlone: boolean;
+  /**
+   * True when no merge involves a `<0xXX>` byte token: a character spelled by byte fallback then never merges
+   * with its neighbours, and the text can also be cut on both sides of it (newlines in Llama 2).
+   */
+  readonly byteTokensMergeAlone: boolean;
   readonly prefixIds: readonly number[];
   readonly suffixIds: readonly number[];
 }
@@ -57,6 +61,13 @@ function llamaDecoderStrip(decoder: ComponentJson | null | undefined): number | 
   return ok ? Number(strip!.start ?? 0) : undefined;
 }
 
+function byteTokensNeverMerge(vocabulary: BpeVocabulary): boolean {
+  const {left, right} = vocabulary.merges;
+  const isByteToken = (id: number) => fallbackByte(vocabulary.tokenStrings[id]!) >= 0;
+  for (let rank = 0; rank < left.length; rank++) if (isByteToken(left[rank]!) || isByteToken(right[rank]!)) return false;
+  return true;
+}
+
 function mergesStayInsideWords(vocabulary: BpeVocabulary): boolean {
   const {left, right} = vocabulary.merges;
   for (let rank = 0; rank < left.length; rank++) {
@@ -85,6 +96,7 @@ export function planSentencePieceBpe(json: TokenizerJson, vocabulary: BpeVocabul
       byteFallback: model.byte_fallback === true,
       decodeStrip,
       wordsMergeAlone: vocabulary.tokenId(META_SPACE) !== undefined && mergesStayInsideWords(vocabulary),
+      byteTokensMergeAlone: model.byte_fallback === true && byteTokensNeverMerge(vocabulary),
       prefixIds: post.prefix,
       suffixIds: post.suffix
     }

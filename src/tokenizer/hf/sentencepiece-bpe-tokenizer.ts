@@ -4,14 +4,13 @@ import type {DecodeOptions, EncodeOptions, EncodingWithOffsets, SpecialToken, To
 import {AddedTokenMatcher} from "./added-token-matcher.js";
 import {BpeMerger} from "./bpe-merger.js";
 import {type PieceMap, pushWordOffsets, spanEnd, spanStart} from "./piece-map.js";
-import {META_SPACE, type SentencePieceBpePlan} from "./sentencepiece-bpe-plan.js";
-import {decodeSentencePiece, fallbackByte} from "./sentencepiece-decode.js";
+import type {SentencePieceBpePlan} from "./sentencepiece-bpe-plan.js";
+import {decodeSentencePiece} from "./sentencepiece-decode.js";
+import {fallbackByte, META_SPACE} from "./sentencepiece-symbols.js";
 import type {AddedTokenJson} from "./tokenizer-json.js";
 import {toWellFormed} from "./well-formed.js";
 import {WordCache, type WordIds} from "./word-cache.js";
 
-const WORD_CACHE_LIMIT = 100_000;
-const CACHED_WORD_LENGTH = 64;
 const META_SPACE_UNIT = META_SPACE.charCodeAt(0);
 
 interface Sink {
@@ -54,14 +53,17 @@ export class SentencePieceBpeTokenizer implements Tokenizer {
   readonly warnings: readonly string[] = [];
 
   private readonly merger: BpeMerger;
-  private readonly cache = new WordCache(WORD_CACHE_LIMIT, CACHED_WORD_LENGTH);
+  private readonly cache = new WordCache();
   private readonly tokenStrings: string[];
+  /** Bytes of normalized text each token stands for ("▁" is 3, a `<0xXX>` token 1). */
+  private readonly byteLength: Int32Array;
   private readonly addedTokens: readonly AddedTokenJson[];
   private readonly specialIds: ReadonlySet<number>;
   private readonly matchers = new Map<string, AddedTokenMatcher>();
   private readonly cleanUp: boolean;
-  /** Vocabulary id per code point (-1: not in the vocabulary), filled on first sight. */
-  private readonly charIds = new Map<number, number>();
+  /** Vocabulary id + 2 per BMP code point (1: not in the vocabulary, 0: not looked up yet); astral in a Map. */
+  private readonly bmpCharIds = new Int32Array(0x10000);
+  private readonly astralCharIds = new Map<number, number>();
   /** Id of each `<0xXX>` byte token, -1 where missing. */
   private readonly byteIds = new Int32Array(256);
   private symbols = new Int32Array(256);
@@ -78,6 +80,7 @@ export class SentencePieceBpeTokenizer implements Tokenizer {
     // HF keeps a normalized added token under its normalized text ("▁cafe"), which is what decoding shows.
     for (const token of addedTokens) this.tokenStrings[token.id] = token.normalized ?? !token.special ? normalize(token.content) : token.content;
     this.vocabSize = this.tokenStrings.length;
+    this.byteLength = Int32Array.from(this.tokenStrings, (token) => (token === undefined ? 0 : fallbackByte(token) >= 0 ? 1 : utf8Length(token)));
     for (let b = 0; b < 256; b++) this.byteIds[b] = plan.tokenId(`<0x${b.toString(16).toUpperCase().padStart(2, "0")}>`) ?? -1;
     this.specialTokens = addedTokens
       .filter((token) => token.special === true)
@@ -181,24 +184,43 @@ export class SentencePieceBpeTokenizer implements Tokenizer {
     this.encodeWords(piece, position, piece.length, map, sink);
   }
 
+  /**
+   * Cuts piece[start, end) where no merge can join across (see the plan) and encodes each word: before a "▁"
+   * that follows another character, and around a character spelled by byte fallback.
+   */
   private encodeWords(piece: string, start: number, end: number, map: PieceMap, sink: Sink): void {
     if (start === end) return;
     if (!this.plan.wordsMergeAlone) {
       this.encodeWord(piece, start, end, map, sink);
       return;
     }
+    const aroundBytes = this.plan.byteTokensMergeAlone;
+    const bmpCharIds = this.bmpCharIds;
     let wordStart = start;
-    for (let i = start + 1; i < end; i++) {
-      if (piece.charCodeAt(i) === META_SPACE_UNIT && piece.charCodeAt(i - 1) !== META_SPACE_UNIT) {
+    let previousIsByte = false;
+    for (let i = start; i < end; i++) {
+      const unit = piece.charCodeAt(i);
+      let isByte = false;
+      if (aroundBytes) {
+        if (unit >= 0xd800 && unit <= 0xdfff) {
+          if (unit >= 0xdc00) continue;
+          isByte = this.charId(piece.codePointAt(i)!) < 0;
+        } else {
+          const stored = bmpCharIds[unit]!;
+          isByte = stored === 0 ? this.charId(unit) < 0 : stored === 1;
+        }
+      }
+      if (i > start && ((unit === META_SPACE_UNIT && piece.charCodeAt(i - 1) !== META_SPACE_UNIT) || isByte || previousIsByte)) {
         this.encodeWord(piece, wordStart, i, map, sink);
         wordStart = i;
       }
+      previousIsByte = isByte;
     }
     this.encodeWord(piece, wordStart, end, map, sink);
   }
 
   private encodeWord(text: string, start: number, end: number, map: PieceMap, sink: Sink): void {
-    const cacheable = end - start <= CACHED_WORD_LENGTH;
+    const cacheable = end - start <= this.cache.maxWordLength;
     const hash = cacheable ? WordCache.hash(text, start, end) : 0;
     let ids = cacheable ? this.cache.get(text, start, end, hash) : undefined;
     if (ids === undefined) {
@@ -206,23 +228,28 @@ export class SentencePieceBpeTokenizer implements Tokenizer {
       ids = this.bpe(word);
       if (cacheable) this.cache.set(word, hash, ids);
     }
-    const list = typeof ids === "number" ? [ids] : ids;
-    for (const id of list) sink.ids.push(id);
+    if (typeof ids === "number") sink.ids.push(ids);
+    else for (let k = 0; k < ids.length; k++) sink.ids.push(ids[k]!);
     if (sink.offsets === undefined) return;
-    if (list.includes(this.plan.unkId ?? -1) || list.length === 0) {
+    if (typeof ids !== "number" && (ids.length === 0 || (this.plan.unkId !== undefined && ids.includes(this.plan.unkId)))) {
       // An unknown token stands for however many characters it fused: give the word's tokens its whole span.
-      for (let k = 0; k < list.length; k++) sink.offsets.push([spanStart(map, start), spanEnd(map, end - 1)]);
+      for (let k = 0; k < ids.length; k++) sink.offsets.push([spanStart(map, start), spanEnd(map, end - 1)]);
       return;
     }
-    const byteLengths = list.map((id) => (fallbackByte(this.tokenStrings[id]!) >= 0 ? 1 : utf8Length(this.tokenStrings[id]!)));
-    pushWordOffsets(text, start, byteLengths, map, sink.offsets);
+    pushWordOffsets(text, start, end, ids, this.byteLength, map, sink.offsets);
   }
 
+  /** The vocabulary id of a one-character token, or -1. */
   private charId(codePoint: number): number {
-    let id = this.charIds.get(codePoint);
+    if (codePoint < 0x10000) {
+      let stored = this.bmpCharIds[codePoint]!;
+      if (stored === 0) stored = this.bmpCharIds[codePoint] = (this.plan.tokenId(String.fromCharCode(codePoint)) ?? -1) + 2;
+      return stored - 2;
+    }
+    let id = this.astralCharIds.get(codePoint);
     if (id === undefined) {
       id = this.plan.tokenId(String.fromCodePoint(codePoint)) ?? -1;
-      this.charIds.set(codePoint, id);
+      this.astralCharIds.set(codePoint, id);
     }
     return id;
   }

@@ -1,13 +1,6 @@
-import {META_SPACE} from "./sentencepiece-bpe-plan.js";
+import {fallbackByte, META_SPACE} from "./sentencepiece-symbols.js";
 
 const STRICT_UTF8 = new TextDecoder("utf-8", {fatal: true, ignoreBOM: true});
-
-/** The byte a `<0xXX>` token stands for, or -1. */
-export function fallbackByte(token: string): number {
-  if (token.length !== 6 || !token.startsWith("<0x") || !token.endsWith(">")) return -1;
-  const value = parseInt(token.slice(3, 5), 16);
-  return Number.isNaN(value) ? -1 : value;
-}
 
 /**
  * HF's Llama decoder chain on token strings: "▁" becomes a space, runs of `<0xXX>` tokens become the UTF-8 text

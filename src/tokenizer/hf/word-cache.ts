@@ -8,23 +8,21 @@
 export type WordIds = number | number[];
 
 export class WordCache {
-  private readonly keys: (string | undefined)[];
-  private readonly hashes: Int32Array;
-  private readonly values: WordIds[];
-  private readonly mask: number;
+  private keys: (string | undefined)[] = [];
+  private hashes = new Int32Array(0);
+  private values: WordIds[] = [];
+  private mask = -1;
   private size = 0;
 
+  /**
+   * HF caches 10,000 words. A corpus of a few MB holds about 100,000 distinct words (more when SentencePiece
+   * keeps punctuation on words); long ones (URLs, code) are worth caching too, as they cost the most to merge.
+   */
   constructor(
-    private readonly limit: number,
-    /** Longer words are rare and would only crowd the cache. */
-    readonly maxWordLength: number
+    private readonly limit = 200_000,
+    readonly maxWordLength = 256
   ) {
-    let capacity = 16;
-    while (capacity < limit * 2) capacity *= 2;
-    this.mask = capacity - 1;
-    this.keys = new Array<string | undefined>(capacity).fill(undefined);
-    this.hashes = new Int32Array(capacity);
-    this.values = new Array<WordIds>(capacity).fill(0);
+    this.resize(4096);
   }
 
   /** FNV-1a over the UTF-16 units of text[start, end). */
@@ -48,16 +46,33 @@ export class WordCache {
 
   set(word: string, hash: number, ids: WordIds): void {
     if (this.size >= this.limit || word.length > this.maxWordLength) return;
+    // Kept at most half full, so probes stay short and a free slot always exists.
+    if (2 * (this.size + 1) > this.keys.length) this.resize(2 * this.keys.length);
+    this.insert(word, hash, ids);
+    this.size++;
+  }
+
+  clear(): void {
+    this.size = 0;
+    this.resize(4096);
+  }
+
+  private insert(word: string, hash: number, ids: WordIds): void {
     let slot = hash & this.mask;
     while (this.keys[slot] !== undefined) slot = (slot + 1) & this.mask;
     this.keys[slot] = word;
     this.hashes[slot] = hash;
     this.values[slot] = ids;
-    this.size++;
   }
 
-  clear(): void {
-    this.keys.fill(undefined);
-    this.size = 0;
+  private resize(capacity: number): void {
+    const {keys, hashes, values} = this;
+    this.keys = new Array<string | undefined>(capacity).fill(undefined);
+    this.hashes = new Int32Array(capacity);
+    this.values = new Array<WordIds>(capacity).fill(0);
+    this.mask = capacity - 1;
+    keys.forEach((key, slot) => {
+      if (key !== undefined) this.insert(key, hashes[slot]!, values[slot]!);
+    });
   }
 }
