@@ -2,6 +2,7 @@ import {availableParallelism} from "node:os";
 import {UsageError} from "../errors/index.js";
 import type {Tokenizer} from "../tokenizer/index.js";
 import {validateValSetSize} from "./split-rows.js";
+import {DEFAULT_MAX_RECORD_BYTES} from "./read-data-records.js";
 
 export type ExcessLengthStrategy = "truncate" | "drop" | "raise";
 export const EXCESS_LENGTH_STRATEGIES: readonly ExcessLengthStrategy[] = ["truncate", "drop", "raise"];
@@ -81,7 +82,7 @@ export function withDefaults(options: PrepareOptions): Settings {
     valSetSize: 0,
     seed: 42,
     shuffleBufferSize: 10_000,
-    maxRecordBytes: 64 * 1024 * 1024,
+    maxRecordBytes: DEFAULT_MAX_RECORD_BYTES,
     workers: Math.min(MAX_DEFAULT_WORKERS, availableParallelism()),
     ...given
   };
