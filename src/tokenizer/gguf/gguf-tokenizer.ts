@@ -4,6 +4,7 @@ import {byteLevelTokenBytes} from "../hf/byte-level.js";
 import {offsetsFromPieces} from "../piece-offsets.js";
 import {UnknownTokenIdError} from "../tokenizer-errors.js";
 import type {DecodeOptions, EncodeOptions, EncodingWithOffsets, SpecialToken, Tokenizer} from "../tokenizer.js";
+import {checkGgufHeader} from "./gguf-header-check.js";
 import {loadVocabOnly} from "./vocab-only-llama.js";
 
 /** GGUF's tokenizer.ggml.token_type values. */
@@ -134,6 +135,7 @@ export class GgufTokenizer implements Tokenizer {
 }
 
 export async function loadGgufTokenizer(path: string): Promise<GgufTokenizer> {
+  await checkGgufHeader(path);
   let loaded;
   try {
     loaded = await loadVocabOnly(path);
