@@ -1,4 +1,7 @@
-/** Tokenizers: HF tokenizer.json (our fast byte-level BPE, or @huggingface/tokenizers) and GGUF vocabularies. */
+/**
+ * Tokenizers: HF tokenizer.json (our fast byte-level and SentencePiece-style BPE, else @huggingface/tokenizers)
+ * and GGUF vocabularies (llama.cpp). See docs/tokenizers.md.
+ */
 export type {DecodeOptions, EncodeOptions, EncodingWithOffsets, SpecialToken, Tokenizer, TokenizerBackend} from "./tokenizer.js";
 export {loadTokenizer, type LoadTokenizerOptions} from "./load-tokenizer.js";
 export {maxNewTokens, type MaxNewTokensOptions} from "./max-new-tokens.js";

@@ -1,21 +1,20 @@
 import {readFile} from "node:fs/promises";
 import {dirname} from "node:path";
 import {InputFileError, NotSupportedError} from "../../errors/index.js";
-import {withConventionalTokens} from "../token-metadata.js";
+import {type TokenMetadata, withConventionalTokens} from "../token-metadata.js";
 import type {Tokenizer} from "../tokenizer.js";
-import {FastBpeTokenizer} from "./fast-bpe-tokenizer.js";
-import {planFastBpe} from "./fast-bpe-plan.js";
-import {LibraryTokenizer} from "./library-tokenizer.js";
-import {readTokenizerConfig} from "./tokenizer-config.js";
-import {type BpeModelJson, parseTokenizerJson, type TokenizerJson} from "./tokenizer-json.js";
 import {readBpeVocabulary} from "./bpe-vocabulary.js";
+import {planFastBpe} from "./fast-bpe-plan.js";
+import {FastBpeTokenizer} from "./fast-bpe-tokenizer.js";
+import {LibraryTokenizer} from "./library-tokenizer.js";
 import {planSentencePieceBpe} from "./sentencepiece-bpe-plan.js";
 import {SentencePieceBpeTokenizer} from "./sentencepiece-bpe-tokenizer.js";
-import type {TokenMetadata} from "../token-metadata.js";
+import {readTokenizerConfig} from "./tokenizer-config.js";
+import {type BpeModelJson, parseTokenizerJson, type TokenizerJson} from "./tokenizer-json.js";
 
 export type HfBackendChoice = "auto" | "fast-bpe" | "huggingface-tokenizers";
 
-/** A tokenizer.json (+ the config files beside it) with our fast path when it covers the file, else the library. */
+/** A tokenizer.json (+ the config files beside it) with our fast paths when they cover the file, else the library. */
 export async function loadHfTokenizer(jsonPath: string, backend: HfBackendChoice): Promise<Tokenizer> {
   let text: string;
   try {
