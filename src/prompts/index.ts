@@ -22,6 +22,7 @@ export {
   ConversationFormatError,
   MissingChatTemplateError,
   PromptDictError,
+  TemplateContextError,
   UnknownPromptTypeError,
   type ConversationProblem
 } from "./prompt-errors.js";

@@ -49,3 +49,16 @@ export class ChatTemplateError extends UsageError {
     super(`chat template ${source}: ${reason}`, options);
   }
 }
+
+/**
+ * h2oGPT's context with a chat template: the template has no place for pre-rendered text (h2oGPT's Prompter
+ * silently ignores the context there), so it is refused rather than lost.
+ */
+export class TemplateContextError extends UsageError {
+  constructor(readonly promptType: string) {
+    super(
+      `context: prompt_type ${promptType} renders with the model's chat template, which has no place for a context; ` +
+        "give the earlier turns as history, or choose a prompt_type"
+    );
+  }
+}

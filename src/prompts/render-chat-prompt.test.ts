@@ -1,6 +1,6 @@
 import {describe, expect, it} from "vitest";
 import {h2ogptVectors as V} from "../../test/prompts/h2ogpt-vectors.js";
-import {ChatHistoryError, ChatTemplateError, FAKE_SYSTEM_TURN_USER, renderChatPrompt, type ChatTemplate} from "./index.js";
+import {ChatHistoryError, ChatTemplateError, FAKE_SYSTEM_TURN_USER, renderChatPrompt, TemplateContextError, type ChatTemplate} from "./index.js";
 
 const templates = V.chat_templates.templates;
 const system = V.chat_templates.system;
@@ -33,6 +33,36 @@ describe("renderChatPrompt with a prompt type", () => {
   it("skips entries with a null user (h2oGPT's UI error rows) but counts them for the first-turn rule", () => {
     const prompt = renderChatPrompt({promptType: "human_bot", history: [[null, "error"], ["Hello!", "Hi!"], ["Bye", null]]}).prompt;
     expect(prompt).toBe("<human>: Hello!\n<bot>: Hi!\n<human>: Bye\n<bot>:");
+  });
+
+  it("places the pending message's input with the type's input marker, after history too", () => {
+    const single = renderChatPrompt({promptType: "instruct", history: [["Translate", null]], input: "Good morning"});
+    expect(single.prompt).toBe(
+      "Below is an instruction that describes a task, paired with an input that provides further context. Write a response that appropriately completes the request.\n" +
+        "\n### Instruction:\nTranslate\n### Input:\nGood morning\n\n### Response:\n"
+    );
+    const after = renderChatPrompt({promptType: "instruct", history: [["Hi", "Hello."], ["Translate", null]], input: "Good morning"});
+    // promptA (the preamble for a turn with an input) once in front, the history, then the reduced turn.
+    expect(after.prompt).toBe(
+      "Below is an instruction that describes a task, paired with an input that provides further context. Write a response that appropriately completes the request.\n" +
+        "\n### Instruction:\nHi\n\n### Response:\nHello.\n\n### Instruction:\nTranslate\n### Input:\nGood morning\n\n### Response:\n"
+    );
+    // An input without a message takes the message's place, with the role tag (the training-string fix).
+    expect(renderChatPrompt({promptType: "human_bot", history: [["Hi", "Hello."], ["", null]], input: "Who are you?"}).prompt).toBe(
+      "<human>: Hi\n<bot>: Hello.\n<human>: Who are you?\n<bot>:"
+    );
+  });
+
+  it("puts a context before the single-turn prompt, or after the preamble when there is history", () => {
+    const context = "<human>: Earlier?\n<bot>: Yes.\n";
+    expect(renderChatPrompt({promptType: "human_bot", history: [["Now?", null]], context}).prompt).toBe(`${context}<human>: Now?\n<bot>:`);
+    expect(renderChatPrompt({promptType: "vicuna11", systemPrompt: "Be brief.", history: [["Hi", "Hello."], ["Now?", null]], context: "CTX "}).prompt).toBe(
+      "Be brief. CTX USER: Hi ASSISTANT: Hello.</s>USER: Now? ASSISTANT:"
+    );
+    // Only UI error rows before the message: no history text, so the single-turn form.
+    expect(renderChatPrompt({promptType: "llama2", systemPrompt: "S", history: [[null, "error"], ["Now?", null]], context: "CTX\n"}).prompt).toBe(
+      "CTX\n<s>[INST] <<SYS>>\nS\n<</SYS>>\n\nNow? [/INST]"
+    );
   });
 
   it("names what is wrong with a history", () => {
@@ -77,6 +107,14 @@ describe("renderChatPrompt with a chat template", () => {
     expect(expected("drops_system", "system+history1")).not.toContain(system);
     const chat = renderChatPrompt({promptType: "unknown", systemPrompt: system, chatTemplate: chatTemplate("drops_system"), history: V.history1});
     expect(chat.prompt).toBe(expected("drops_system", "fake+history1"));
+  });
+
+  it("joins an input to the message on a new line, and refuses a context the template has no place for", () => {
+    const chat = renderChatPrompt({promptType: "unknown", chatTemplate: chatTemplate("chatml"), history: [["Translate", null]], input: "Good morning"});
+    expect(chat.prompt).toBe("<|im_start|>system\nYou are a helpful assistant.<|im_end|>\n<|im_start|>user\nTranslate\nGood morning<|im_end|>\n<|im_start|>assistant\n");
+    const render = () => renderChatPrompt({promptType: "template", chatTemplate: chatTemplate("chatml"), history: V.history1, context: "Earlier."});
+    expect(render).toThrow(TemplateContextError);
+    expect(render).toThrow(/^context: prompt_type template renders with the model's chat template, which has no place for a context/);
   });
 
   it("ignores the template for a concrete prompt type, as h2oGPT does", () => {

@@ -2,7 +2,8 @@ import {assemblePrompt} from "./assemble-prompt.js";
 import {checkChatHistory, type ChatHistory, type CheckedHistory} from "./chat-history.js";
 import {chooseSystemPlacement, templateStopStrings, type ChatMessage, type ChatTemplate} from "./chat-template.js";
 import {FAKE_SYSTEM_TURN_USER} from "./fake-system-turn.js";
-import {MissingChatTemplateError} from "./prompt-errors.js";
+import {inputTakesInstructionPlace} from "./input-takes-instruction-place.js";
+import {MissingChatTemplateError, TemplateContextError} from "./prompt-errors.js";
 import {promptFormat, type PromptFormat, type PromptFormatOptions} from "./prompt-format.js";
 import {formatStopStrings} from "./stop-strings.js";
 import {turnParts} from "./turn-parts.js";
@@ -13,6 +14,17 @@ export interface ChatPromptOptions extends PromptFormatOptions {
    * removed: the system prompt and its placement are re-applied each time, never dropped.
    */
   readonly history: ChatHistory;
+  /**
+   * h2oGPT's iinput: extra input for the pending message, placed with the prompt type's own input marker
+   * (PreInput), with or without earlier exchanges. With a chat template it follows the message on a new line.
+   */
+  readonly input?: string;
+  /**
+   * h2oGPT's context: text put verbatim before the conversation, typically an earlier conversation already
+   * rendered in this format. Without earlier exchanges it precedes the single-turn prompt (the training string's
+   * prompt); with them it is the start of the history text, after the preamble. Refused with a chat template.
+   */
+  readonly context?: string;
   /** Used when prompt_type is unknown/template/'' (h2oGPT ignores it for other types, and so do we). */
   readonly chatTemplate?: ChatTemplate;
   /**
@@ -49,26 +61,38 @@ function historyContext(format: PromptFormat, exchanges: CheckedHistory["exchang
   return context;
 }
 
-/** Prompter.generate_prompt: the current turn after the history, the preamble put back in front once. */
-function formatPrompt(format: PromptFormat, history: CheckedHistory): string {
-  const context = historyContext(format, history.exchanges);
-  const current = {instruction: history.pending, input: ""};
-  if (!context) return assemblePrompt(turnParts(format, {reduced: false, makingContext: false, histi: -1}), current);
-  const preamble = turnParts(format, {reduced: false, makingContext: false, histi: -1}).promptB ?? "";
-  const turn = assemblePrompt(turnParts(format, {reduced: true, makingContext: false, histi: -1, hasContext: true}), {
+/** The pending message: h2oGPT's data point for the current turn. */
+interface CurrentTurn {
+  readonly instruction: string;
+  readonly input: string;
+  readonly context: string;
+}
+
+/**
+ * Prompter.generate_prompt as gen.py's get_limited_prompt calls it. No history: the context, then the full
+ * single turn. History: the preamble (promptA when there is an input, else promptB) once in front, then the
+ * context and the history text, then the current turn reduced.
+ */
+function formatPrompt(format: PromptFormat, history: CheckedHistory, current: CurrentTurn): string {
+  const historyText = historyContext(format, history.exchanges);
+  const hasContext = current.context !== "" || historyText !== "";
+  if (historyText === "") return assemblePrompt(turnParts(format, {reduced: false, makingContext: false, histi: -1, hasContext}), current);
+  const full = turnParts(format, {reduced: false, makingContext: false, histi: -1});
+  const preamble = (current.input && full.promptA ? full.promptA : full.promptB) ?? "";
+  const turn = assemblePrompt(turnParts(format, {reduced: true, makingContext: false, histi: -1, hasContext}), {
     ...current,
-    context
+    context: current.context + historyText
   });
   return preamble + turn;
 }
 
-function templateTurns(history: CheckedHistory): ChatMessage[] {
+function templateTurns(history: CheckedHistory, message: string): ChatMessage[] {
   const turns: ChatMessage[] = [];
   for (const {user, bot} of history.exchanges) {
     if (user == null) continue;
     turns.push({role: "user", content: user}, {role: "assistant", content: bot});
   }
-  turns.push({role: "user", content: history.pending});
+  turns.push({role: "user", content: message});
   return turns;
 }
 
@@ -81,10 +105,15 @@ export function renderChatPrompt(options: ChatPromptOptions): ChatPrompt {
   const checked = checkChatHistory(options.history);
   const historyTurns = checked.exchanges.filter((exchange) => exchange.user != null).length;
   const {row, systemPrompt} = format;
+  const input = options.input ?? "";
+  const context = options.context ?? "";
 
   if (row.usesChatTemplate) {
     if (options.chatTemplate == null) throw new MissingChatTemplateError(row.name);
-    const placement = chooseSystemPlacement({chatTemplate: options.chatTemplate, systemPrompt, turns: templateTurns(checked)});
+    if (context !== "") throw new TemplateContextError(row.name);
+    // h2oGPT's Prompter drops iinput with a chat template; it joins the message as in template training strings.
+    const message = [checked.pending, input].filter(Boolean).join("\n");
+    const placement = chooseSystemPlacement({chatTemplate: options.chatTemplate, systemPrompt, turns: templateTurns(checked, message)});
     return {
       prompt: placement.text,
       stop: formatStopStrings(format, templateStopStrings(options.chatTemplate)),
@@ -101,7 +130,7 @@ export function renderChatPrompt(options: ChatPromptOptions): ChatPrompt {
     ? {...checked, exchanges: [{user: FAKE_SYSTEM_TURN_USER, bot: systemPrompt}, ...checked.exchanges]}
     : checked;
   return {
-    prompt: formatPrompt(format, history),
+    prompt: formatPrompt(format, history, {...inputTakesInstructionPlace(row, {instruction: checked.pending, input}), context}),
     stop: formatStopStrings(format),
     promptType: row.name,
     systemPrompt,

@@ -1,6 +1,6 @@
 import {assemblePrompt, type PromptRecord} from "./assemble-prompt.js";
 import type {ChatTemplate} from "./chat-template.js";
-import type {PromptTypeRow} from "./prompt-type-row.js";
+import {inputTakesInstructionPlace} from "./input-takes-instruction-place.js";
 import {promptFormat, type PromptFormatOptions} from "./prompt-format.js";
 import {renderTemplateConversation} from "./render-template-conversation.js";
 import {turnParts} from "./turn-parts.js";
@@ -16,16 +16,6 @@ export interface TrainingString {
   readonly text: string;
   /** The prefix of `text` up to and including the response marker: the single-turn inference prompt. */
   readonly prompt: string;
-}
-
-/**
- * Fix: a record with an input but no instruction, for a type with an instruction marker and no (or an empty)
- * input marker, has its input put in the instruction's place. h2oGPT writes the bare input there, without the
- * human/user tag.
- */
-function inputTakesInstructionPlace(row: PromptTypeRow, record: PromptRecord): PromptRecord {
-  if (record.instruction || !record.input || row.preInstruct == null || row.preInput) return record;
-  return {...record, instruction: record.input, input: ""};
 }
 
 /**

@@ -11,7 +11,7 @@ import {
 } from "../../src/prompts/index.js";
 import {promptFormat} from "../../src/prompts/prompt-format.js";
 import {turnParts} from "../../src/prompts/turn-parts.js";
-import {h2ogptVectors as V, VECTOR_CLOCK, type Outcome, type TypeVectors} from "./h2ogpt-vectors.js";
+import {h2ogptContextVectors as CV, h2ogptVectors as V, VECTOR_CLOCK, type ContextTypeVectors, type Outcome, type TypeVectors} from "./h2ogpt-vectors.js";
 
 /**
  * Every prompt type against h2oGPT's own output (training strings, single-turn and 3-turn chat prompts with
@@ -156,6 +156,46 @@ describe("chat prompts (history_to_context + Prompter.generate_prompt)", () => {
         expect([...ours].sort(), vectors.name).toEqual(valueOf(vectors.stop[systemPrompt]!));
         expect(new Set(ours).size).toBe(ours.length);
       }
+  });
+});
+
+describe("inference prompts with h2oGPT's context and iinput (Prompter.generate_prompt as get_limited_prompt calls it)", () => {
+  const contextVectorsFor = (name: string): ContextTypeVectors => CV.fixed.types[name] ?? CV.types.find((t) => t.name === name)!;
+  const customKeys = new Map(Object.entries(CV.fixed.custom).map(([key, vectors]) => [vectors, key]));
+
+  it("equal h2oGPT's for every type and system prompt, with and without history", () => {
+    let checked = 0;
+    const all = [...CV.types.map((t) => ({vectors: contextVectorsFor(t.name), promptDict: undefined})), ...Object.values(CV.fixed.custom).map((vectors) => ({vectors, promptDict: V.prompt_dicts[customKeys.get(vectors)!]}))];
+    for (const {vectors, promptDict} of all) {
+      for (const systemPrompt of V.system_prompts) {
+        const cases = vectors[systemPrompt] as Readonly<Record<string, Outcome>>;
+        for (const [key, outcome] of Object.entries(cases)) {
+          const [, kind, turns] = /^(context|input|context_input)([13])$/.exec(key)!;
+          const history = CV.histories[turns as "1" | "3"];
+          const context = kind!.startsWith("context") ? CV.context : undefined;
+          const input = kind!.endsWith("input") ? CV.input : undefined;
+          const where = `${vectors.name} / ${key} / system ${JSON.stringify(systemPrompt)}`;
+          const render = () => renderChatPrompt({promptType: vectors.name, promptDict, systemPrompt, history, context, input, ...VECTOR_CLOCK}).prompt;
+          if (outcome.error != null) {
+            expect(outcome.error, where).toMatch(/AssertionError: Please specify prompt_type/);
+            expect(render, where).toThrow(MissingChatTemplateError);
+          } else {
+            expect(render(), where).toBe(outcome.value);
+            checked++;
+          }
+        }
+      }
+    }
+    expect(checked).toBe((75 - 2 + 2) * 3 * 6);
+  });
+
+  it("without history, a context precedes exactly the training string's prompt", () => {
+    const record = {context: CV.context, instruction: V.history1[0]![0], input: CV.input};
+    for (const {name} of CV.types.filter((t) => !["template", "unknown"].includes(t.name))) {
+      // System prompt '' so that no first exchange (history) is added for types without a place for one.
+      const chat = renderChatPrompt({promptType: name, systemPrompt: "", history: V.history1, context: CV.context, input: CV.input, ...VECTOR_CLOCK});
+      expect(chat.prompt, name).toBe(renderTrainingString({promptType: name, systemPrompt: "", record, ...VECTOR_CLOCK}).prompt);
+    }
   });
 });
 

@@ -91,3 +91,31 @@ export const h2ogptVectors: H2oGptVectors = JSON.parse(
 
 /** The clock the vectors were made with (human_bot_orig's date lines). */
 export const VECTOR_CLOCK = {now: new Date("2024-03-05T14:07:09Z"), timeZone: "UTC"} as const;
+
+/** Per system prompt, keyed `context1`, `context3`, `input1`, `input3`, `context_input1`, `context_input3` (1 or 3 = history1 / history3). */
+export interface ContextTypeVectors {
+  readonly name: string;
+  readonly [systemPrompt: string]: string | Readonly<Record<string, Outcome>>;
+}
+
+/**
+ * h2oGPT's inference prompt with a `context` and an `iinput` (test/prompts/fixtures/h2ogpt-context-vectors.json),
+ * from the same transcribed h2oGPT code, with Prompter.generate_prompt called as gen.py's get_limited_prompt calls
+ * it (see `source.note` in the file and docs/prompt-types.md).
+ */
+export interface H2oGptContextVectors {
+  readonly source: Readonly<Record<string, unknown>>;
+  readonly context: string;
+  readonly input: string;
+  readonly histories: Readonly<Record<"1" | "3", readonly [string, string | null][]>>;
+  readonly types: readonly ContextTypeVectors[];
+  readonly custom: Readonly<Record<string, ContextTypeVectors>>;
+  readonly fixed: {
+    readonly types: Readonly<Record<string, ContextTypeVectors>>;
+    readonly custom: Readonly<Record<string, ContextTypeVectors>>;
+  };
+}
+
+export const h2ogptContextVectors: H2oGptContextVectors = JSON.parse(
+  readFileSync(fileURLToPath(new URL("./fixtures/h2ogpt-context-vectors.json", import.meta.url)), "utf8")
+);
