@@ -19,7 +19,7 @@ import {readPreparedData, type TrainingData} from "./prepared-rows.js";
 import {Random} from "./random.js";
 import {decaysWeight, setupTrainable, type TrainableSetup} from "./trainable-setup.js";
 import {TrainingDivergedError} from "./train-errors.js";
-import {epochAt, epochOrder, stepMicroBatches, trainingPlan, type TrainingPlan} from "./training-plan.js";
+import {epochAt, epochOrder, groupedEpochOrder, stepMicroBatches, trainingPlan} from "./training-plan.js";
 
 /** A row as `prepare` yields it; `split: "valid"` rows are used for evaluation only. */
 export type FinetuneRow = TrainRow & {readonly split?: "train" | "valid"};
@@ -41,6 +41,10 @@ export interface FinetuneOptions {
   readonly microBatchSize?: number;
   /** Rows per optimizer step; gradients accumulate over batchSize / microBatchSize micro-batches. */
   readonly batchSize?: number;
+  /** Put rows of similar length in the same micro-batch (Hugging Face's group_by_length) to pad less. */
+  readonly groupByLength?: boolean;
+  /** Micro-batch lengths are padded to a multiple of this (8 as h2oGPT's collator); larger means fewer compiled shapes. */
+  readonly padToMultipleOf?: number;
   readonly numEpochs?: number;
   readonly learningRate?: number;
   readonly warmupSteps?: number;
@@ -118,6 +122,8 @@ export const FINETUNE_DEFAULTS = {
   warmupSteps: 100,
   weightDecay: 0,
   lrSchedulerType: "cosine",
+  groupByLength: false,
+  padToMultipleOf: 8,
   maxGradNorm: 1,
   saveTotalLimit: 3,
   seed: 42,
@@ -145,6 +151,7 @@ function checkSettings(s: Settings): void {
   positiveInt("micro_batch_size", s.microBatchSize);
   positiveInt("batch_size", s.batchSize);
   positiveInt("lora_r", s.loraR);
+  positiveInt("pad_to_multiple_of", s.padToMultipleOf);
   if (!(s.numEpochs > 0)) throw new UsageError(`--num_epochs: expected a positive number, got ${s.numEpochs}`);
   if (!(s.learningRate > 0)) throw new UsageError(`--learning_rate: expected a positive number, got ${s.learningRate}`);
   if (!(s.loraDropout >= 0 && s.loraDropout < 1)) throw new UsageError(`--lora_dropout: expected a number in [0, 1), got ${s.loraDropout}`);
@@ -168,6 +175,7 @@ function fingerprint(s: Settings, rows: number): Record<string, number | string 
     weight_decay: s.weightDecay,
     lr_scheduler_type: s.lrSchedulerType,
     max_grad_norm: s.maxGradNorm,
+    group_by_length: s.groupByLength,
     seed: s.seed
   };
 }
@@ -229,11 +237,11 @@ function restoreFromCheckpoint(setup: TrainableSetup, checkpoint: Checkpoint): A
 }
 
 /** Mean loss over the validation rows, without dropout. */
-async function evaluate(backend: ModelBackend, rows: readonly TrainRow[], microBatchSize: number): Promise<number> {
+async function evaluate(backend: ModelBackend, rows: readonly TrainRow[], microBatchSize: number, multipleOf: number): Promise<number> {
   let lossSum = 0;
   let tokens = 0;
   for (let i = 0; i < rows.length; i += microBatchSize) {
-    const result = await backend.loss(toMicroBatch(rows.slice(i, i + microBatchSize)));
+    const result = await backend.loss(toMicroBatch(rows.slice(i, i + microBatchSize), {multipleOf, batchSize: microBatchSize}));
     lossSum += result.lossSum;
     tokens += result.tokens;
   }
@@ -320,12 +328,15 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
   );
 
   const evalSteps = options.evalSteps ?? Math.max(1, Math.floor(plan.totalSteps / 20));
+  const lengths = data.train.map((row) => row.inputIds.length);
   const orders = new Map<number, number[]>();
   const order = (epoch: number) => {
     let rows = orders.get(epoch);
     if (rows == null) {
       orders.clear();
-      rows = epochOrder(data.train.length, settings.seed, epoch);
+      rows = settings.groupByLength
+        ? groupedEpochOrder(lengths, settings.microBatchSize, settings.seed, epoch)
+        : epochOrder(data.train.length, settings.seed, epoch);
       orders.set(epoch, rows);
     }
     return rows;
@@ -365,7 +376,7 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
     for (const [k, indices] of batches.entries()) {
       if (options.signal?.aborted) return "interrupted";
       const rows = indices.map((i) => data.train[i]!);
-      const result = await backend.lossAndGrads(toMicroBatch(rows), {
+      const result = await backend.lossAndGrads(toMicroBatch(rows, {multipleOf: settings.padToMultipleOf, batchSize: settings.microBatchSize}), {
         dropoutSeed: (Math.imul(settings.seed, 1_000_003) + Math.imul(step, 131) + k) >>> 0
       });
       lossSum += result.lossSum;
@@ -435,7 +446,7 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
         elapsedSeconds
       });
       if (data.valid.length > 0 && (step % evalSteps === 0 || step === plan.totalSteps)) {
-        lastEval = await evaluate(backend, data.valid, settings.microBatchSize);
+        lastEval = await evaluate(backend, data.valid, settings.microBatchSize, settings.padToMultipleOf);
         await appendMetrics(metricsPath, {step, epoch: record.epoch, eval_loss: lastEval});
         message(`step ${step}: eval_loss ${lastEval.toFixed(4)}`);
       }

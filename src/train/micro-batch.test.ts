@@ -19,6 +19,13 @@ describe("toMicroBatch", () => {
     expect([...batch.lossMask.slice(8, 16)]).toEqual([1, 0, 0, 0, 0, 0, 0, 0]);
   });
 
+  it("fills a short batch with masked rows", () => {
+    const batch = toMicroBatch([{inputIds: [1, 2, 3], labels: [1, 2, 3]}], {batchSize: 3, multipleOf: 4});
+    expect(batch.batchSize).toBe(3);
+    expect(batch.tokens.length).toBe(12);
+    expect([...batch.lossMask]).toEqual([1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+  });
+
   it("counts the tokens a row trains on", () => {
     expect(trainedTokens({inputIds: [1, 2, 3], labels: [1, -100, 3]})).toBe(1);
     expect(trainedTokens({inputIds: [1], labels: [1]})).toBe(0);

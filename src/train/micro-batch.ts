@@ -18,14 +18,19 @@ export function trainedTokens(row: TrainRow): number {
 /**
  * Pads rows on the right into one batch, shifting labels so position t predicts token t+1 as Hugging Face's
  * causal LM loss does. The last input token predicts nothing, so it is not fed. Lengths are rounded up to
- * `multipleOf` (DataCollatorForSeq2Seq's pad_to_multiple_of=8) so few distinct shapes reach the backend.
+ * `multipleOf` (DataCollatorForSeq2Seq's pad_to_multiple_of=8) and a short last batch can be filled with masked
+ * rows up to `batchSize`, so few distinct shapes reach the backend: each shape costs a compilation and memory
+ * that jax-js's allocator keeps for that shape.
  */
-export function toMicroBatch(rows: readonly TrainRow[], options: {padTokenId?: number; multipleOf?: number} = {}): MicroBatch {
+export function toMicroBatch(
+  rows: readonly TrainRow[],
+  options: {padTokenId?: number; multipleOf?: number; batchSize?: number} = {}
+): MicroBatch {
   const padId = options.padTokenId ?? 0;
   const multiple = Math.max(1, options.multipleOf ?? 8);
   const longest = Math.max(1, ...rows.map((row) => row.inputIds.length - 1));
   const length = Math.ceil(longest / multiple) * multiple;
-  const batchSize = rows.length;
+  const batchSize = Math.max(rows.length, options.batchSize ?? 0);
   const tokens = new Int32Array(batchSize * length).fill(padId);
   const targets = new Int32Array(batchSize * length);
   const lossMask = new Float32Array(batchSize * length);

@@ -25,6 +25,20 @@ export function epochOrder(rows: number, seed: number, epoch: number): number[] 
   return new Random((Math.imul(seed, 0x9e3779b1) ^ Math.imul(epoch + 1, 0x85ebca6b)) >>> 0).permutation(rows);
 }
 
+/**
+ * Hugging Face's group_by_length (LengthGroupedSampler): shuffle, cut into mega-batches of up to 50
+ * micro-batches, sort each longest first, so a micro-batch holds rows of similar length and pads little.
+ */
+export function groupedEpochOrder(lengths: readonly number[], microBatchSize: number, seed: number, epoch: number): number[] {
+  const shuffled = epochOrder(lengths.length, seed, epoch);
+  const multiple = Math.max(1, Math.min(50, Math.floor(lengths.length / (microBatchSize * 4))));
+  const mega = multiple * microBatchSize;
+  const out: number[] = [];
+  for (let start = 0; start < shuffled.length; start += mega)
+    out.push(...shuffled.slice(start, start + mega).sort((a, b) => lengths[b]! - lengths[a]! || a - b));
+  return out;
+}
+
 /** The row indices of each micro-batch of optimizer step `step` (0-based). */
 export function stepMicroBatches(plan: TrainingPlan, step: number, order: (epoch: number) => number[]): number[][] {
   const epoch = Math.floor(step / plan.stepsPerEpoch);
