@@ -42,7 +42,7 @@ export const GENERATION_FLAGS = {
   stop: {kind: "list", description: "extra stop string (repeat, or a JSON list)"},
   num_beams: {kind: "number", description: "beam search width; only 1 is available", defaultText: "1"},
   num_return_sequences: {kind: "number", description: "answers to return", defaultText: "1"},
-  truncation: {kind: "string", description: "'error': a message too long for the context fails; 'left': keep its end", defaultText: "error"}
+  truncation: {kind: "string", description: "'error': a message (with its context) too long for the context window fails; 'left': keep its end", defaultText: "error"}
 } as const satisfies FlagDefs;
 
 type EngineFlags = ParsedFlags<typeof ENGINE_FLAGS>;

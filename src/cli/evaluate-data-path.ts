@@ -2,7 +2,7 @@ import {open, rename, rm} from "node:fs/promises";
 import {basename, dirname, extname, join, resolve} from "node:path";
 import {readDataRecords, type DataItem} from "../data/index.js";
 import type {Engine} from "../engine/index.js";
-import {UsageError} from "../errors/index.js";
+import {H2oGptError, UsageError} from "../errors/index.js";
 import {evaluateRecord, type GenerateInput, type GenerateOptions} from "../generate/index.js";
 import {temporaryPathFor} from "../util/index.js";
 import type {CommandIo} from "./command.js";
@@ -24,6 +24,26 @@ export interface EvaluateDataPathOptions {
   readonly io: CommandIo;
 }
 
+/**
+ * A failure that is not about one record (the engine failing, a setting it cannot do) stopped the run after some
+ * answers were written: one line with the cause, how far the run got and where the finished answers are. The
+ * exit code is the cause's.
+ */
+export class EvalStoppedError extends H2oGptError {
+  override readonly exitCode: number;
+
+  constructor(
+    cause: unknown,
+    readonly done: number,
+    readonly total: number,
+    readonly outPath: string
+  ) {
+    const reason = cause instanceof Error ? cause.message.split("\n")[0]! : String(cause);
+    super(`${reason} (stopped after ${done} of ${total} record(s); wrote them to ${outPath})`, {cause});
+    this.exitCode = cause instanceof H2oGptError ? cause.exitCode : 1;
+  }
+}
+
 function defaultEvalPath(dataPath: string, io: CommandIo): string {
   if (dataPath.includes(",")) throw new UsageError("--eval with several --data_path entries needs --eval_filename=FILE");
   const path = resolve(io.cwd, dataPath).replace(/\.gz$/i, "");
@@ -37,8 +57,9 @@ function problemLine(item: Extract<DataItem, {problem: unknown}>): object {
 /**
  * h2oGPT's eval mode: answers every record of `dataPath` and writes one JSON line per record, in input order, each
  * with its `source: {file, line}`. A record that cannot be used or answered is a line with `error`, counted and
- * reported. Progress on stderr; the file is written under a temporary name and renamed, and Ctrl-C keeps the
- * answers finished so far (exit code 130).
+ * reported. Progress on stderr; the file is written under a temporary name and renamed. Ctrl-C keeps the answers
+ * finished so far (exit code 130); so does a failure that is not about one record, which then ends the run as an
+ * EvalStoppedError (one line, the cause's exit code). With nothing finished, no file is written.
  */
 export async function evaluateDataPath(options: EvaluateDataPathOptions): Promise<number> {
   const {io, dataPath, dataColDict} = options;
@@ -64,6 +85,7 @@ export async function evaluateDataPath(options: EvaluateDataPathOptions): Promis
   const tmp = temporaryPathFor(outPath);
   let done = 0;
   let failed = 0;
+  let failure: {readonly error: unknown} | undefined;
   try {
     const file = await open(tmp, "w");
     const progress = createProgress({stream: io.stderr, label: "eval", total, unit: "records"});
@@ -82,11 +104,14 @@ export async function evaluateDataPath(options: EvaluateDataPathOptions): Promis
         await file.write(`${JSON.stringify(line)}\n`);
         progress.update(++done, failed > 0 ? `${failed} failed` : undefined);
       }
-      progress.finish();
+    } catch (error) {
+      failure = {error};
     } finally {
+      progress.finish();
       await file.close();
     }
-    // What was answered is kept even when Ctrl-C ends the run early.
+    if (failure != null && done === 0) throw failure.error;
+    // What was answered is kept when Ctrl-C or a failure ends the run early.
     await rename(tmp, outPath);
   } catch (error) {
     await rm(tmp, {force: true});
@@ -94,6 +119,7 @@ export async function evaluateDataPath(options: EvaluateDataPathOptions): Promis
   } finally {
     await engine.close();
   }
+  if (failure != null) throw new EvalStoppedError(failure.error, done, total, outPath);
   const stopped = io.signal.aborted ? ` (stopped after ${done} of ${total})` : "";
   io.stderr.write(`h2ogpt generate: wrote ${done} record(s) to ${outPath}${stopped}${failed > 0 ? `; ${failed} record(s) failed, see "error"` : ""}\n`);
   return io.signal.aborted ? INTERRUPTED : 0;

@@ -54,6 +54,24 @@ describe("h2ogpt generate on the tiny llama fixture", () => {
     expect(JSON.parse(io.out())).toMatchObject({completion_tokens: 4, turns_dropped: 0});
   });
 
+  it("puts --context (text or @FILE) and an eval record's context before the prompt", async () => {
+    if (tinyLlamaPath == null) return;
+    await writeFile(join(dir, "context.txt"), "<human>: Hi\n<bot>: Hello!\n");
+    const withContext = memoryIo();
+    expect(await main(["generate", ...model(), "--prompt_type=human_bot", "--context=@context.txt", "--instruction=Who are you?", "--max_new_tokens=2", "--json"], withContext)).toBe(0);
+    const inline = memoryIo();
+    expect(await main(["generate", ...model(), "--prompt_type=human_bot", "--context=<human>: Hi\n<bot>: Hello!\n", "--instruction=Who are you?", "--max_new_tokens=2", "--json"], inline)).toBe(0);
+    // Without a context the same question is 12 tokens (the first test).
+    expect(JSON.parse(withContext.out()).prompt_tokens).toBeGreaterThan(12);
+    expect(JSON.parse(inline.out())).toEqual(JSON.parse(withContext.out()));
+
+    await writeFile(join(dir, "context.jsonl"), JSON.stringify({context: "<human>: Hi\n<bot>: Hello!\n", instruction: "Who are you?"}) + "\n");
+    const io = memoryIo();
+    expect(await main(["generate", ...model(), "--prompt_type=human_bot", "--eval", "--data_path=context.jsonl", "--max_new_tokens=2"], io)).toBe(0);
+    const [line] = (await readFile(join(dir, "context.eval.jsonl"), "utf8")).trim().split("\n").map((text) => JSON.parse(text));
+    expect(line).toMatchObject({context: "<human>: Hi\n<bot>: Hello!\n", prompt: "<human>: Hi\n<bot>: Hello!\n<human>: Who are you?\n<bot>:", prompt_tokens: JSON.parse(inline.out()).prompt_tokens});
+  });
+
   it("exits 3 with both numbers on one line when the message does not fit", async () => {
     if (tinyLlamaPath == null) return;
     const io = memoryIo();

@@ -6,9 +6,10 @@ import {parquetWriteBuffer} from "hyparquet-writer";
 import {describe, expect, it} from "vitest";
 import {fixture, jsonl, tempDir} from "../../test/data/helpers.js";
 import {FakeEngine} from "../../test/generate/fake-engine.js";
+import {NotSupportedError} from "../errors/index.js";
 import type {CommandIo} from "./command.js";
 import {generationParamsFromFlags} from "./engine-flags.js";
-import {evaluateDataPath} from "./evaluate-data-path.js";
+import {EvalStoppedError, evaluateDataPath} from "./evaluate-data-path.js";
 import {main} from "./main.js";
 
 const dir = await tempDir("h2ogpt-eval-");
@@ -131,12 +132,46 @@ describe("h2ogpt generate --eval (records read as prepare reads them, on a fake 
     expect(io.err()).toContain("(stopped after 1 of 3)");
   });
 
+  it("keeps the answers finished before an engine failure, reports it in one line and exits non-zero", async () => {
+    await fixture(dir, "fails.jsonl", jsonl([{instruction: "one"}, {instruction: "two"}, {instruction: "three"}]));
+    const engine = new FakeEngine({
+      script: (call) => {
+        if (call === 1) throw new Error("llama.cpp: decode failed\nat the second record");
+        return script;
+      }
+    });
+    const error = await evaluateDataPath({dataPath: "fails.jsonl", settings, openEngine: async () => engine, io: memoryIo()}).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(EvalStoppedError);
+    expect(error).toMatchObject({done: 1, total: 3, exitCode: 1});
+    expect((error as Error).message).toBe(`llama.cpp: decode failed (stopped after 1 of 3 record(s); wrote them to ${join(dir, "fails.eval.jsonl")})`);
+    expect(await evalLines("fails.eval.jsonl")).toEqual([expect.objectContaining({source: {file: "fails.jsonl", line: 1}, instruction: "one", ...answer})]);
+    expect((await readdir(dir)).filter((name) => name.endsWith(".tmp"))).toEqual([]);
+  });
+
+  it("leaves no file when the run fails before any record is written, with the failure's own message and code", async () => {
+    const io = memoryIo();
+    const error = await evaluateDataPath({dataPath: "one.jsonl", settings: {...settings, numBeams: 2}, openEngine: async () => new FakeEngine({script}), io}).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(NotSupportedError);
+    expect((await readdir(dir)).filter((name) => name.startsWith("one.eval") || name.endsWith(".tmp"))).toEqual([]);
+  });
+
+  it("answers a record's context before its prompt", async () => {
+    await fixture(dir, "ctx.jsonl", jsonl([{context: "<human>: Hi\n<bot>: Hello!\n", instruction: "Who are you?"}]));
+    const engine = new FakeEngine({script});
+    expect(await evaluateDataPath({dataPath: "ctx.jsonl", settings, openEngine: async () => engine, io: memoryIo()})).toBe(0);
+    expect(await evalLines("ctx.eval.jsonl")).toEqual([
+      expect.objectContaining({context: "<human>: Hi\n<bot>: Hello!\n", instruction: "Who are you?", prompt: "<human>: Hi\n<bot>: Hello!\n<human>: Who are you?\n<bot>:", ...answer})
+    ]);
+  });
+
   it.each([
     [["--eval"], "h2ogpt generate: --eval needs --data_path=FILE (a file, a comma-separated list or a folder, in prepare's formats)\n"],
     [["--eval", "--data_path=missing.jsonl"], "h2ogpt generate: missing.jsonl: no such file or folder\n"],
     [["--eval", "--data_path=one.jsonl", "--eval_filename=one.jsonl"], `h2ogpt generate: --eval_filename ${join(dir, "one.jsonl")} is one of the --data_path files\n`],
     [["--eval", "--data_path=q.jsonl,missing.jsonl"], "h2ogpt generate: --eval with several --data_path entries needs --eval_filename=FILE\n"],
-    [["--eval", "--data_path=q.jsonl", "--data_col_dict={'a': 'answer'}"], expect.stringContaining("h2ogpt generate: --data_col_dict: 'a' maps to \"answer\", which is not a field prepare reads")]
+    [["--eval", "--data_path=q.jsonl", "--data_col_dict={'a': 'answer'}"], expect.stringContaining("h2ogpt generate: --data_col_dict: 'a' maps to \"answer\", which is not a field prepare reads")],
+    [["--eval", "--data_path=one.jsonl", "--context=x"], "h2ogpt generate: --context applies to --instruction and --cli; --eval records carry their own 'context' field\n"],
+    [["--instruction=x", "--context=@missing.txt"], `h2ogpt generate: ${join(dir, "missing.txt")}: cannot be read (ENOENT)\n`]
   ])("%j fails with one line and exit code 2 before any model loads", async (argv, line) => {
     const io = memoryIo();
     // No --base_model: reaching the engine would fail with a different message.

@@ -11,24 +11,25 @@ import {ENGINE_FLAGS, GENERATION_FLAGS, PROMPT_FLAGS, engineOptionsFromFlags, ge
 import {evaluateDataPath} from "./evaluate-data-path.js";
 
 type Pair = readonly [string | null, string | null];
-type Settings = Omit<GenerateOptions, "engine" | "instruction" | "iinput" | "history" | "messages" | "prompt" | "signal">;
+type Settings = Omit<GenerateOptions, "engine" | "instruction" | "iinput" | "context" | "history" | "messages" | "prompt" | "signal">;
 
 /** Exit code for an answer cut short by Ctrl-C, as shells report SIGINT. */
 const INTERRUPTED = 130;
 
+/** A flag's text, or with `@FILE` the file's (UTF-8); `what` names it in errors. */
+async function flagText(value: string, flag: string, io: CommandIo): Promise<{text: string; what: string}> {
+  if (!value.startsWith("@")) return {text: value, what: flag};
+  const path = resolve(io.cwd, value.slice(1));
+  try {
+    return {text: await readFile(path, "utf8"), what: path};
+  } catch (error) {
+    throw new InputFileError(path, `cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+  }
+}
+
 /** `--history=JSON|@FILE`: `[[user, bot], ...]` (a last `[user, null]` is the message to answer) or OpenAI messages. */
 async function readHistory(value: string, io: CommandIo): Promise<{history: Pair[]; pending?: string; systemPrompt?: string}> {
-  let text = value;
-  let what = "--history";
-  if (value.startsWith("@")) {
-    const path = resolve(io.cwd, value.slice(1));
-    try {
-      text = await readFile(path, "utf8");
-    } catch (error) {
-      throw new InputFileError(path, `cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
-    }
-    what = path;
-  }
+  const {text, what} = await flagText(value, "--history", io);
   const parsed = parseLiteral(text, what);
   if (!Array.isArray(parsed)) throw new UsageError(`${what}: expected a list of [user, bot] pairs or of {role, content} messages`);
   if (parsed.length > 0 && parsed.every((item) => item != null && typeof item === "object" && !Array.isArray(item))) {
@@ -56,7 +57,7 @@ function resultJson(result: GenerateResult): string {
   });
 }
 
-async function answerOnce(engine: Engine, settings: Settings, flags: {instruction?: string; iinput?: string; history?: string; json?: boolean}, io: CommandIo): Promise<number> {
+async function answerOnce(engine: Engine, settings: Settings, context: string | undefined, flags: {instruction?: string; iinput?: string; history?: string; json?: boolean}, io: CommandIo): Promise<number> {
   const given = flags.history == null ? {history: [] as Pair[]} : await readHistory(flags.history, io);
   const instruction = flags.instruction ?? given.pending;
   if (instruction == null) throw new UsageError("give --instruction (or a --history that ends with [message, null])");
@@ -66,6 +67,7 @@ async function answerOnce(engine: Engine, settings: Settings, flags: {instructio
     engine,
     instruction,
     iinput: flags.iinput,
+    context,
     history: given.history,
     signal: io.signal
   });
@@ -76,7 +78,8 @@ async function answerOnce(engine: Engine, settings: Settings, flags: {instructio
   return final.stopReason === "abort" ? INTERRUPTED : 0;
 }
 
-async function chat(engine: Engine, settings: Settings, io: CommandIo): Promise<number> {
+/** An interactive chat; a context stays in front of the conversation as it grows. */
+async function chat(engine: Engine, settings: Settings, context: string | undefined, io: CommandIo): Promise<number> {
   const interactive = io.stdin.isTTY === true;
   const prompt = (): void => {
     if (interactive) io.stdout.write("\n> ");
@@ -104,7 +107,7 @@ async function chat(engine: Engine, settings: Settings, io: CommandIo): Promise<
         prompt();
         continue;
       }
-      const {stream, result} = generateStream({...settings, engine, instruction: line, history, signal: io.signal});
+      const {stream, result} = generateStream({...settings, engine, instruction: line, context, history, signal: io.signal});
       for await (const delta of stream) io.stdout.write(delta);
       const final = await result;
       io.stdout.write("\n");
@@ -124,13 +127,14 @@ export const generateCommand = defineCommand({
   name: "generate",
   summary: "answer with a local GGUF model (llama.cpp) or an OpenAI-compatible server: one answer, a chat, or an eval run",
   usage: [
-    "h2ogpt generate --base_model=M.gguf --instruction=I [--iinput=X] [--history=JSON|@FILE] [--json]",
+    "h2ogpt generate --base_model=M.gguf --instruction=I [--iinput=X] [--context=TEXT|@FILE] [--history=JSON|@FILE] [--json]",
     "h2ogpt generate --base_model=M.gguf --cli                      (interactive chat with streaming and history)",
     "h2ogpt generate --base_model=M.gguf --eval --data_path=F        (answers every record; writes F.eval.jsonl)",
     "h2ogpt generate --inference_server=vllm:HOST:PORT --base_model=NAME --instruction=I",
     "",
     "The prompt is the prompt type's exact text (h2ogpt prompt shows it). Old history turns are left out to fit",
-    "the context; a message that does not fit at all exits with code 3 and both numbers (or use --truncation=left).",
+    "the context; a message (with its --context) that does not fit at all exits with code 3 and both numbers (or use",
+    "--truncation=left, which cuts the start of the context, then of the message).",
     "--json prints {response, prompt_tokens, completion_tokens, max_new_tokens, stop_reason, turns_dropped}."
   ],
   flags: {
@@ -138,7 +142,8 @@ export const generateCommand = defineCommand({
     ...PROMPT_FLAGS,
     ...GENERATION_FLAGS,
     instruction: {kind: "string", description: "the message to answer"},
-    iinput: {kind: "string", description: "extra input placed with the instruction (h2oGPT's iinput)"},
+    iinput: {kind: "string", description: "extra input placed with the instruction under the prompt type's input marker (h2oGPT's iinput)"},
+    context: {kind: "string", description: "h2oGPT's context: text put before the conversation, e.g. earlier turns already in the prompt type's format; @FILE reads a file"},
     history: {kind: "string", description: "earlier turns as JSON [[user, bot], ...] or messages, or @FILE"},
     json: {kind: "boolean", description: "print the result as one JSON object"},
     cli: {kind: "boolean", description: "interactive chat in the terminal (h2oGPT's --cli=True)"},
@@ -157,13 +162,15 @@ export const generateCommand = defineCommand({
 
     const openEngine = () => createEngine(engineOptionsFromFlags(flags, io));
     if (flags.eval) {
+      if (flags.context != null) throw new UsageError("--context applies to --instruction and --cli; --eval records carry their own 'context' field");
       if (flags.data_path == null) throw new UsageError("--eval needs --data_path=FILE (a file, a comma-separated list or a folder, in prepare's formats)");
       return await evaluateDataPath({dataPath: flags.data_path, dataColDict: flags.data_col_dict, evalFilename: flags.eval_filename, settings, openEngine, io});
     }
+    const context = flags.context == null ? undefined : (await flagText(flags.context, "--context", io)).text;
     const engine = await openEngine();
     try {
-      if (flags.cli) return await chat(engine, settings, io);
-      return await answerOnce(engine, settings, flags, io);
+      if (flags.cli) return await chat(engine, settings, context, io);
+      return await answerOnce(engine, settings, context, flags, io);
     } finally {
       await engine.close();
     }

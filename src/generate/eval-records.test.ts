@@ -1,7 +1,7 @@
 import {describe, expect, it} from "vitest";
 import {FakeEngine} from "../../test/generate/fake-engine.js";
 import {NotSupportedError} from "../errors/index.js";
-import {renderChatPrompt} from "../prompts/index.js";
+import {renderChatPrompt, renderTrainingString} from "../prompts/index.js";
 import {evaluateRecord, type EvalRecord} from "./index.js";
 
 const instruction = (fields: Partial<Extract<EvalRecord, {kind: "instruction"}>>): EvalRecord => ({
@@ -33,6 +33,27 @@ describe("evaluateRecord (h2oGPT's eval mode, one record)", () => {
       turns_dropped: 0
     });
     expect(Object.keys(line)[0]).toBe("instruction");
+  });
+
+  it("answers a record with h2oGPT's context: the context, then the record's prompt (its training string's prompt)", async () => {
+    const record = instruction({context: "Earlier: the user likes short answers.\n", instruction: "Name a color.", output: "Blue."});
+    const line = await evaluateRecord(record, {...options, promptType: "instruct"});
+    expect(line).toMatchObject({
+      context: "Earlier: the user likes short answers.\n",
+      instruction: "Name a color.",
+      output: "Blue.",
+      prompt: renderTrainingString({promptType: "instruct", record: {context: "Earlier: the user likes short answers.\n", instruction: "Name a color."}}).prompt,
+      prompt_type: "instruct"
+    });
+    expect(line).toHaveProperty("response");
+    expect(Object.keys(line).slice(0, 3)).toEqual(["context", "instruction", "input"]);
+  });
+
+  it("turns a context the model's chat template has no place for into an error line", async () => {
+    const templated = new FakeEngine({chatTemplate: "{% for m in messages %}[{{ m.role }}]{{ m.content }}{% endfor %}", script: ["x"]});
+    const line = await evaluateRecord(instruction({context: "Some context.", instruction: "Q"}), {engine: templated});
+    expect(line).toEqual({context: "Some context.", instruction: "Q", input: "", error: expect.stringMatching(/^context: prompt_type template renders with the model's chat template, which has no place for a context/)});
+    expect(templated.calls).toHaveLength(0);
   });
 
   it("lets a record's own prompt_type, prompt_dict and system_prompt override the run's", async () => {
@@ -68,7 +89,6 @@ describe("evaluateRecord (h2oGPT's eval mode, one record)", () => {
 
   it.each([
     [instruction({output: "only an answer"}), {output: "only an answer", error: "no instruction or input to answer"}],
-    [instruction({instruction: "Q", context: "Some context."}), {instruction: "Q", error: "field 'context' is not supported by generate (h2oGPT puts it before the prompt)"}],
     [instruction({instruction: "Q", promptType: "nonsense"}), {instruction: "Q", error: expect.stringContaining("nonsense")}],
     [{kind: "conversation", turns: [{role: "system", content: "S"}, {role: "assistant", content: "A"}], field: "messages"}, {error: "messages: has no user message to answer"}],
     [{kind: "conversation", turns: [{role: "robot", content: "A"}], field: "messages"}, {error: 'messages[0].role: "robot" is not system, user or assistant'}],

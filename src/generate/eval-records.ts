@@ -31,6 +31,8 @@ export type EvalRecord =
 export interface EvalQuestion {
   readonly system_prompt?: string;
   readonly history?: readonly (readonly [string | null, string])[];
+  /** h2oGPT's context, when the record has one. */
+  readonly context?: string;
   readonly instruction?: string;
   readonly input?: string;
   readonly output?: string;
@@ -60,13 +62,13 @@ type EvalRequest =
 const withOutput = (output: string): {output?: string} => (output === "" ? {} : {output});
 
 function instructionRequest(record: Extract<EvalRecord, {kind: "instruction"}>): EvalRequest {
-  const {instruction, input, output} = record;
-  const question = {instruction, input, ...withOutput(output)};
-  // h2oGPT puts a data point's context before the prompt; generate has no such slot, and answering without it
-  // would quietly ask a different question.
-  if (record.context !== "") return {question, refusal: "field 'context' is not supported by generate (h2oGPT puts it before the prompt)"};
+  const {instruction, input, output, context} = record;
+  const question = {...(context === "" ? {} : {context}), instruction, input, ...withOutput(output)};
   if (instruction === "" && input === "") return {question, refusal: "no instruction or input to answer"};
-  return {question, input: {instruction, iinput: input, promptType: record.promptType, promptDict: record.promptDict, systemPrompt: record.systemPrompt}};
+  return {
+    question,
+    input: {instruction, iinput: input, context, promptType: record.promptType, promptDict: record.promptDict, systemPrompt: record.systemPrompt}
+  };
 }
 
 /** The turns before the last user message are the history, that message is answered, the assistant's reply to it is the reference. */

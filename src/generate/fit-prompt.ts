@@ -9,8 +9,10 @@ export interface FitPromptOptions<T = string> {
   readonly count: (prompt: T) => Promise<number>;
   /** History exchanges available (not counting the system prompt or the current message). */
   readonly historyTurns: number;
-  /** Length of the current message, for truncation. */
+  /** Length of what truncation `left` may cut (the context and the current message), in characters. */
   readonly messageLength: number;
+  /** Says what did not fit, after the numbers (default: the message alone). */
+  readonly overflowDetail?: string;
   readonly contextLength: number;
   /** h2oGPT's max_new_tokens. */
   readonly requested: number;
@@ -29,6 +31,8 @@ export interface FittedPrompt<T = string> {
   readonly truncatedChars: number;
 }
 
+const MESSAGE_OVERFLOW = "the message alone does not fit; shorten it, raise --max_seq_len, or use --truncation=left";
+
 /** The largest n in [low, high] with ok(n), given ok is monotone (true up to some n) and ok(low) holds. */
 async function largest(low: number, high: number, ok: (n: number) => Promise<boolean>): Promise<number> {
   while (low < high) {
@@ -43,8 +47,8 @@ async function largest(low: number, high: number, ok: (n: number) => Promise<boo
  * h2oGPT's get_limited_prompt budget, without silent truncation: keep the system prompt and the current message,
  * drop the oldest history exchanges until the prompt leaves room for min(max_new_tokens, min_max_new_tokens,
  * half the context) new tokens, then grant min(max_new_tokens, context - prompt) (2048 context and a 1900-token
- * prompt grant 148). A current message that leaves no room is a ContextOverflowError carrying both numbers,
- * unless truncation is `left`, which cuts the start of the message until the reserve fits.
+ * prompt grant 148). A current message (with its context) that leaves no room is a ContextOverflowError carrying
+ * both numbers, unless truncation is `left`, which cuts the start of the text until the reserve fits.
  */
 export async function fitPrompt<T>(options: FitPromptOptions<T>): Promise<FittedPrompt<T>> {
   const {render, count, historyTurns, contextLength, requested} = options;
@@ -66,7 +70,7 @@ export async function fitPrompt<T>(options: FitPromptOptions<T>): Promise<Fitted
   let promptTokens = await measure(keep, 0);
   if (promptTokens >= contextLength) {
     if (options.truncation !== "left") {
-      throw new ContextOverflowError(promptTokens, contextLength, "the message alone does not fit; shorten it, raise --max_seq_len, or use --truncation=left");
+      throw new ContextOverflowError(promptTokens, contextLength, options.overflowDetail ?? MESSAGE_OVERFLOW);
     }
     const fits = async (c: number): Promise<boolean> => (await measure(0, c)) <= budget;
     // The fewest characters to remove: search over how many to keep.

@@ -25,7 +25,7 @@ export interface GenerationParams {
   readonly numReturnSequences?: number;
   /** History is dropped until this many tokens (at most max_new_tokens, at most half the context) are left for the answer. */
   readonly minMaxNewTokens?: number;
-  /** `error` (default): a message too long for the context fails with both numbers; `left` keeps its end. */
+  /** `error` (default): a context and message too long for the context fail with both numbers; `left` keeps their end. */
   readonly truncation?: Truncation;
 }
 
@@ -47,8 +47,15 @@ export const GENERATION_DEFAULTS = {
 export interface GenerateInput {
   /** The message to answer. */
   readonly instruction?: string;
-  /** h2oGPT's iinput: extra input placed with the instruction as the prompt type places an input. */
+  /** h2oGPT's iinput: extra input placed with the instruction as the prompt type places an input (PreInput). */
   readonly iinput?: string;
+  /**
+   * h2oGPT's context: text put verbatim before the conversation (often an earlier conversation already rendered
+   * in the prompt type's format). It counts in the prompt and is never dropped to make room: history goes first,
+   * then a prompt that still does not fit is a ContextOverflowError, unless truncation `left` cuts the start of
+   * the context, then of the message. Refused with a chat template (TemplateContextError) and with a raw prompt.
+   */
+  readonly context?: string;
   /** Earlier exchanges `[[user, bot], ...]`, oldest first. */
   readonly history?: readonly (readonly [string | null, string | null])[];
   /** OpenAI-style messages instead of instruction/history; system messages set the system prompt. */
@@ -92,7 +99,7 @@ export interface GenerateResult {
   readonly stopReason: StopReason;
   /** Oldest history exchanges left out to fit the context. */
   readonly turnsDropped: number;
-  /** Characters cut from the start of the message (truncation `left`). */
+  /** Characters cut from the start of the context, then of the message (truncation `left`). */
   readonly truncatedChars: number;
 }
 

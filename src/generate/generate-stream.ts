@@ -46,6 +46,7 @@ async function run(options: GenerateOptions, io: GenerationIo): Promise<Generate
     count: plan.count,
     historyTurns: plan.historyTurns,
     messageLength: plan.messageLength,
+    overflowDetail: plan.overflowDetail,
     contextLength: options.engine.info.contextLength,
     requested: options.maxNewTokens ?? GENERATION_DEFAULTS.maxNewTokens,
     minMaxNewTokens: options.minMaxNewTokens ?? GENERATION_DEFAULTS.minMaxNewTokens,

@@ -1,6 +1,6 @@
 import {describe, expect, it} from "vitest";
 import {ContextOverflowError, NotSupportedError, UsageError} from "../errors/index.js";
-import {extractResponse} from "../prompts/index.js";
+import {extractResponse, renderChatPrompt, TemplateContextError} from "../prompts/index.js";
 import {FakeEngine} from "../../test/generate/fake-engine.js";
 import {fitPrompt, generate, generateStream, messagesToChat, type GenerateOptions} from "./index.js";
 
@@ -161,6 +161,62 @@ describe("generate on a fake engine", () => {
       "Below is an instruction that describes a task, paired with an input that provides further context. Write a response that appropriately completes the request.\n" +
         "\n### Instruction:\nTranslate to French\n### Input:\nGood morning\n\n### Response:\n"
     );
+  });
+
+  it("places an input with the type's own marker after history too (h2oGPT's current turn)", async () => {
+    const engine = new FakeEngine({script: ["Bonjour"]});
+    const history = [["Hi", "Hello."]] as const;
+    const result = await generate({engine, promptType: "instruct", history, instruction: "Translate to French", iinput: "Good morning"});
+    expect(result.promptRaw).toBe(renderChatPrompt({promptType: "instruct", history: [...history, ["Translate to French", null]], input: "Good morning"}).prompt);
+    expect(result.promptRaw).toContain("\n### Instruction:\nTranslate to French\n### Input:\nGood morning\n\n### Response:\n");
+    // A system prompt sent as a first exchange is history as well: the input still gets its marker.
+    const fake = await generate({engine, promptType: "instruct", systemPrompt: "Be brief.", instruction: "Translate", iinput: "Good morning"});
+    expect(fake.promptRaw.endsWith("### Instruction:\nTranslate\n### Input:\nGood morning\n\n### Response:\n")).toBe(true);
+  });
+
+  it("puts h2oGPT's context before the prompt, keeps it while history is dropped, and fails with both numbers when it cannot fit", async () => {
+    const context = "<human>: Earlier?\n<bot>: Yes.\n";
+    const engine = new FakeEngine({contextLength: 200, script: ["ok"]});
+    const single = await generate({engine, promptType: "human_bot", context, instruction: "Now?"});
+    expect(single.promptRaw).toBe(`${context}<human>: Now?\n<bot>:`);
+    expect(single.promptTokens).toBe(7);
+    const instruct = await generate({engine, promptType: "vicuna11", systemPrompt: "Be brief.", context: "CTX ", history: [["Hi", "Hello."]], instruction: "Now?"});
+    expect(instruct.promptRaw).toBe("Be brief. CTX USER: Hi ASSISTANT: Hello.</s>USER: Now? ASSISTANT:");
+
+    const history = Array.from({length: 6}, (_, i) => [`q${i} ${words(20, "q")}`, `a${i} ${words(20, "a")}`] as const);
+    const kept = await generate({engine, promptType: "human_bot", context: `${words(40, "c")} `, history, instruction: "last", maxNewTokens: 50});
+    expect(kept.turnsDropped).toBeGreaterThan(0);
+    expect(kept.promptRaw.startsWith(`${words(40, "c")} <human>: q${kept.turnsDropped} `)).toBe(true);
+    expect(kept.promptTokens + 50).toBeLessThanOrEqual(200);
+
+    const long = `${words(300, "c")}\n`;
+    const error = await generate({engine, promptType: "human_bot", context: long, history, instruction: "last", maxNewTokens: 50}).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ContextOverflowError);
+    expect((error as Error).message).toBe(
+      "prompt has 303 tokens but the context holds 200: the context and the message do not fit even without history; shorten them, raise --max_seq_len, or use --truncation=left"
+    );
+    const left = await generate({engine, promptType: "human_bot", context: long, history, instruction: "last", maxNewTokens: 50, truncation: "left"});
+    expect(left).toMatchObject({turnsDropped: 6, promptTokens: 150, maxNewTokens: 50});
+    // The start of the context went; its end and the whole message stayed.
+    expect(left.promptRaw.endsWith("c c\n<human>: last\n<bot>:")).toBe(true);
+    expect(left.truncatedChars).toBe(long.length - left.promptRaw.indexOf("<human>:"));
+  });
+
+  it("refuses a context where it has no place: a chat template, a raw prompt", async () => {
+    const templated = new FakeEngine({chatTemplate: "{% for m in messages %}[{{ m.role }}]{{ m.content }}{% endfor %}", script: ["x"]});
+    await expect(generate({engine: templated, instruction: "Hi", context: "Earlier."})).rejects.toThrow(TemplateContextError);
+    expect((await generate({engine: templated, instruction: "Hi", iinput: "there"})).promptRaw).toBe("[user]Hi\nthere");
+    await expect(generate({engine: new FakeEngine(), prompt: "raw", context: "Earlier."})).rejects.toThrow(UsageError);
+  });
+
+  it("sends the context at the start of the last user message to a chat endpoint", async () => {
+    const chat = new FakeEngine({promptFormat: "messages", script: ["ok"]});
+    await generate({engine: chat, context: "Earlier: short answers.\n", history: [["Hi", "Hello."]], instruction: "Now?", iinput: "please"});
+    expect(chat.calls[0]!.messages).toEqual([
+      {role: "user", content: "Hi"},
+      {role: "assistant", content: "Hello."},
+      {role: "user", content: "Earlier: short answers.\nNow?\nplease"}
+    ]);
   });
 
   it("sends a raw prompt unchanged with only the caller's stop strings", async () => {

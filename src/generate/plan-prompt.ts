@@ -4,7 +4,6 @@ import {
   detectPromptType,
   effectiveSystemPrompt,
   renderChatPrompt,
-  renderTrainingString,
   resolvePromptType,
   type ChatTemplate,
   type PromptTypeRow
@@ -25,7 +24,9 @@ export interface PromptPlan<T> {
   readonly count: (input: T) => Promise<number>;
   readonly raw: (input: T) => string;
   readonly historyTurns: number;
+  /** Characters truncation `left` may cut: the context, then the message. */
   readonly messageLength: number;
+  readonly overflowDetail?: string;
   readonly promptType: string;
   readonly stop: readonly string[];
   readonly dropLeadingSpace: boolean;
@@ -50,6 +51,18 @@ function conversation(options: GenerateOptions): {systemPrompt: string | null | 
   return {systemPrompt: options.systemPrompt, history: [...(options.history ?? [])], instruction: options.instruction};
 }
 
+/** Removes `cut` characters from the start of the texts taken in order (truncation `left`). */
+function cutFromStart(texts: readonly string[], cut: number): string[] {
+  let left = cut;
+  return texts.map((text) => {
+    const n = Math.min(left, text.length);
+    left -= n;
+    return text.slice(n);
+  });
+}
+
+const CONTEXT_OVERFLOW = "the context and the message do not fit even without history; shorten them, raise --max_seq_len, or use --truncation=left";
+
 function userStops(options: GenerateOptions): string[] {
   return (options.stop ?? []).filter((s) => typeof s === "string" && s !== "");
 }
@@ -65,6 +78,7 @@ export function choosePromptType(options: Pick<GenerateOptions, "promptType" | "
 
 function rawPlan(options: GenerateOptions & {prompt: string}): PromptPlan<string> {
   const {engine, prompt} = options;
+  if (options.context) throw new UsageError("a raw prompt is sent exactly as given: put the context in it, or give an instruction or messages");
   return {
     kind: "text",
     render: (_keep, cut) => prompt.slice(cut),
@@ -84,7 +98,9 @@ function messagesPlan(options: GenerateOptions): PromptPlan<ChatMessage[]> {
   const chat = conversation(options);
   const row = resolvePromptType("plain");
   const systemPrompt = effectiveSystemPrompt(row, chat.systemPrompt);
-  const message = options.iinput ? `${chat.instruction}\n${options.iinput}` : chat.instruction;
+  const context = options.context ?? "";
+  // A chat endpoint templates messages itself; h2oGPT sends the context in the last user message, before it.
+  const message = context + (options.iinput ? `${chat.instruction}\n${options.iinput}` : chat.instruction);
   return {
     kind: "messages",
     render: (keep, cut) => {
@@ -104,6 +120,7 @@ function messagesPlan(options: GenerateOptions): PromptPlan<ChatMessage[]> {
     raw: (messages) => JSON.stringify(messages),
     historyTurns: chat.history.length,
     messageLength: message.length,
+    ...(context === "" ? {} : {overflowDetail: CONTEXT_OVERFLOW}),
     promptType: "plain",
     stop: userStops(options),
     dropLeadingSpace: false,
@@ -118,16 +135,11 @@ function promptTypePlan(options: GenerateOptions): PromptPlan<string> {
   const row: PromptTypeRow = resolvePromptType(promptType);
   const chatTemplate = row.usesChatTemplate ? (options.chatTemplate ?? modelChatTemplate(engine)) : undefined;
   const format = {promptType, promptDict, systemPrompt: chat.systemPrompt, chatTemplate};
-  const iinput = options.iinput ?? "";
-  // With an input and nothing before the message, h2oGPT's single-turn assembly places the input with its own
-  // marker; with history the chat renderer has no input slot, so the input follows the message on a new line.
-  const exactSingleTurn = iinput !== "" && !row.usesChatTemplate && (row.canHandleSystemPrompt || effectiveSystemPrompt(row, chat.systemPrompt) === "");
-  const message = iinput !== "" ? `${chat.instruction}\n${iinput}` : chat.instruction;
+  const texts = [options.context ?? "", chat.instruction, options.iinput ?? ""];
   const render = (keep: number, cut: number): string => {
-    if (exactSingleTurn && keep === 0)
-      return renderTrainingString({...format, record: {instruction: chat.instruction.slice(Math.min(cut, chat.instruction.length)), input: iinput.slice(Math.max(0, cut - chat.instruction.length))}}).prompt;
+    const [context, instruction, input] = cutFromStart(texts, cut);
     const history = chat.history.slice(chat.history.length - keep);
-    return renderChatPrompt({...format, history: [...history, [message.slice(cut), null]]}).prompt;
+    return renderChatPrompt({...format, history: [...history, [instruction!, null]], input, context}).prompt;
   };
   const stop = renderChatPrompt({...format, history: [[chat.instruction, null]]}).stop;
   return {
@@ -136,7 +148,8 @@ function promptTypePlan(options: GenerateOptions): PromptPlan<string> {
     count: (text) => engine.countTokens(text),
     raw: (text) => text,
     historyTurns: chat.history.length,
-    messageLength: exactSingleTurn ? chat.instruction.length + iinput.length : message.length,
+    messageLength: texts.reduce((sum, text) => sum + text.length, 0),
+    ...(texts[0] === "" ? {} : {overflowDetail: CONTEXT_OVERFLOW}),
     promptType: row.name,
     stop: [...new Set([...stop, ...END_OF_SEQUENCE_TEXTS, ...userStops(options)])],
     dropLeadingSpace: row.generatesLeadingSpace,

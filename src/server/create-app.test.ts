@@ -231,7 +231,9 @@ describe("h2oGPT API", () => {
     expect((await (await two.fetch("/api/generate", jsonInit({instruction: "x", visible_models: 1}))).json()).response).toBe("from b");
     expect((await (await two.fetch("/api/generate", jsonInit({instruction: "x", visible_models: ["b"]}))).json()).model).toBe("b");
     expect((await two.fetch("/api/generate", jsonInit({instruction: "x", visible_models: 2}))).status).toBe(404);
-    expect((await (await fetch("/api/generate", jsonInit({instruction: "x", context: "prefix"}))).json()).error.code).toBe("unsupported_feature");
+    await fetch("/api/generate", jsonInit({instruction: "x", context: "<human>: Hi\n<bot>: Hello!\n"}));
+    expect(model.requests.at(-1)).toMatchObject({input: {history: [], instruction: "x", context: "<human>: Hi\n<bot>: Hello!\n"}});
+    expect((await (await fetch("/api/generate", jsonInit({instruction: "x", context: 5}))).json()).error.message).toMatch(/^context: /);
 
     const beams = await fetch("/api/generate", jsonInit({instruction: "x", num_beams: 2}));
     expect(beams.status).toBe(400);

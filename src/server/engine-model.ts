@@ -50,7 +50,7 @@ function toRun(stream: GenerateStream): GenerationRun {
 function chatInput(request: ChatRequest): GenerateInput {
   const input = request.input;
   if ("messages" in input) return {messages: input.messages};
-  return {history: input.history, instruction: input.instruction, iinput: input.iinput};
+  return {history: input.history, instruction: input.instruction, iinput: input.iinput, context: input.context};
 }
 
 export function engineModel(options: EngineModelOptions): ServedModel {

@@ -65,8 +65,8 @@ export function parseGenerate(rawBody: unknown, limits: RequestLimits): ParsedGe
   const instruction = optionalString(body, instructionKey);
   if (instruction == null || instruction === "") throw badRequest("instruction", "is required", "missing_field");
   const iinput = optionalString(body, body.iinput_nochat != null && body.iinput == null ? "iinput_nochat" : "iinput");
-  if ((optionalString(body, "context") ?? "") !== "")
-    throw badRequest("context", "a raw context prefix is not supported; send earlier turns as chat_conversation", "unsupported_feature");
+  // h2oGPT's context: text before the conversation, kept whole (a prompt it makes too long is a 400 with both numbers).
+  const context = optionalString(body, "context");
 
   const numBeams = optionalNumber(body, "num_beams", {min: 1, integer: true});
   if (numBeams != null && numBeams > 1)
@@ -83,7 +83,7 @@ export function parseGenerate(rawBody: unknown, limits: RequestLimits): ParsedGe
   return {
     model: readModel(body),
     request: {
-      input: {history: readConversation(body), instruction, iinput},
+      input: {history: readConversation(body), instruction, iinput, ...(context ? {context} : {})},
       systemPrompt: optionalString(body, "system_prompt"),
       promptType: optionalString(body, "prompt_type", 64),
       promptDict: readPromptDict(body),

@@ -18,6 +18,8 @@ export type ChatInput =
       readonly history: readonly (readonly [string, string])[];
       readonly instruction: string;
       readonly iinput?: string;
+      /** h2oGPT's context: text put before the conversation. */
+      readonly context?: string;
     };
 
 export interface ChatRequest {
