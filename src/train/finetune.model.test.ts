@@ -3,7 +3,8 @@ import {tmpdir} from "node:os";
 import {join} from "node:path";
 import {afterAll, beforeAll, describe, expect, it} from "vitest";
 import {readGguf, writeRandomLlamaGguf} from "../gguf/index.js";
-import {finetune, FinetuneInterruptedError, type FinetuneOptions} from "./finetune.js";
+import {finetune, FinetuneInterruptedError} from "./finetune.js";
+import type {FinetuneOptions} from "./finetune-options.js";
 import {loadBaseModel} from "./load-base-model.js";
 import {readMetrics} from "./metrics.js";
 

@@ -2,19 +2,18 @@
  * CPU fine-tuning of llama-architecture models on @jax-js/jax: LoRA (h2oGPT's defaults) or full fine-tuning,
  * with checkpoints, metrics and a loss chart, exporting llama.cpp LoRA adapters and merged GGUF models.
  */
+export {FinetuneInterruptedError, finetune} from "./finetune.js";
 export {
   ADAPTER_FILE,
   CHART_FILE,
   FINETUNE_DEFAULTS,
-  FinetuneInterruptedError,
   METRICS_FILE,
   MODEL_FILE,
-  finetune,
   type FinetuneOptions,
   type FinetuneProgress,
   type FinetuneResult,
   type FinetuneRow
-} from "./finetune.js";
+} from "./finetune-options.js";
 export {DEFAULT_LORA_TARGET_MODULES, LORA_MODULES} from "./lora.js";
 export {LR_SCHEDULES} from "./lr-schedule.js";
 export {baseModelTokenizerPath, loadBaseModel, type BaseModel} from "./load-base-model.js";

@@ -1,0 +1,154 @@
+import {UsageError} from "../errors/index.js";
+import {DEFAULT_LORA_TARGET_MODULES} from "./lora.js";
+import {LR_SCHEDULES} from "./lr-schedule.js";
+import type {TrainRow} from "./micro-batch.js";
+
+/** A row as `prepare` yields it; `split: "valid"` rows are used for evaluation only. */
+export type FinetuneRow = TrainRow & {readonly split?: "train" | "valid"};
+
+export interface FinetuneOptions {
+  /** A llama GGUF (F32/F16) or a checkpoint folder of an earlier run; taken from the checkpoint when resuming. */
+  readonly baseModel?: string;
+  /** Prepared rows (`prepare(...)`'s output or any {inputIds, labels}), or use `dataPath`. */
+  readonly rows?: Iterable<FinetuneRow> | AsyncIterable<FinetuneRow>;
+  /** A folder written by `h2ogpt prepare` (train + valid files) or one tokenized .jsonl / .parquet file. */
+  readonly dataPath?: string;
+  readonly outputDir: string;
+  /** Train every weight instead of LoRA adapters. */
+  readonly full?: boolean;
+  readonly loraR?: number;
+  readonly loraAlpha?: number;
+  readonly loraDropout?: number;
+  readonly loraTargetModules?: readonly string[];
+  readonly microBatchSize?: number;
+  /** Rows per optimizer step; gradients accumulate over batchSize / microBatchSize micro-batches. */
+  readonly batchSize?: number;
+  /** Put rows of similar length in the same micro-batch (Hugging Face's group_by_length) to pad less. */
+  readonly groupByLength?: boolean;
+  /** Micro-batch lengths are padded to a multiple of this (8 as h2oGPT's collator); larger means fewer compiled shapes. */
+  readonly padToMultipleOf?: number;
+  readonly numEpochs?: number;
+  readonly learningRate?: number;
+  readonly warmupSteps?: number;
+  readonly weightDecay?: number;
+  /** cosine (default), linear or constant after warmup. */
+  readonly lrSchedulerType?: string;
+  /** Gradient clipping by global norm; 0 disables. */
+  readonly maxGradNorm?: number;
+  /** Evaluate every N steps when there are validation rows; default: about 20 evaluations per run (h2oGPT). */
+  readonly evalSteps?: number;
+  /** Save a checkpoint every N steps; one is always saved at the end and on interruption. */
+  readonly saveSteps?: number;
+  /** Checkpoints kept (the newest); default 3 as h2oGPT. */
+  readonly saveTotalLimit?: number;
+  /** A checkpoint folder, or true for the newest in `outputDir`. */
+  readonly resumeFromCheckpoint?: string | boolean;
+  readonly seed?: number;
+  /** Also write the base model with the adapters merged in (LoRA). */
+  readonly merge?: boolean;
+  /** Weight type of written models (model.gguf); adapters are always F32. */
+  readonly outputType?: "F32" | "F16";
+  /** Name stored in written models' general.name. */
+  readonly modelName?: string;
+  /** Kernel threads (default: the CPU count). */
+  readonly threads?: number;
+  /** Compile steps with jax-js's jit (default on; eager mode is for debugging). */
+  readonly jit?: boolean;
+  readonly signal?: AbortSignal;
+  readonly onProgress?: (progress: FinetuneProgress) => void;
+  /** One-line notices: checkpoints saved, evaluation results, warnings. */
+  readonly onMessage?: (line: string) => void;
+}
+
+export interface FinetuneProgress {
+  readonly step: number;
+  readonly totalSteps: number;
+  readonly epoch: number;
+  readonly loss: number;
+  readonly learningRate: number;
+  readonly tokensPerSecond: number;
+  readonly elapsedSeconds: number;
+}
+
+export interface FinetuneResult {
+  readonly outputDir: string;
+  readonly mode: "full" | "lora";
+  readonly steps: number;
+  readonly trainLoss: number;
+  readonly evalLoss?: number;
+  readonly adapterPath?: string;
+  readonly modelPath?: string;
+  readonly checkpointPath: string;
+  readonly metricsPath: string;
+  readonly chartPath: string;
+  readonly tokensPerSecond: number;
+}
+
+export const FINETUNE_DEFAULTS = {
+  loraR: 8,
+  loraAlpha: 16,
+  loraDropout: 0.05,
+  microBatchSize: 4,
+  batchSize: 128,
+  numEpochs: 1,
+  learningRate: 3e-4,
+  warmupSteps: 100,
+  weightDecay: 0,
+  lrSchedulerType: "cosine",
+  groupByLength: false,
+  padToMultipleOf: 8,
+  maxGradNorm: 1,
+  saveTotalLimit: 3,
+  seed: 42,
+  outputType: "F32"
+} as const;
+
+export const ADAPTER_FILE = "adapter.gguf";
+export const MODEL_FILE = "model.gguf";
+export const METRICS_FILE = "metrics.jsonl";
+export const CHART_FILE = "loss.svg";
+
+export type Settings = Required<Omit<FinetuneOptions, "baseModel" | "rows" | "dataPath" | "resumeFromCheckpoint" | "signal" | "onProgress" | "onMessage" | "evalSteps" | "saveSteps" | "modelName" | "threads" | "jit" | "loraTargetModules">> & {
+  readonly loraTargetModules: readonly string[];
+};
+
+export function withDefaults(options: FinetuneOptions): Settings {
+  const given = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as FinetuneOptions;
+  return {full: false, merge: false, loraTargetModules: DEFAULT_LORA_TARGET_MODULES, ...FINETUNE_DEFAULTS, ...given} as Settings;
+}
+
+export function checkSettings(s: Settings): void {
+  const positiveInt = (name: string, value: number) => {
+    if (!Number.isInteger(value) || value < 1) throw new UsageError(`--${name}: expected a positive integer, got ${value}`);
+  };
+  positiveInt("micro_batch_size", s.microBatchSize);
+  positiveInt("batch_size", s.batchSize);
+  positiveInt("lora_r", s.loraR);
+  positiveInt("pad_to_multiple_of", s.padToMultipleOf);
+  if (!(s.numEpochs > 0)) throw new UsageError(`--num_epochs: expected a positive number, got ${s.numEpochs}`);
+  if (!(s.learningRate > 0)) throw new UsageError(`--learning_rate: expected a positive number, got ${s.learningRate}`);
+  if (!(s.loraDropout >= 0 && s.loraDropout < 1)) throw new UsageError(`--lora_dropout: expected a number in [0, 1), got ${s.loraDropout}`);
+  if (!Number.isInteger(s.warmupSteps) || s.warmupSteps < 0) throw new UsageError(`--warmup_steps: expected 0 or more, got ${s.warmupSteps}`);
+  if (!(s.weightDecay >= 0)) throw new UsageError(`--weight_decay: expected 0 or more, got ${s.weightDecay}`);
+  if (!(s.maxGradNorm >= 0)) throw new UsageError(`--max_grad_norm: expected 0 or more, got ${s.maxGradNorm}`);
+  if (LR_SCHEDULES[s.lrSchedulerType] == null)
+    throw new UsageError(`--lr_scheduler_type: expected ${Object.keys(LR_SCHEDULES).join(", ")}, got '${s.lrSchedulerType}'`);
+  if (s.outputType !== "F32" && s.outputType !== "F16") throw new UsageError(`--output_type: expected F32 or F16, got '${s.outputType}'`);
+}
+
+/** The settings a resumed run must share with the checkpoint, or the data order and schedule would differ. */
+export function fingerprint(s: Settings, rows: number): Record<string, number | string | boolean> {
+  return {
+    rows,
+    micro_batch_size: s.microBatchSize,
+    batch_size: s.batchSize,
+    num_epochs: s.numEpochs,
+    learning_rate: s.learningRate,
+    warmup_steps: s.warmupSteps,
+    weight_decay: s.weightDecay,
+    lr_scheduler_type: s.lrSchedulerType,
+    max_grad_norm: s.maxGradNorm,
+    group_by_length: s.groupByLength,
+    seed: s.seed
+  };
+}
