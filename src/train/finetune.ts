@@ -26,7 +26,7 @@ import type {ModelBackend} from "./model-backend.js";
 import {Random} from "./random.js";
 import {findResumeCheckpoint, prepareOutputDir, restoreFromCheckpoint} from "./resume.js";
 import {decaysWeight, setupTrainable} from "./trainable-setup.js";
-import {TrainingDivergedError} from "./train-errors.js";
+import {TrainingDivergedError, TrainingMemoryError} from "./train-errors.js";
 import {checkRows, collectRows} from "./training-data.js";
 import {epochAt, epochOrder, groupedEpochOrder, stepMicroBatches, trainingPlan} from "./training-plan.js";
 
@@ -271,6 +271,10 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
       chartPath,
       tokensPerSecond: processedTotal / Math.max(elapsed, 1e-9)
     };
+  } catch (error) {
+    if (error instanceof RangeError && /memory32 limit/.test(error.message))
+      throw new TrainingMemoryError(settings.microBatchSize, longest, {cause: error});
+    throw error;
   } finally {
     backend.dispose();
   }

@@ -18,6 +18,6 @@ export {DEFAULT_LORA_TARGET_MODULES, LORA_MODULES} from "./lora.js";
 export {LR_SCHEDULES} from "./lr-schedule.js";
 export {baseModelTokenizerPath, loadBaseModel, type BaseModel} from "./load-base-model.js";
 export {isPreparedData, readPreparedData, type TrainingData} from "./prepared-rows.js";
-export {CheckpointError, TrainingDivergedError, UnsupportedModelError} from "./train-errors.js";
+export {CheckpointError, TrainingDivergedError, TrainingMemoryError, UnsupportedModelError} from "./train-errors.js";
 export type {LlamaConfig} from "./llama-config.js";
 export type {TrainRow} from "./micro-batch.js";

@@ -27,3 +27,14 @@ export class TrainingDivergedError extends H2oGptError {
     super(`training diverged at step ${step}: loss is ${loss}; lower --learning_rate or check the data`);
   }
 }
+
+/** jax-js addresses at most 4 GiB of WebAssembly memory; the model and micro-batch did not fit. */
+export class TrainingMemoryError extends H2oGptError {
+  constructor(readonly microBatchSize: number, readonly length: number, options?: {cause?: unknown}) {
+    super(
+      `out of memory: a micro-batch of ${microBatchSize} rows of up to ${length} tokens needs more than the 4 GiB of WebAssembly memory; ` +
+        "lower --micro_batch_size or --cutoff_len, or raise --pad_to_multiple_of so fewer batch shapes are kept",
+      options
+    );
+  }
+}
