@@ -24,6 +24,9 @@ describe("the default model's data", () => {
     expect(records.length).toBeGreaterThanOrEqual(250);
     expect(new Set(records.map((r) => r.prompt_type))).toEqual(new Set(["human_bot"]));
     expect(faq.every((entry) => entry.questions.length >= 3)).toBe(true);
+    // human_bot puts the answer right after "<bot>:"; an answer starting with punctuation would merge with ":" into
+    // one pre-token in training but not in the prompt at inference, so every answer starts with a letter or digit.
+    expect(faq.filter((entry) => !/^[A-Za-z0-9]/.test(entry.answer))).toEqual([]);
     const questions = records.map((r) => r.input);
     expect(new Set(questions).size).toBe(questions.length);
     expect(sampleQuestions(faq, 20)).toEqual(sampleQuestions(faq, 20));
