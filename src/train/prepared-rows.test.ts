@@ -27,7 +27,7 @@ describe("prepared rows", () => {
 
   it("reads train and valid rows, and names the line of a bad row", async () => {
     const data = await readPreparedData(join(dir, "prepared"));
-    expect(data.train.map((r) => [...r.labels])).toEqual([[-100, 2, 3], [4, 5]]);
+    expect(data.train.map((r) => Array.from(r.labels))).toEqual([[-100, 2, 3], [4, 5]]);
     expect(data.valid).toHaveLength(1);
     await expect(readPreparedData(join(dir, "bad.jsonl"))).rejects.toThrow(`${join(dir, "bad.jsonl")}:1: labels must be a list of integers as long as input_ids`);
     await expect(readPreparedData(join(dir, "records.jsonl"))).rejects.toThrow("input_ids is missing");
