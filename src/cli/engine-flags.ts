@@ -13,7 +13,12 @@ import type {CommandIo} from "./command.js";
  */
 
 export const ENGINE_FLAGS = {
-  base_model: {kind: "string", description: "a GGUF model file for llama.cpp, or the model name on --inference_server", aliases: ["model_path_llama"]},
+  base_model: {
+    kind: "string",
+    description: "a GGUF model file for llama.cpp, or the model name on --inference_server",
+    defaultText: "the built-in tiny demonstration model, which only knows about h2ogpt-ts",
+    aliases: ["model_path_llama"]
+  },
   inference_server: {kind: "string", description: "an OpenAI-compatible server: vllm:HOST:PORT, vllm_chat:HOST:PORT, http://HOST:PORT, openai, openai_chat"},
   max_seq_len: {kind: "number", description: "context length in tokens (prompt + answer)", defaultText: "the model's trained context"},
   n_threads: {kind: "number", description: "llama.cpp threads", defaultText: "1"},

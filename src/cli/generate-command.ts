@@ -168,6 +168,7 @@ export const generateCommand = defineCommand({
     }
     const context = flags.context == null ? undefined : (await flagText(flags.context, "--context", io)).text;
     const engine = await openEngine();
+    if (engine.info.notice != null) io.stderr.write(`note: ${engine.info.notice}\n`);
     try {
       if (flags.cli) return await chat(engine, settings, context, io);
       return await answerOnce(engine, settings, context, flags, io);

@@ -1,3 +1,4 @@
+import {DEFAULT_MODEL_NOTICE} from "../engine/index.js";
 import {H2oGptError} from "../errors/index.js";
 import {formatFlagHelp, parseArgs} from "./args.js";
 import type {Command, CommandIo} from "./command.js";
@@ -29,17 +30,20 @@ function defaultIo(): CommandIo {
   };
 }
 
-function topLevelHelp(): string {
-  const names = Object.keys(commandLoaders);
+async function topLevelHelp(): Promise<string> {
+  const commands = await Promise.all(Object.values(commandLoaders).map((load) => load()));
+  const width = Math.max(...commands.map((command) => command.name.length));
   return [
     "h2ogpt: h2oGPT in TypeScript (prompt types, data preparation, fine-tuning, generation, serving)",
     "",
     "usage: h2ogpt <command> [--flag=value ...]",
     "",
     "commands:",
-    ...names.map((name) => `  ${name}`),
+    ...commands.map((command) => `  ${command.name.padEnd(width)}  ${command.summary}`),
     "",
-    "Run `h2ogpt <command> --help` for a command's flags."
+    "Run `h2ogpt <command> --help` for a command's flags.",
+    "",
+    `Without --base_model or --inference_server, generate and serve use the built-in model. ${DEFAULT_MODEL_NOTICE}`
   ].join("\n");
 }
 
@@ -65,7 +69,7 @@ function errorLine(error: unknown, env: NodeJS.ProcessEnv): string {
 export async function main(argv: readonly string[], io: CommandIo = defaultIo()): Promise<number> {
   const [name, ...rest] = argv;
   if (name == null || name === "--help" || name === "-h" || name === "help") {
-    io.stdout.write(topLevelHelp() + "\n");
+    io.stdout.write((await topLevelHelp()) + "\n");
     return name == null ? 2 : 0;
   }
   if (name === "--version") {

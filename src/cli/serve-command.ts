@@ -11,10 +11,6 @@ import {ENGINE_FLAGS, engineOptionsFromFlags, GENERATION_FLAGS, generationParams
  * Shown in the UI above the chat when no model was given and the package's built-in model is served. This is
  * the one place that text lives.
  */
-export const DEFAULT_MODEL_NOTICE =
-  "This is h2ogpt-ts's tiny built-in demonstration model: it knows a little about h2oGPT and not much else. " +
-  "For real answers, serve a real model: h2ogpt serve --base_model=MODEL.gguf";
-
 /** Generations at once per llama.cpp model unless --concurrency says otherwise: each sequence holds its own KV cache. */
 const DEFAULT_LLAMA_SEQUENCES = 2;
 
@@ -75,7 +71,6 @@ export const serveCommand = defineCommand({
     const defaults = generationParamsFromFlags({...flags, num_beams: undefined, num_return_sequences: undefined});
     const prompt = await promptOptionsFromFlags(flags, io);
     const baseModels: (string | undefined)[] = flags.base_model ?? [];
-    const builtIn = baseModels.length === 0 && !remote;
 
     const engines: Engine[] = [];
     try {
@@ -89,8 +84,7 @@ export const serveCommand = defineCommand({
           promptDict: prompt.promptDict,
           systemPrompt: prompt.systemPrompt ?? undefined,
           chatTemplate: prompt.chatTemplate,
-          defaults,
-          notice: builtIn ? DEFAULT_MODEL_NOTICE : undefined
+          defaults
         })
       );
       const server = await startServer({

@@ -1,6 +1,6 @@
 import {existsSync} from "node:fs";
 import {UsageError} from "../errors/index.js";
-import {defaultModelPath} from "./default-model.js";
+import {DEFAULT_MODEL_NOTICE, defaultModelPath} from "./default-model.js";
 import type {Engine} from "./engine-types.js";
 import type {RetryPolicy} from "./http-request.js";
 import type {LoraAdapter} from "./llama-cpp-engine.js";
@@ -46,6 +46,7 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
       env: options.env
     });
   }
+  const builtIn = !options.baseModel;
   const modelPath = options.baseModel || defaultModelPath(options.modelsDir);
   if (modelPath == null)
     throw new UsageError("no model: give --base_model=MODEL.gguf (a llama.cpp GGUF file) or --inference_server=vllm:HOST:PORT");
@@ -57,6 +58,7 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
     contextLength: options.contextLength,
     threads: options.threads,
     sequences: options.sequences,
-    loraAdapters: options.loraAdapters
+    loraAdapters: options.loraAdapters,
+    notice: builtIn ? DEFAULT_MODEL_NOTICE : undefined
   });
 }

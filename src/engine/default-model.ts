@@ -5,6 +5,12 @@ import {fileURLToPath} from "node:url";
 /** `models/` of the installed package (src/engine and dist/engine sit at the same depth). */
 const PACKAGE_MODELS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..", "models");
 
+/** What users are told whenever the built-in model answers (UI, `h2ogpt generate`, `--help`). */
+export const DEFAULT_MODEL_NOTICE =
+  "This is h2ogpt-ts's built-in demonstration model: a 4-million-parameter model trained on a CPU in about an hour " +
+  "on a few hundred questions about h2ogpt-ts, so it can only answer questions like those. For real answers, use a " +
+  "real model: --base_model=MODEL.gguf (a llama.cpp GGUF file) or --inference_server=vllm:HOST:PORT.";
+
 /**
  * The model used when neither --base_model nor --inference_server is given: the GGUF the package ships in
  * `models/` (the first by name), or undefined when it ships none. This is the one place that decision is made.

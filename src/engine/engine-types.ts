@@ -71,6 +71,8 @@ export interface EngineInfo {
   readonly chatTemplate?: string;
   readonly bosToken?: string;
   readonly eosToken?: string;
+  /** Said to users before they rely on the model: set for the built-in demonstration model. */
+  readonly notice?: string;
 }
 
 /** Chat endpoints get h2oGPT's messages: the prompts stage's message type. */

@@ -11,7 +11,7 @@ export type {
   TokenCounting
 } from "./engine-types.js";
 export {createEngine, type CreateEngineOptions} from "./create-engine.js";
-export {defaultModelPath} from "./default-model.js";
+export {DEFAULT_MODEL_NOTICE, defaultModelPath} from "./default-model.js";
 export {EngineClosedError, ModelLoadError, RemoteServerError} from "./engine-errors.js";
 export {parseInferenceServer, type InferenceServer, type ServerKind} from "./inference-server.js";
 export type {RetryPolicy} from "./http-request.js";

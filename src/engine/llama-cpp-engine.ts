@@ -29,6 +29,8 @@ export interface LlamaCppEngineOptions {
   readonly batchSize?: number;
   /** LoRA adapters (GGUF) applied when the context is created, as h2oGPT's lora_weights. */
   readonly loraAdapters?: readonly LoraAdapter[];
+  /** Shown to users (engine info), e.g. that this is the built-in demonstration model. */
+  readonly notice?: string;
 }
 
 /** The window of recent tokens the repetition penalty looks at (llama.cpp's repeat_last_n default). */
@@ -114,7 +116,8 @@ export class LlamaCppEngine implements Engine {
       ggufMetadata: gguf.metadata,
       chatTemplate: text("tokenizer.chat_template"),
       bosToken: tokenText(model.tokens.bos),
-      eosToken: tokenText(model.tokens.eos)
+      eosToken: tokenText(model.tokens.eos),
+      notice: options.notice
     };
     const contextSequences = Array.from({length: sequences}, () => context.getSequence());
     return new LlamaCppEngine(info, model, context, contextSequences, threads);

@@ -22,7 +22,7 @@ export interface EngineModelOptions {
   readonly chatTemplate?: ChatTemplate;
   /** Server-wide generation settings (the CLI's --temperature etc.); a request's own values win. */
   readonly defaults?: GenerateParams;
-  /** Shown in the UI, e.g. that the built-in model is a tiny demonstration model. */
+  /** Shown in the UI above the chat; defaults to the engine's own (set for the built-in demonstration model). */
   readonly notice?: string;
 }
 
@@ -63,7 +63,7 @@ export function engineModel(options: EngineModelOptions): ServedModel {
     // What a request without its own prompt_type gets: the flag's, else detected from the model.
     promptType: String(choosePromptType({promptType: options.promptType, engine, chatTemplate: options.chatTemplate})),
     embeddings: engine.info.embeddings && engine.embed != null,
-    notice: options.notice,
+    notice: options.notice ?? engine.info.notice,
     details: {
       ...(engine.info.modelPath == null ? {} : {file: basename(engine.info.modelPath), model_name: engine.info.name}),
       ...(engine.info.trainContextLength == null ? {} : {trained_context: engine.info.trainContextLength}),
