@@ -41,7 +41,8 @@ export function createProgress(options: ProgressOptions): Progress {
 
   function line(): string {
     const elapsed = (now() - start) / 1000;
-    const rate = elapsed > 0 ? done / elapsed : 0;
+    // A rate over the first moments says nothing (1 step in 1 ms is not 1000 steps/s).
+    const rate = elapsed >= 1 ? done / elapsed : 0;
     const rateText = `${rate >= 100 ? Math.round(rate) : rate.toFixed(1)}${unit ? ` ${unit}` : ""}/s`;
     const parts = [label];
     if (total != null && total > 0) {
