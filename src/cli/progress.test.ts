@@ -46,3 +46,13 @@ describe("createProgress", () => {
     expect(out.text().endsWith("\n")).toBe(true);
   });
 });
+
+describe("createProgress in a log", () => {
+  it("does not repeat the last line when finish() follows an update", () => {
+    const out = capture(false);
+    const progress = createProgress({stream: out.stream, label: "prepare", now: () => 0});
+    progress.update(3, "records 3");
+    progress.finish();
+    expect(out.text().trimEnd().split("\n")).toHaveLength(1);
+  });
+});

@@ -62,16 +62,21 @@ export function createProgress(options: ProgressOptions): Progress {
     return parts.join("  ");
   }
 
+  let lastLine = "";
+
   function draw(force: boolean): void {
     const t = now();
     if (!force && t - lastDraw < (tty ? 100 : intervalMs)) return;
     lastDraw = t;
+    const text = line();
     if (tty) {
       const columns = stream.columns ?? 120;
-      stream.write(`\r${line().slice(0, columns - 1).padEnd(columns - 1)}`);
-    } else {
-      stream.write(line() + "\n");
+      stream.write(`\r${text.slice(0, columns - 1).padEnd(columns - 1)}`);
+    } else if (text !== lastLine) {
+      // A log gets no repeated line when finish() comes right after an update.
+      stream.write(text + "\n");
     }
+    lastLine = text;
   }
 
   return {
