@@ -21,7 +21,7 @@ describe("createProgress", () => {
     progress.update(60, "loss 2.5");
     progress.finish();
     const lines = out.text().trimEnd().split("\n");
-    expect(lines).toHaveLength(3);
+    expect(lines).toHaveLength(2);
     expect(lines[0]).toBe("prepare  0/100 (0.0%)  0.0 rec/s  ETA ?  elapsed 0s");
     expect(lines[1]).toBe("prepare  60/100 (60.0%)  10.0 rec/s  ETA 4s  elapsed 6s  loss 2.5");
   });
