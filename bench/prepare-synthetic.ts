@@ -1,6 +1,7 @@
 import {once} from "node:events";
 import {createWriteStream} from "node:fs";
 import {rename} from "node:fs/promises";
+import {mulberry32} from "../src/util/index.js";
 
 /**
  * Deterministic synthetic instruction records for bench/prepare.ts: English-like text drawn from a Zipf
@@ -21,17 +22,6 @@ const COMMON = (
 ).split(" ");
 
 const SYLLABLES = ["ka", "tor", "ri", "men", "sal", "lo", "vex", "qua", "tion", "ing", "er", "pre", "con", "st", "ab", "ul", "ex", "im", "or", "an", "de", "re", "ly", "ph", "ch", "ou", "ea", "th", "gr", "ble"];
-
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export function syntheticRecords(seed = 1234): () => {instruction: string; input: string; output: string} {
   const random = mulberry32(seed);

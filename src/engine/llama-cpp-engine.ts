@@ -2,11 +2,12 @@ import {basename} from "node:path";
 import {type LlamaContext, type LlamaContextSequence, type LlamaEmbeddingContext, type LlamaModel, type SequenceEvaluateOptions, type Token} from "node-llama-cpp";
 import {ContextOverflowError, NotSupportedError} from "../errors/index.js";
 import {ggufMetadataValue, readGguf, type GgufFile} from "../gguf/index.js";
+import {mulberry32} from "../util/index.js";
 import {EngineClosedError, ModelLoadError} from "./engine-errors.js";
 import type {EmbeddingResult, Engine, EngineGenerateOptions, EngineGeneration, EngineInfo, EngineResult, StopReason} from "./engine-types.js";
 import {IncrementalDetokenizer} from "./incremental-detokenizer.js";
 import {llamaRuntime} from "./llama-runtime.js";
-import {chooseToken, seededRandom} from "./choose-token.js";
+import {chooseToken} from "./choose-token.js";
 import {checkGenerateOptions, resolveSampling} from "./sampling-options.js";
 import {SequencePool} from "./sequence-pool.js";
 import {startGeneration, type GenerationIo} from "./start-generation.js";
@@ -217,7 +218,7 @@ export class LlamaCppEngine implements Engine {
     const evaluateOptions = (o: EngineGenerateOptions): SequenceEvaluateOptions => this.evaluateOptions(o, history);
     return (async function* () {
       const sampling = resolveSampling(options);
-      const random = seededRandom(sampling.seed ?? Math.floor(Math.random() * 2 ** 32));
+      const random = mulberry32(sampling.seed ?? Math.floor(Math.random() * 2 ** 32));
       // Greedy with no truncation exposes the whole (penalised) distribution to choose from.
       const full = {...evaluateOptions({...options, temperature: 0}), topK: 0, topP: 1};
       const iterator = sequence.evaluateWithMetadata(input, {probabilities: true}, full);

@@ -1,3 +1,4 @@
+import {mulberry32} from "../util/index.js";
 import {writeGguf, type WriteGgufResult} from "./write-gguf.js";
 import {llamaArchitectureMetadata, llamaTensorShapes, type LlamaHparams, type LlamaTensorShape} from "./llama-layout.js";
 import {vocabularyMetadata, type VocabularySource} from "./vocabulary-metadata.js";
@@ -19,18 +20,7 @@ export interface WriteRandomLlamaGgufResult extends WriteGgufResult {
   readonly nVocab: number;
 }
 
-/** mulberry32: small, fast, and the same stream on every platform, so a seed names one model. */
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
+// mulberry32 gives the same stream on every platform, so a seed names one model.
 function randomNormal(count: number, std: number, seed: number): Float32Array {
   const next = mulberry32(seed);
   const out = new Float32Array(count);

@@ -1,19 +1,10 @@
+import {mulberry32} from "../../src/util/index.js";
+
 /**
  * A seeded generator of hard strings for differential tests: white space of every kind, CJK, emoji with ZWJ
  * and skin tones, BOM and NEL, combining marks and NFC singletons, code, contractions in every case,
  * special-token text and fragments of it, control characters, RTL and Indic scripts, lone surrogates.
  */
-
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const FRAGMENTS: Readonly<Record<string, readonly string[]>> = {
   whitespace: [" ", "  ", "   ", "\t", "\n", "\n\n", "\r\n", "\r", "\v", "\f", "\u00a0", "\u3000", "\u2028", "\u2029", "\u0085", "\u1680", "\u2002", "\u200a", "\u202f", "\u205f", "\u200b", "\u180e", "\x1c", "\x1d", "\x1e", "\x1f"],
@@ -42,7 +33,7 @@ function runOf(random: () => number): string {
 
 /** `count` strings; the same seed always gives the same strings. */
 export function fuzzStrings(count: number, seed: number): string[] {
-  const random = seededRandom(seed);
+  const random = mulberry32(seed);
   const strings: string[] = [];
   for (let i = 0; i < count; i++) {
     const parts: string[] = [];

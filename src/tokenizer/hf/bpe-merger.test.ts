@@ -1,5 +1,5 @@
 import {describe, expect, it} from "vitest";
-import {seededRandom} from "../../../test/tokenizer/fuzz-strings.js";
+import {mulberry32} from "../../util/index.js";
 import {BpeMerger, type MergeTable} from "./bpe-merger.js";
 
 interface MergeRule {
@@ -18,7 +18,7 @@ function table(rules: readonly MergeRule[]): MergeTable {
 
 /** Symbols 0..3 are "a".."d"; each rule merges two existing symbols into a new one. */
 function randomRules(seed: number, count: number): MergeRule[] {
-  const random = seededRandom(seed);
+  const random = mulberry32(seed);
   const rules: MergeRule[] = [];
   const seen = new Set<string>();
   let next = 4;
@@ -67,7 +67,7 @@ describe("BpeMerger", () => {
   it("gives the textbook result for short words and for long ones (the heap path)", () => {
     const rules = randomRules(3, 40);
     const merger = new BpeMerger(table(rules));
-    const random = seededRandom(11);
+    const random = mulberry32(11);
     for (const length of [1, 2, 5, 17, 63, 64, 65, 200, 700]) {
       for (let trial = 0; trial < 5; trial++) {
         const word = Array.from({length}, () => Math.floor(random() * 4));
