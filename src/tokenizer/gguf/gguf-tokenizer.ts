@@ -1,6 +1,6 @@
 import type {LlamaModel, Token} from "node-llama-cpp";
 import {InputFileError} from "../../errors/index.js";
-import {byteLevelTokenBytes} from "../hf/byte-level.js";
+import {pieceBytes, utf8FromPieces} from "../piece-bytes.js";
 import {offsetsFromPieces} from "../piece-offsets.js";
 import {UnknownTokenIdError} from "../tokenizer-errors.js";
 import type {DecodeOptions, EncodeOptions, EncodingWithOffsets, SpecialToken, Tokenizer} from "../tokenizer.js";
@@ -9,10 +9,8 @@ import {loadVocabOnly} from "./vocab-only-llama.js";
 
 /** GGUF's tokenizer.ggml.token_type values. */
 const TOKEN_TYPE_CONTROL = 3;
-const BYTE_TOKEN = /^<0x([0-9A-Fa-f]{2})>$/;
 /** tokenizer.ggml.model values whose token strings we can read back into text. */
 const SPELLINGS: Readonly<Record<string, "byte-level" | "sentencepiece">> = {gpt2: "byte-level", llama: "sentencepiece"};
-const UTF8 = new TextDecoder("utf-8", {ignoreBOM: true});
 
 interface GgufTokenizerMetadata {
   readonly general?: {readonly architecture?: string};
@@ -104,10 +102,7 @@ export class GgufTokenizer implements Tokenizer {
     if (this.spelling === undefined) return this.model.detokenize(kept as Token[], !(options?.skipSpecialTokens ?? false));
     // From the pieces rather than llama.cpp's detokenize, which cleans up spaces (`"  " + "?"` gives " ?")
     // and so loses text; this is byte-exact and matches HF's decoders (SentencePiece drops one leading space).
-    const parts = kept.map((id) => this.piece(id));
-    const joined = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
-    parts.reduce((at, part) => (joined.set(part, at), at + part.length), 0);
-    const text = UTF8.decode(joined);
+    const text = utf8FromPieces(kept.map((id) => this.piece(id)));
     return this.spelling === "sentencepiece" && this.addSpacePrefix && text.startsWith(" ") ? text.slice(1) : text;
   }
 
@@ -125,12 +120,9 @@ export class GgufTokenizer implements Tokenizer {
     return this.model.tokens.shouldAppendEosToken && eos != null ? [eos] : [];
   }
 
-  /** The text bytes a token stands for, by the vocabulary's spelling (GPT-2 bytes or SentencePiece). */
+  /** The text bytes a token stands for; a vocabulary of another spelling is read as SentencePiece's. */
   private piece(id: number): Uint8Array {
-    const token = this.tokens[id] ?? "";
-    if (this.spelling === "byte-level") return byteLevelTokenBytes(token) ?? new TextEncoder().encode(token);
-    const byte = BYTE_TOKEN.exec(token);
-    return byte ? Uint8Array.of(parseInt(byte[1]!, 16)) : new TextEncoder().encode(token.replaceAll("\u2581", " "));
+    return pieceBytes(this.tokens[id] ?? "", this.spelling === "byte-level" ? "byte-level" : "sentencepiece");
   }
 }
 

@@ -1,9 +1,9 @@
+import {pieceBytes, utf8FromPieces} from "../piece-bytes.js";
 import {UnknownTokenIdError} from "../tokenizer-errors.js";
 import {cleanUpTokenizationSpaces, type TokenMetadata} from "../token-metadata.js";
 import type {DecodeOptions, EncodeOptions, EncodingWithOffsets, SpecialToken, Tokenizer} from "../tokenizer.js";
 import {AddedTokenMatcher, type AddedTokenRule} from "./added-token-matcher.js";
 import {BpeMerger} from "./bpe-merger.js";
-import {byteLevelTokenBytes} from "./byte-level.js";
 import {byteLevelString, byteLevelSymbols} from "./byte-level-symbols.js";
 import type {FastBpePlan} from "./fast-bpe-plan.js";
 import {splitGpt2} from "./gpt2-split.js";
@@ -13,10 +13,6 @@ import {splitIsolated} from "./regex-split.js";
 import type {AddedTokenJson} from "./tokenizer-json.js";
 import {toWellFormed} from "./well-formed.js";
 import {WordCache, type WordIds} from "./word-cache.js";
-
-
-/** Keeps a leading U+FEFF: it is text the tokens stand for, not a byte-order mark to strip. */
-const UTF8 = new TextDecoder("utf-8", {ignoreBOM: true});
 
 /** Where encoded ids (and optionally offsets) go. */
 interface Sink {
@@ -113,26 +109,12 @@ export class FastBpeTokenizer implements Tokenizer {
   decode(ids: readonly number[], options?: DecodeOptions): string {
     const table = (this.tokenBytes ??= []);
     const parts: Uint8Array[] = [];
-    let length = 0;
     for (const id of ids) {
       if (!Number.isInteger(id) || id < 0 || this.tokenStrings[id] === undefined) throw new UnknownTokenIdError(id, this.vocabSize);
       if (options?.skipSpecialTokens && this.specialIds.has(id)) continue;
-      let bytes = table[id];
-      if (bytes === undefined) {
-        const token = this.tokenStrings[id]!;
-        bytes = byteLevelTokenBytes(token) ?? new TextEncoder().encode(token);
-        table[id] = bytes;
-      }
-      parts.push(bytes);
-      length += bytes.length;
+      parts.push((table[id] ??= pieceBytes(this.tokenStrings[id]!, "byte-level")));
     }
-    const joined = new Uint8Array(length);
-    let at = 0;
-    for (const part of parts) {
-      joined.set(part, at);
-      at += part.length;
-    }
-    const text = UTF8.decode(joined);
+    const text = utf8FromPieces(parts);
     return this.cleanUp ? cleanUpTokenizationSpaces(text) : text;
   }
 

@@ -1,9 +1,9 @@
 import {Tokenizer as LibraryClass} from "@huggingface/tokenizers";
+import {pieceBytes, utf8FromPieces} from "../piece-bytes.js";
 import {offsetsFromPieces} from "../piece-offsets.js";
 import {UnknownTokenIdError} from "../tokenizer-errors.js";
 import {cleanUpTokenizationSpaces, type TokenMetadata} from "../token-metadata.js";
 import type {DecodeOptions, EncodeOptions, EncodingWithOffsets, SpecialToken, Tokenizer} from "../tokenizer.js";
-import {byteLevelTokenBytes} from "./byte-level.js";
 import type {ComponentJson, TokenizerJson} from "./tokenizer-json.js";
 import {WHITE_SPACE_CLASS_BODY} from "./unicode-class.js";
 import {toWellFormed} from "./well-formed.js";
@@ -46,9 +46,6 @@ interface HfLibraryTokenizer {
 }
 const HfLibraryTokenizer = LibraryClass as unknown as new (json: object, config: object) => HfLibraryTokenizer;
 
-const BYTE_FALLBACK_TOKEN = /^<0x([0-9A-Fa-f]{2})>$/;
-const UTF8 = new TextDecoder("utf-8", {ignoreBOM: true});
-
 /**
  * How the decoder spells text in token strings. For GPT-2 bytes and SentencePiece (`▁`, `<0xXX>`) we read the
  * tokens back ourselves, for offsets and for decoding: the library's decoders drop U+FEFF.
@@ -82,13 +79,12 @@ function spellingOf(decoder: ComponentJson | null | undefined): Spelling {
 
 /** The text bytes a token string stands for under a spelling. */
 function pieceReader(family: Spelling["family"]): (token: string) => Uint8Array {
-  const encoder = new TextEncoder();
-  if (family === "byte-level") return (token) => byteLevelTokenBytes(token) ?? encoder.encode(token);
-  if (family === "wordpiece") return (token) => encoder.encode(token.startsWith("##") ? token.slice(2) : token);
-  return (token) => {
-    const byte = BYTE_FALLBACK_TOKEN.exec(token);
-    return byte ? Uint8Array.of(parseInt(byte[1]!, 16)) : encoder.encode(token.replaceAll("\u2581", " "));
-  };
+  if (family === "wordpiece") {
+    const encoder = new TextEncoder();
+    return (token) => encoder.encode(token.startsWith("##") ? token.slice(2) : token);
+  }
+  const spelling = family === "byte-level" ? "byte-level" : "sentencepiece";
+  return (token) => pieceBytes(token, spelling);
 }
 
 export class LibraryTokenizer implements Tokenizer {
@@ -186,10 +182,7 @@ export class LibraryTokenizer implements Tokenizer {
 
   /** The tokens' bytes joined and read as UTF-8, less the leading spaces the decoder strips. */
   private decodePieces(ids: readonly number[]): string {
-    const parts = ids.map((id) => this.readPiece(this.library.id_to_token(id)!));
-    const joined = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
-    parts.reduce((at, part) => (joined.set(part, at), at + part.length), 0);
-    let text = UTF8.decode(joined);
+    let text = utf8FromPieces(ids.map((id) => this.readPiece(this.library.id_to_token(id)!)));
     for (let k = 0; k < this.spelling.strip && text.startsWith(" "); k++) text = text.slice(1);
     return text;
   }
