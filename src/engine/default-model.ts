@@ -7,7 +7,7 @@ const PACKAGE_MODELS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), ".."
 
 /** What users are told whenever the built-in model answers (UI, `h2ogpt generate`, `--help`). */
 export const DEFAULT_MODEL_NOTICE =
-  "This is h2ogpt-ts's built-in demonstration model: a 4-million-parameter model trained on a CPU in about an hour " +
+  "This is h2ogpt-ts's built-in demonstration model: a 4-million-parameter model trained on a CPU in about half an hour " +
   "on a few hundred questions about h2ogpt-ts, so it can only answer questions like those. For real answers, use a " +
   "real model: --base_model=MODEL.gguf (a llama.cpp GGUF file) or --inference_server=vllm:HOST:PORT.";
 
