@@ -3,7 +3,8 @@ import {InputFileError} from "../../errors/index.js";
 import {pieceBytes, utf8FromPieces} from "../piece-bytes.js";
 import {offsetsFromPieces} from "../piece-offsets.js";
 import {UnknownTokenIdError} from "../tokenizer-errors.js";
-import type {DecodeOptions, EncodeOptions, EncodingWithOffsets, SpecialToken, Tokenizer} from "../tokenizer.js";
+import type {DecodeOptions, EncodeOptions, EncodingWithOffsets} from "../tokenizer.js";
+import {TokenizerBase} from "../tokenizer-base.js";
 import {checkGgufHeader} from "./gguf-header-check.js";
 import {loadVocabOnly} from "./vocab-only-llama.js";
 
@@ -31,18 +32,8 @@ interface GgufTokenizerMetadata {
  * The vocabulary inside a GGUF file, tokenized by llama.cpp itself (so ids are exactly what the model is fed in
  * generation). Offsets come from laying the token pieces over the text.
  */
-export class GgufTokenizer implements Tokenizer {
+export class GgufTokenizer extends TokenizerBase {
   readonly backend = "llama.cpp" as const;
-  readonly vocabSize: number;
-  readonly bosTokenId: number | undefined;
-  readonly bosToken: string | undefined;
-  readonly eosTokenId: number | undefined;
-  readonly eosToken: string | undefined;
-  readonly padTokenId: number | undefined;
-  readonly padToken: string | undefined;
-  readonly specialTokens: readonly SpecialToken[];
-  readonly modelMaxLength: number | undefined;
-  readonly chatTemplate: string | undefined;
 
   private readonly tokens: readonly string[];
   private readonly tokenTypes: readonly number[];
@@ -51,30 +42,35 @@ export class GgufTokenizer implements Tokenizer {
   private readonly addSpacePrefix: boolean;
 
   constructor(
-    readonly path: string,
+    path: string,
     private readonly model: LlamaModel,
-    readonly warnings: readonly string[]
+    warnings: readonly string[]
   ) {
     const metadata = model.fileInfo.metadata as unknown as GgufTokenizerMetadata;
     const ggml = metadata.tokenizer?.ggml;
     if (!Array.isArray(ggml?.tokens)) throw new InputFileError(path, "GGUF has no tokenizer.ggml.tokens: it holds no vocabulary");
-    this.tokens = ggml.tokens;
-    this.tokenTypes = ggml.token_type ?? [];
-    this.spelling = SPELLINGS[ggml.model ?? ""];
-    this.addSpacePrefix = ggml.add_space_prefix ?? true;
-    this.vocabSize = this.tokens.length;
-    this.specialTokens = this.tokens.flatMap((content, id) => (this.tokenTypes[id] === TOKEN_TYPE_CONTROL ? [{id, content}] : []));
-    const tokenOf = (id: Token | null | number | undefined) => (id == null ? undefined : this.tokens[id as number]);
-    this.bosTokenId = model.tokens.bos ?? undefined;
-    this.bosToken = tokenOf(model.tokens.bos);
-    this.eosTokenId = model.tokens.eos ?? undefined;
-    this.eosToken = tokenOf(model.tokens.eos);
-    this.padTokenId = ggml.padding_token_id;
-    this.padToken = tokenOf(ggml.padding_token_id);
+    const tokens = ggml.tokens;
+    const tokenTypes = ggml.token_type ?? [];
+    const tokenOf = (id: Token | null | number | undefined) => (id == null ? undefined : tokens[id as number]);
     const architecture = metadata.general?.architecture;
     const section = architecture === undefined ? undefined : (metadata[architecture] as {context_length?: number} | undefined);
-    this.modelMaxLength = section?.context_length || undefined;
-    this.chatTemplate = metadata.tokenizer?.chat_template;
+    super(path, {
+      vocabSize: tokens.length,
+      specialTokens: tokens.flatMap((content, id) => (tokenTypes[id] === TOKEN_TYPE_CONTROL ? [{id, content}] : [])),
+      bosTokenId: model.tokens.bos ?? undefined,
+      bosToken: tokenOf(model.tokens.bos),
+      eosTokenId: model.tokens.eos ?? undefined,
+      eosToken: tokenOf(model.tokens.eos),
+      padTokenId: ggml.padding_token_id,
+      padToken: tokenOf(ggml.padding_token_id),
+      modelMaxLength: section?.context_length || undefined,
+      chatTemplate: metadata.tokenizer?.chat_template,
+      warnings
+    });
+    this.tokens = tokens;
+    this.tokenTypes = tokenTypes;
+    this.spelling = SPELLINGS[ggml.model ?? ""];
+    this.addSpacePrefix = ggml.add_space_prefix ?? true;
   }
 
   encode(text: string, options?: EncodeOptions): number[] {
@@ -90,10 +86,6 @@ export class GgufTokenizer implements Tokenizer {
     const suffix = withSpecials ? this.suffixIds() : [];
     const pieces = [...prefix.map(() => undefined), ...core.map((id) => this.piece(id)), ...suffix.map(() => undefined)];
     return {ids: [...prefix, ...core, ...suffix], offsets: offsetsFromPieces(text, pieces)};
-  }
-
-  count(text: string, options?: EncodeOptions): number {
-    return this.encode(text, options).length;
   }
 
   decode(ids: readonly number[], options?: DecodeOptions): string {

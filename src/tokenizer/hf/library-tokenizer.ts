@@ -3,7 +3,9 @@ import {pieceBytes, utf8FromPieces} from "../piece-bytes.js";
 import {offsetsFromPieces} from "../piece-offsets.js";
 import {UnknownTokenIdError} from "../tokenizer-errors.js";
 import {cleanUpTokenizationSpaces, type TokenMetadata} from "../token-metadata.js";
-import type {DecodeOptions, EncodeOptions, EncodingWithOffsets, SpecialToken, Tokenizer} from "../tokenizer.js";
+import type {DecodeOptions, EncodeOptions, EncodingWithOffsets} from "../tokenizer.js";
+import {TokenizerBase} from "../tokenizer-base.js";
+import {addedTokenFacts} from "./added-token-facts.js";
 import type {ComponentJson, TokenizerJson} from "./tokenizer-json.js";
 import {WHITE_SPACE_CLASS_BODY} from "./unicode-class.js";
 import {toWellFormed} from "./well-formed.js";
@@ -87,19 +89,8 @@ function pieceReader(family: Spelling["family"]): (token: string) => Uint8Array 
   return (token) => pieceBytes(token, spelling);
 }
 
-export class LibraryTokenizer implements Tokenizer {
+export class LibraryTokenizer extends TokenizerBase {
   readonly backend = "huggingface-tokenizers" as const;
-  readonly vocabSize: number;
-  readonly bosTokenId: number | undefined;
-  readonly bosToken: string | undefined;
-  readonly eosTokenId: number | undefined;
-  readonly eosToken: string | undefined;
-  readonly padTokenId: number | undefined;
-  readonly padToken: string | undefined;
-  readonly specialTokens: readonly SpecialToken[];
-  readonly modelMaxLength: number | undefined;
-  readonly chatTemplate: string | undefined;
-  readonly warnings: readonly string[] = [];
 
   private readonly library: HfLibraryTokenizer;
   private readonly patchedJson: TokenizerJson;
@@ -113,34 +104,23 @@ export class LibraryTokenizer implements Tokenizer {
   private readonly cleanUp: boolean;
 
   constructor(
-    readonly path: string,
+    path: string,
     json: TokenizerJson,
     metadata: TokenMetadata,
     /** Why the fast path did not take this file. */
     readonly fallbackReason: string
   ) {
-    this.patchedJson = {...json, pre_tokenizer: json.pre_tokenizer == null ? json.pre_tokenizer : patchPreTokenizer(json.pre_tokenizer)};
+    const patchedJson = {...json, pre_tokenizer: json.pre_tokenizer == null ? json.pre_tokenizer : patchPreTokenizer(json.pre_tokenizer)};
     // The library's own clean-up would change decoded text; we apply transformers' rule ourselves when asked.
-    this.library = new HfLibraryTokenizer(this.patchedJson, {clean_up_tokenization_spaces: false});
+    const library = new HfLibraryTokenizer(patchedJson, {clean_up_tokenization_spaces: false});
+    let largest = -1;
+    for (const id of library.get_vocab(true).values()) largest = Math.max(largest, id);
+    super(path, addedTokenFacts({vocabSize: largest + 1, addedTokens: json.added_tokens ?? [], metadata, idOf: (content) => library.token_to_id(content)}));
+    this.patchedJson = patchedJson;
+    this.library = library;
     this.spelling = spellingOf(json.decoder);
     this.readPiece = pieceReader(this.spelling.family);
-    let largest = -1;
-    for (const id of this.library.get_vocab(true).values()) largest = Math.max(largest, id);
-    this.vocabSize = largest + 1;
-    this.specialTokens = (json.added_tokens ?? [])
-      .filter((token) => token.special === true)
-      .map(({id, content}) => ({id, content}))
-      .sort((a, b) => a.id - b.id);
     this.specialIds = new Set(this.specialTokens.map((token) => token.id));
-    const idOf = (content: string | undefined) => (content === undefined ? undefined : this.library.token_to_id(content));
-    this.bosToken = metadata.bosToken;
-    this.bosTokenId = idOf(metadata.bosToken);
-    this.eosToken = metadata.eosToken;
-    this.eosTokenId = idOf(metadata.eosToken);
-    this.padToken = metadata.padToken;
-    this.padTokenId = idOf(metadata.padToken);
-    this.modelMaxLength = metadata.modelMaxLength;
-    this.chatTemplate = metadata.chatTemplate;
     this.cleanUp = metadata.cleanUpTokenizationSpaces === true;
     const probeWith = this.library.encode("a", {add_special_tokens: true}).ids;
     const probeWithout = this.library.encode("a", {add_special_tokens: false}).ids;
@@ -161,10 +141,6 @@ export class LibraryTokenizer implements Tokenizer {
     const pieces = encoding.tokens.map((token, i) => (i < prefix || i >= prefix + textIds ? undefined : this.readPiece(token)));
     // Offsets index the caller's text; toWellFormed keeps every index in place.
     return {ids: encoding.ids, offsets: offsetsFromPieces(input, pieces)};
-  }
-
-  count(text: string, options?: EncodeOptions): number {
-    return this.encode(text, options).length;
   }
 
   decode(ids: readonly number[], options?: DecodeOptions): string {

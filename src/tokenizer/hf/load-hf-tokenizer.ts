@@ -3,6 +3,7 @@ import {dirname} from "node:path";
 import {InputFileError, NotSupportedError} from "../../errors/index.js";
 import {type TokenMetadata, withConventionalTokens} from "../token-metadata.js";
 import type {Tokenizer} from "../tokenizer.js";
+import {specialAddedTokens} from "./added-token-facts.js";
 import {readBpeVocabulary} from "./bpe-vocabulary.js";
 import {planFastBpe} from "./fast-bpe-plan.js";
 import {FastBpeTokenizer} from "./fast-bpe-tokenizer.js";
@@ -23,8 +24,7 @@ export async function loadHfTokenizer(jsonPath: string, backend: HfBackendChoice
     throw new InputFileError(jsonPath, `cannot read (${(error as Error).message})`);
   }
   const json = parseTokenizerJson(text, jsonPath);
-  const specials = (json.added_tokens ?? []).filter((token) => token.special === true).map(({id, content}) => ({id, content}));
-  const metadata = withConventionalTokens(await readTokenizerConfig(dirname(jsonPath)), specials);
+  const metadata = withConventionalTokens(await readTokenizerConfig(dirname(jsonPath)), specialAddedTokens(json.added_tokens ?? []));
   if (backend === "huggingface-tokenizers") return libraryTokenizer(jsonPath, json, metadata, "chosen by the caller");
   const fast = fastTokenizer(jsonPath, json, metadata);
   if (typeof fast !== "string") return fast;
