@@ -57,9 +57,9 @@ export class ByteReader {
     return read(this.buffer, this.take(bytes));
   }
 
-  numbers(type: GgufNumberType, count: number): ArrayLike<number> {
+  numbers(type: GgufNumberType, count: number, what: string): ArrayLike<number> {
     const {bytes, read} = NUMBER_READERS[type];
-    this.checkCount(count, bytes);
+    this.checkCount(count, bytes, what);
     const out = new TYPED_ARRAYS[type](count);
     const at = this.take(count * bytes);
     for (let i = 0; i < count; i++) out[i] = read(this.buffer, at + i * bytes);
@@ -101,9 +101,12 @@ export class ByteReader {
     }
   }
 
-  /** Rejects element counts that could not fit in the rest of the file, before allocating for them. */
-  checkCount(count: number, minBytesEach: number): void {
+  /**
+   * Rejects element counts that could not fit in the rest of the file, before allocating for them (and before
+   * node-llama-cpp, which waits forever on such a file, is given it).
+   */
+  checkCount(count: number, minBytesEach: number, what: string): void {
     if (this.position + count * minBytesEach > this.fileSize)
-      throw new MalformedGguf(`truncated or corrupt: ${count} items run past the end of the file`, this.position);
+      throw new MalformedGguf(`truncated or corrupt: ${count} items of ${what} run past the end of the file`, this.position);
   }
 }

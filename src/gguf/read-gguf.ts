@@ -47,32 +47,32 @@ function readArray(reader: ByteReader, what: string): GgufArray {
   const count = reader.size(`${what} array length`);
   switch (itemType) {
     case "string": {
-      reader.checkCount(count, 8);
+      reader.checkCount(count, 8, what);
       const items: string[] = new Array(count);
       for (let i = 0; i < count; i++) items[i] = reader.string(what);
       return {itemType, items};
     }
     case "bool": {
-      reader.checkCount(count, 1);
+      reader.checkCount(count, 1, what);
       const items: boolean[] = new Array(count);
       for (let i = 0; i < count; i++) items[i] = reader.bool();
       return {itemType, items};
     }
     case "u64":
     case "i64": {
-      reader.checkCount(count, 8);
+      reader.checkCount(count, 8, what);
       const items: bigint[] = new Array(count);
       for (let i = 0; i < count; i++) items[i] = itemType === "u64" ? reader.u64() : reader.i64();
       return {itemType, items};
     }
     case "array": {
-      reader.checkCount(count, 12);
+      reader.checkCount(count, 12, what);
       const items: GgufArray[] = new Array(count);
       for (let i = 0; i < count; i++) items[i] = readArray(reader, `${what}[${i}]`);
       return {itemType, items};
     }
     default:
-      return {itemType, items: reader.numbers(itemType, count)};
+      return {itemType, items: reader.numbers(itemType, count, what)};
   }
 }
 
@@ -106,8 +106,8 @@ function parseHeader(reader: ByteReader): Omit<GgufFile, "path" | "fileSize"> {
   }
   const tensorCount = reader.size("tensor count");
   const metadataCount = reader.size("metadata count");
-  reader.checkCount(tensorCount, 24);
-  reader.checkCount(metadataCount, 12);
+  reader.checkCount(tensorCount, 24, "the tensor list");
+  reader.checkCount(metadataCount, 12, "the metadata");
 
   const metadata: Record<string, GgufValue> = {};
   for (let i = 0; i < metadataCount; i++) {
