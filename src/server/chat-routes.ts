@@ -8,7 +8,7 @@ import {HttpError} from "./http-error.js";
 import type {ModelRegistry} from "./model-registry.js";
 import type {RequestLimits} from "./openai-request.js";
 import {readJsonBody} from "./read-json-body.js";
-import {toHttpError} from "./to-http-error.js";
+import {toLoggedHttpError} from "./to-http-error.js";
 
 /**
  * The web UI's chat API, always scoped to the caller: list/create/rename/delete chats, add a user message,
@@ -158,8 +158,7 @@ export function chatRoutes(options: {registry: ModelRegistry; store: HistoryStor
           finish("stopped", {stopReason: "abort", timeMs: Date.now() - startedAt});
           return;
         }
-        const http = toHttpError(error);
-        if (http.status >= 500) console.error(error);
+        const http = toLoggedHttpError(error);
         finish("error", {error: http.message, timeMs: Date.now() - startedAt});
         await sse.writeSSE({event: "error", data: JSON.stringify(http.toBody())});
       }

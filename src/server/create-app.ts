@@ -13,7 +13,7 @@ import {openAiRoutes} from "./openai-routes.js";
 import type {RequestLimits} from "./openai-request.js";
 import {corsForOrigins, hostGuard, originGuard, securityHeaders} from "./request-guards.js";
 import type {ModelInfo} from "./served-model.js";
-import {toHttpError} from "./to-http-error.js";
+import {toLoggedHttpError} from "./to-http-error.js";
 import {uiRoutes} from "./ui-routes.js";
 
 export interface AppOptions {
@@ -50,8 +50,7 @@ export function modelInfoBody(info: ModelInfo): Record<string, unknown> {
 }
 
 function errorResponse(c: Context, error: unknown): Response {
-  const http = toHttpError(error);
-  if (http.status >= 500) console.error(error);
+  const http = toLoggedHttpError(error);
   for (const [name, value] of Object.entries(http.headers)) c.header(name, value);
   return c.json(http.toBody(), http.status as 400);
 }

@@ -7,7 +7,7 @@ import type {ModelEntry, ModelRegistry} from "./model-registry.js";
 import type {RequestLimits} from "./openai-request.js";
 import {readJsonBody} from "./read-json-body.js";
 import type {GenerationOutcome} from "./served-model.js";
-import {toHttpError} from "./to-http-error.js";
+import {toLoggedHttpError} from "./to-http-error.js";
 
 /**
  * h2oGPT-style generation: `POST /api/generate` answers `{response, prompt_raw, prompt_tokens,
@@ -73,9 +73,7 @@ export function h2oGptRoutes(options: {registry: ModelRegistry; limits: RequestL
       } catch (error) {
         run.abort();
         if (signal.aborted) return;
-        const http = toHttpError(error);
-        if (http.status >= 500) console.error(error);
-        await sse.writeSSE({event: "error", data: JSON.stringify(http.toBody())});
+        await sse.writeSSE({event: "error", data: JSON.stringify(toLoggedHttpError(error).toBody())});
       }
     });
   });

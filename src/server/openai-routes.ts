@@ -1,13 +1,20 @@
 import {randomBytes} from "node:crypto";
 import {Hono, type Context} from "hono";
-import {streamSSE, type SSEStreamingApi} from "hono/streaming";
+import {streamSSE} from "hono/streaming";
 import type {AppEnv} from "./access-control.js";
 import {HttpError} from "./http-error.js";
 import type {LeasedRun, ModelEntry, ModelRegistry} from "./model-registry.js";
-import {parseChatCompletion, parseCompletion, parseEmbedding, type RequestLimits} from "./openai-request.js";
+import {
+  parseChatCompletion,
+  parseCompletion,
+  parseEmbedding,
+  type ParsedChatCompletion,
+  type ParsedCompletion,
+  type RequestLimits
+} from "./openai-request.js";
 import {readJsonBody} from "./read-json-body.js";
-import type {GenerationOutcome, GenerationParams, GenerationRun} from "./served-model.js";
-import {toHttpError} from "./to-http-error.js";
+import type {GenerationOutcome, GenerationParams, GenerationRun, ServedModel} from "./served-model.js";
+import {toLoggedHttpError} from "./to-http-error.js";
 
 /** OpenAI-compatible `/v1` routes: what the `openai` client, LangChain's ChatOpenAI and similar tools call. */
 
@@ -56,71 +63,144 @@ async function drain(run: GenerationRun, onDelta?: (text: string) => Promise<voi
   return run.result;
 }
 
-/** Runs `n` generations one after another in `entry`'s slots and returns their outcomes. */
-async function collectChoices(
-  registry: ModelRegistry,
-  entry: ModelEntry,
-  signal: AbortSignal,
-  n: number,
-  first: LeasedRun,
-  start: (index: number, signal: AbortSignal) => GenerationRun
-): Promise<GenerationOutcome[]> {
-  const outcomes: GenerationOutcome[] = [];
+interface ChoiceRunOptions {
+  readonly registry: ModelRegistry;
+  readonly entry: ModelEntry;
+  readonly signal: AbortSignal;
+  readonly n: number;
+  /** Choice 0's run, leased before the response starts so a full queue is still a plain HTTP error. */
+  readonly first: LeasedRun;
+  readonly start: (index: number, signal: AbortSignal) => GenerationRun;
+}
+
+interface ChoiceHandlers {
+  readonly onChoiceStart?: (index: number) => Promise<void>;
+  readonly onDelta?: (index: number, text: string) => Promise<void>;
+  readonly onChoiceEnd: (index: number, outcome: GenerationOutcome) => Promise<void>;
+}
+
+/** Runs `n` generations one after another in `entry`'s slots; on failure the running one is aborted. */
+async function runChoices({registry, entry, signal, n, first, start}: ChoiceRunOptions, handlers: ChoiceHandlers): Promise<void> {
   let run: LeasedRun | undefined = first;
   try {
     for (let index = 0; index < n; index++) {
       run ??= await registry.lease(entry, signal, (s) => start(index, s));
-      outcomes.push(await drain(run));
+      await handlers.onChoiceStart?.(index);
+      const onDelta = handlers.onDelta;
+      const outcome = await drain(run, onDelta && ((text) => onDelta(index, text)));
+      await handlers.onChoiceEnd(index, outcome);
       run = undefined;
     }
   } catch (error) {
     run?.abort();
     throw error;
   }
-  return outcomes;
 }
 
-async function writeError(sse: SSEStreamingApi, error: unknown): Promise<void> {
-  const http = toHttpError(error);
-  if (http.status >= 500) console.error(error);
-  await sse.writeSSE({data: JSON.stringify(http.toBody())});
+/**
+ * What differs between `/chat/completions` and `/completions`: the request, how a run starts, and the JSON of a
+ * choice. The rest (n choices, usage, streaming, errors) is one handler.
+ */
+interface CompletionApi<Parsed extends ParsedCompletionBase> {
+  readonly idPrefix: string;
+  readonly object: string;
+  readonly chunkObject: string;
+  readonly parse: (body: unknown, limits: RequestLimits) => Parsed;
+  readonly start: (model: ServedModel, parsed: Parsed, params: GenerationParams, signal: AbortSignal) => GenerationRun;
+  /** A finished choice's content in the plain response. */
+  readonly choice: (parsed: Parsed, outcome: GenerationOutcome) => Record<string, unknown>;
+  /** The content of a streamed choice's first chunk, or undefined for none. */
+  readonly opening: (parsed: Parsed) => Record<string, unknown> | undefined;
+  readonly delta: (text: string) => Record<string, unknown>;
+  /** The content of the chunk that carries a streamed choice's finish_reason. */
+  readonly closing: Record<string, unknown>;
 }
 
-/** Runs `n` generations one after another in `entry`'s slots; the first is leased before the response starts. */
-function streamChoices(
-  c: Context<AppEnv>,
-  options: {
-    registry: ModelRegistry;
-    entry: ModelEntry;
-    n: number;
-    first: LeasedRun;
-    start: (index: number, signal: AbortSignal) => GenerationRun;
-    onChoiceStart?: (sse: SSEStreamingApi, index: number) => Promise<void>;
-    onDelta: (sse: SSEStreamingApi, index: number, text: string) => Promise<void>;
-    onChoiceEnd: (sse: SSEStreamingApi, index: number, outcome: GenerationOutcome) => Promise<void>;
-    onEnd: (sse: SSEStreamingApi) => Promise<void>;
-  }
-): Response {
-  c.header("X-Accel-Buffering", "no");
-  return streamSSE(c, async (sse) => {
+interface ParsedCompletionBase {
+  readonly model: string | undefined;
+  readonly stream: boolean;
+  readonly includeUsage: boolean;
+  readonly n: number;
+  readonly request: {readonly params: GenerationParams};
+}
+
+const CHAT_COMPLETIONS: CompletionApi<ParsedChatCompletion> = {
+  idPrefix: "chatcmpl",
+  object: "chat.completion",
+  chunkObject: "chat.completion.chunk",
+  parse: parseChatCompletion,
+  start: (model, parsed, params, signal) => model.chat({...parsed.request, params}, signal),
+  choice: (_, outcome) => ({message: {role: "assistant", content: outcome.response}}),
+  opening: () => ({delta: {role: "assistant", content: ""}}),
+  delta: (text) => ({delta: {content: text}}),
+  closing: {delta: {}}
+};
+
+const COMPLETIONS: CompletionApi<ParsedCompletion> = {
+  idPrefix: "cmpl",
+  object: "text_completion",
+  chunkObject: "text_completion",
+  parse: parseCompletion,
+  start: (model, parsed, params, signal) => model.complete({...parsed.request, params}, signal),
+  choice: (parsed, outcome) => ({text: (parsed.echo ? parsed.request.prompt : "") + outcome.response}),
+  opening: (parsed) => (parsed.echo ? {text: parsed.request.prompt} : undefined),
+  delta: (text) => ({text}),
+  closing: {text: ""}
+};
+
+function completionHandler<Parsed extends ParsedCompletionBase>(
+  api: CompletionApi<Parsed>,
+  registry: ModelRegistry,
+  limits: RequestLimits
+): (c: Context<AppEnv>) => Promise<Response> {
+  return async (c) => {
+    const parsed = api.parse(await readJsonBody(c), limits);
+    const entry = registry.resolve(parsed.model);
+    const model = entry.model.info.name;
+    const id = `${api.idPrefix}-${randomBytes(12).toString("hex")}`;
+    const start = (index: number, signal: AbortSignal): GenerationRun =>
+      api.start(entry.model, parsed, paramsForChoice(parsed.request.params, index), signal);
+    const usage: Usage = {prompt_tokens: 0, completion_tokens: 0, total_tokens: 0};
     const signal = c.req.raw.signal;
-    let run: LeasedRun | undefined = options.first;
-    try {
-      for (let index = 0; index < options.n; index++) {
-        run ??= await options.registry.lease(options.entry, signal, (s) => options.start(index, s));
-        await options.onChoiceStart?.(sse, index);
-        const current: LeasedRun = run;
-        const outcome = await drain(current, (text) => options.onDelta(sse, index, text));
-        await options.onChoiceEnd(sse, index, outcome);
-        run = undefined;
-      }
-      await options.onEnd(sse);
-      await sse.writeSSE({data: "[DONE]"});
-    } catch (error) {
-      run?.abort();
-      if (!signal.aborted) await writeError(sse, error);
+    const first = await registry.lease(entry, signal, (s) => start(0, s));
+    const choices = {registry, entry, signal, n: parsed.n, first, start};
+
+    if (!parsed.stream) {
+      const outcomes: GenerationOutcome[] = [];
+      await runChoices(choices, {onChoiceEnd: async (_, outcome) => void outcomes.push(outcome)});
+      outcomes.forEach((outcome, index) => addUsage(usage, outcome, index === 0));
+      const body = outcomes.map((outcome, index) => ({
+        index,
+        ...api.choice(parsed, outcome),
+        logprobs: null,
+        finish_reason: finishReason(outcome.stopReason)
+      }));
+      return c.json({id, object: api.object, created: Math.floor(Date.now() / 1000), model, choices: body, usage});
     }
-  });
+
+    const chunk = (choices: unknown[], extra: Record<string, unknown> = {}): string =>
+      JSON.stringify({id, object: api.chunkObject, created: Math.floor(Date.now() / 1000), model, choices, ...extra});
+    c.header("X-Accel-Buffering", "no");
+    return streamSSE(c, async (sse) => {
+      try {
+        await runChoices(choices, {
+          onChoiceStart: async (index) => {
+            const opening = api.opening(parsed);
+            if (opening != null) await sse.writeSSE({data: chunk([{index, ...opening, logprobs: null, finish_reason: null}])});
+          },
+          onDelta: (index, text) => sse.writeSSE({data: chunk([{index, ...api.delta(text), logprobs: null, finish_reason: null}])}),
+          onChoiceEnd: async (index, outcome) => {
+            addUsage(usage, outcome, index === 0);
+            await sse.writeSSE({data: chunk([{index, ...api.closing, logprobs: null, finish_reason: finishReason(outcome.stopReason)}])});
+          }
+        });
+        if (parsed.includeUsage) await sse.writeSSE({data: chunk([], {usage})});
+        await sse.writeSSE({data: "[DONE]"});
+      } catch (error) {
+        if (!signal.aborted) await sse.writeSSE({data: JSON.stringify(toLoggedHttpError(error).toBody())});
+      }
+    });
+  };
 }
 
 export function openAiRoutes(options: OpenAiRouteOptions): Hono<AppEnv> {
@@ -145,95 +225,8 @@ export function openAiRoutes(options: OpenAiRouteOptions): Hono<AppEnv> {
     return c.json(modelObject(entry));
   });
 
-  app.post("/chat/completions", async (c) => {
-    const parsed = parseChatCompletion(await readJsonBody(c), limits);
-    const entry = registry.resolve(parsed.model);
-    const model = entry.model.info.name;
-    const id = `chatcmpl-${randomBytes(12).toString("hex")}`;
-    const start = (index: number, signal: AbortSignal): GenerationRun =>
-      entry.model.chat({...parsed.request, params: paramsForChoice(parsed.request.params, index)}, signal);
-    const usage: Usage = {prompt_tokens: 0, completion_tokens: 0, total_tokens: 0};
-    const signal = c.req.raw.signal;
-    const first = await registry.lease(entry, signal, (s) => start(0, s));
-
-    if (!parsed.stream) {
-      const outcomes = await collectChoices(registry, entry, signal, parsed.n, first, start);
-      outcomes.forEach((outcome, index) => addUsage(usage, outcome, index === 0));
-      const choices = outcomes.map((outcome, index) => ({
-        index,
-        message: {role: "assistant", content: outcome.response},
-        logprobs: null,
-        finish_reason: finishReason(outcome.stopReason)
-      }));
-      return c.json({id, object: "chat.completion", created: Math.floor(Date.now() / 1000), model, choices, usage});
-    }
-
-    const chunk = (choices: unknown[], extra: Record<string, unknown> = {}): string =>
-      JSON.stringify({id, object: "chat.completion.chunk", created: Math.floor(Date.now() / 1000), model, choices, ...extra});
-    return streamChoices(c, {
-      registry,
-      entry,
-      n: parsed.n,
-      first,
-      start,
-      onChoiceStart: (sse, index) =>
-        sse.writeSSE({data: chunk([{index, delta: {role: "assistant", content: ""}, logprobs: null, finish_reason: null}])}),
-      onDelta: (sse, index, text) => sse.writeSSE({data: chunk([{index, delta: {content: text}, logprobs: null, finish_reason: null}])}),
-      onChoiceEnd: async (sse, index, outcome) => {
-        addUsage(usage, outcome, index === 0);
-        await sse.writeSSE({data: chunk([{index, delta: {}, logprobs: null, finish_reason: finishReason(outcome.stopReason)}])});
-      },
-      onEnd: async (sse) => {
-        if (parsed.includeUsage) await sse.writeSSE({data: chunk([], {usage})});
-      }
-    });
-  });
-
-  app.post("/completions", async (c) => {
-    const parsed = parseCompletion(await readJsonBody(c), limits);
-    const entry = registry.resolve(parsed.model);
-    const model = entry.model.info.name;
-    const id = `cmpl-${randomBytes(12).toString("hex")}`;
-    const start = (index: number, signal: AbortSignal): GenerationRun =>
-      entry.model.complete({...parsed.request, params: paramsForChoice(parsed.request.params, index)}, signal);
-    const usage: Usage = {prompt_tokens: 0, completion_tokens: 0, total_tokens: 0};
-    const signal = c.req.raw.signal;
-    const echo = parsed.echo ? parsed.request.prompt : "";
-    const first = await registry.lease(entry, signal, (s) => start(0, s));
-
-    if (!parsed.stream) {
-      const outcomes = await collectChoices(registry, entry, signal, parsed.n, first, start);
-      outcomes.forEach((outcome, index) => addUsage(usage, outcome, index === 0));
-      const choices = outcomes.map((outcome, index) => ({
-        index,
-        text: echo + outcome.response,
-        logprobs: null,
-        finish_reason: finishReason(outcome.stopReason)
-      }));
-      return c.json({id, object: "text_completion", created: Math.floor(Date.now() / 1000), model, choices, usage});
-    }
-
-    const chunk = (choices: unknown[], extra: Record<string, unknown> = {}): string =>
-      JSON.stringify({id, object: "text_completion", created: Math.floor(Date.now() / 1000), model, choices, ...extra});
-    return streamChoices(c, {
-      registry,
-      entry,
-      n: parsed.n,
-      first,
-      start,
-      onChoiceStart: async (sse, index) => {
-        if (echo !== "") await sse.writeSSE({data: chunk([{index, text: echo, logprobs: null, finish_reason: null}])});
-      },
-      onDelta: (sse, index, text) => sse.writeSSE({data: chunk([{index, text, logprobs: null, finish_reason: null}])}),
-      onChoiceEnd: async (sse, index, outcome) => {
-        addUsage(usage, outcome, index === 0);
-        await sse.writeSSE({data: chunk([{index, text: "", logprobs: null, finish_reason: finishReason(outcome.stopReason)}])});
-      },
-      onEnd: async (sse) => {
-        if (parsed.includeUsage) await sse.writeSSE({data: chunk([], {usage})});
-      }
-    });
-  });
+  app.post("/chat/completions", completionHandler(CHAT_COMPLETIONS, registry, limits));
+  app.post("/completions", completionHandler(COMPLETIONS, registry, limits));
 
   app.post("/embeddings", async (c) => {
     const parsed = parseEmbedding(await readJsonBody(c), options.maxEmbeddingInputs);

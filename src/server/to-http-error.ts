@@ -17,3 +17,10 @@ export function toHttpError(error: unknown): HttpError {
   if (error instanceof H2oGptError) return new HttpError(500, error.message, {code: "generation_failed", cause: error});
   return new HttpError(500, "internal server error (see the server log)", {code: "internal_error", cause: error});
 }
+
+/** toHttpError, with internal faults (5xx) logged: the client is told little, so the details go to the log. */
+export function toLoggedHttpError(error: unknown): HttpError {
+  const http = toHttpError(error);
+  if (http.status >= 500) console.error(error);
+  return http;
+}
