@@ -6,7 +6,7 @@ import {parseGenerate} from "./h2ogpt-request.js";
 import type {AnswerMeta, HistoryStore, MessageStatus} from "./history-store.js";
 import {HttpError} from "./http-error.js";
 import type {ModelRegistry} from "./model-registry.js";
-import type {RequestLimits} from "./openai-request.js";
+import type {RequestLimits} from "./request-limits.js";
 import {readJsonBody} from "./read-json-body.js";
 import {toLoggedHttpError} from "./to-http-error.js";
 

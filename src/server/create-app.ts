@@ -10,7 +10,7 @@ import {HttpError} from "./http-error.js";
 import type {LoginThrottle} from "./login-throttle.js";
 import type {ModelRegistry} from "./model-registry.js";
 import {openAiRoutes} from "./openai-routes.js";
-import type {RequestLimits} from "./openai-request.js";
+import type {RequestLimits} from "./request-limits.js";
 import {corsForOrigins, hostGuard, originGuard, securityHeaders} from "./request-guards.js";
 import type {ModelInfo} from "./served-model.js";
 import {toLoggedHttpError} from "./to-http-error.js";

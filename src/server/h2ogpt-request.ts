@@ -8,7 +8,7 @@ import {
   optionalStringList,
   type JsonObject
 } from "./field-readers.js";
-import type {RequestLimits} from "./openai-request.js";
+import {MAX_STOP_STRINGS, readMaxNewTokens, type RequestLimits} from "./request-limits.js";
 import type {ChatRequest} from "./served-model.js";
 
 /**
@@ -75,9 +75,7 @@ export function parseGenerate(rawBody: unknown, limits: RequestLimits): ParsedGe
   if (sequences != null && sequences > 1)
     throw badRequest("num_return_sequences", "only 1 here; use /v1/chat/completions with n for several answers", "unsupported_feature");
 
-  const maxNewTokens = optionalNumber(body, "max_new_tokens", {min: 1, integer: true});
-  if (maxNewTokens != null && maxNewTokens > limits.maxNewTokensCap)
-    throw badRequest("max_new_tokens", `${maxNewTokens} exceeds this server's limit of ${limits.maxNewTokensCap} (--max_max_new_tokens)`, "max_tokens_too_large");
+  const maxNewTokens = readMaxNewTokens(body, "max_new_tokens", limits);
   const seed = optionalNumber(body, "seed", {integer: true});
 
   return {
@@ -92,12 +90,12 @@ export function parseGenerate(rawBody: unknown, limits: RequestLimits): ParsedGe
         topP: optionalNumber(body, "top_p", {above: 0, max: 1}),
         topK: optionalNumber(body, "top_k", {min: 0, integer: true}),
         repetitionPenalty: optionalNumber(body, "repetition_penalty", {above: 0, max: 10}),
-        maxNewTokens: maxNewTokens ?? Math.min(limits.defaultMaxNewTokens, limits.maxNewTokensCap),
+        maxNewTokens,
         minNewTokens: optionalNumber(body, "min_new_tokens", {min: 0, integer: true}),
         maxTime: optionalNumber(body, "max_time", {above: 0}),
         seed: seed == null || seed === 0 ? undefined : seed >>> 0,
         doSample: optionalBoolean(body, "do_sample"),
-        stop: optionalStringList(body, "stop", 16)
+        stop: optionalStringList(body, "stop", MAX_STOP_STRINGS)
       }
     }
   };

@@ -4,7 +4,7 @@ import type {AppEnv} from "./access-control.js";
 import {parseGenerate, type ModelChoice} from "./h2ogpt-request.js";
 import {HttpError} from "./http-error.js";
 import type {ModelEntry, ModelRegistry} from "./model-registry.js";
-import type {RequestLimits} from "./openai-request.js";
+import type {RequestLimits} from "./request-limits.js";
 import {readJsonBody} from "./read-json-body.js";
 import type {GenerationOutcome} from "./served-model.js";
 import {toLoggedHttpError} from "./to-http-error.js";

@@ -8,17 +8,10 @@ import {
   type JsonObject
 } from "./field-readers.js";
 import {HttpError} from "./http-error.js";
+import {MAX_STOP_STRINGS, readMaxNewTokens, type RequestLimits} from "./request-limits.js";
 import type {ChatMessage, ChatRequest, CompletionRequest, GenerationParams} from "./served-model.js";
 
 /** Turns OpenAI request bodies into the server's camelCase requests, refusing what we cannot honour. */
-
-export interface RequestLimits {
-  /** The largest max_tokens a request may ask for (`--max_max_new_tokens`). */
-  readonly maxNewTokensCap: number;
-  /** Used when the request gives no max_tokens. */
-  readonly defaultMaxNewTokens: number;
-  readonly maxChoices: number;
-}
 
 export interface ParsedChatCompletion {
   readonly model: string | undefined;
@@ -43,8 +36,6 @@ const ROLE_MAP: Readonly<Record<string, ChatMessage["role"]>> = {
   user: "user",
   assistant: "assistant"
 };
-
-const MAX_STOP_STRINGS = 16;
 
 function contentText(value: unknown, param: string): string {
   if (typeof value === "string") return value;
@@ -93,17 +84,14 @@ function refuseUnsupported(body: JsonObject): void {
 }
 
 function readParams(body: JsonObject, limits: RequestLimits): GenerationParams {
-  const maxTokensKey = body.max_completion_tokens != null ? "max_completion_tokens" : "max_tokens";
-  const maxTokens = optionalNumber(body, maxTokensKey, {min: 1, integer: true});
-  if (maxTokens != null && maxTokens > limits.maxNewTokensCap)
-    throw badRequest(maxTokensKey, `${maxTokens} exceeds this server's limit of ${limits.maxNewTokensCap} (--max_max_new_tokens)`, "max_tokens_too_large");
+  const maxNewTokens = readMaxNewTokens(body, body.max_completion_tokens != null ? "max_completion_tokens" : "max_tokens", limits);
   const seed = optionalNumber(body, "seed", {integer: true});
   return {
     temperature: optionalNumber(body, "temperature", {min: 0, max: 2}),
     topP: optionalNumber(body, "top_p", {above: 0, max: 1}),
     topK: optionalNumber(body, "top_k", {min: 0, integer: true}),
     repetitionPenalty: optionalNumber(body, "repetition_penalty", {above: 0, max: 10}),
-    maxNewTokens: maxTokens ?? Math.min(limits.defaultMaxNewTokens, limits.maxNewTokensCap),
+    maxNewTokens,
     minNewTokens: optionalNumber(body, "min_tokens", {min: 0, integer: true}),
     seed: seed == null ? undefined : seed >>> 0,
     stop: optionalStringList(body, "stop", MAX_STOP_STRINGS)

@@ -4,15 +4,9 @@ import {streamSSE} from "hono/streaming";
 import type {AppEnv} from "./access-control.js";
 import {HttpError} from "./http-error.js";
 import type {LeasedRun, ModelEntry, ModelRegistry} from "./model-registry.js";
-import {
-  parseChatCompletion,
-  parseCompletion,
-  parseEmbedding,
-  type ParsedChatCompletion,
-  type ParsedCompletion,
-  type RequestLimits
-} from "./openai-request.js";
+import {parseChatCompletion, parseCompletion, parseEmbedding, type ParsedChatCompletion, type ParsedCompletion} from "./openai-request.js";
 import {readJsonBody} from "./read-json-body.js";
+import type {RequestLimits} from "./request-limits.js";
 import type {GenerationOutcome, GenerationParams, GenerationRun, ServedModel} from "./served-model.js";
 import {toLoggedHttpError} from "./to-http-error.js";
 
