@@ -10,6 +10,7 @@ export {loadApiKeys, type ApiKey} from "./api-keys.js";
 export {hashPassword, verifyPassword} from "./password-hash.js";
 export {HttpError, QueueFullError} from "./http-error.js";
 export {engineModel, type EngineModelOptions} from "./engine-model.js";
+export type {AnswerMeta, MessageRole, MessageStatus} from "./history-store.js";
 export type {
   ChatInput,
   ChatMessage,

@@ -1,4 +1,10 @@
-/** The server's JSON as the UI reads it (see src/server/create-app.ts and chat-routes.ts). */
+/**
+ * The server's JSON as the UI reads it (see src/server/create-app.ts and chat-routes.ts). Types only come from
+ * the server: esbuild erases them, so nothing of the server enters the browser bundle.
+ */
+import type {AnswerMeta, MessageRole, MessageStatus} from "../../server/index.js";
+
+export type {AnswerMeta, MessageStatus};
 
 export interface ModelInfo {
   readonly name: string;
@@ -19,22 +25,10 @@ export interface ServerInfo {
   readonly limits: {readonly max_new_tokens_cap: number; readonly default_max_new_tokens: number};
 }
 
-export interface AnswerMeta {
-  readonly promptTokens?: number;
-  readonly completionTokens?: number;
-  readonly maxNewTokens?: number;
-  readonly stopReason?: string;
-  readonly timeMs?: number;
-  readonly turnsDropped?: number;
-  readonly error?: string;
-}
-
-export type MessageStatus = "complete" | "streaming" | "stopped" | "error" | "interrupted";
-
 export interface Message {
   readonly id: number;
   readonly turn: number;
-  readonly role: "user" | "assistant";
+  readonly role: MessageRole;
   readonly model: string | null;
   content: string;
   status: MessageStatus;
