@@ -1,12 +1,12 @@
 /**
  * What the server needs from one served model. The real implementation wraps the engine and generate stages
  * (engine-model.ts); unit tests use a scripted one. Names are camelCase; the HTTP layer maps h2oGPT's and
- * OpenAI's snake_case names onto these. Parameters, messages and embeddings are the generate, prompts and engine
- * stages' own types.
+ * OpenAI's snake_case names onto these. Parameters, results, messages and embeddings are the generate, prompts
+ * and engine stages' own types.
  */
 
 import type {EmbeddingResult} from "../engine/index.js";
-import type {GenerationParams} from "../generate/index.js";
+import type {GenerateResult, GenerationParams} from "../generate/index.js";
 import type {ChatMessage} from "../prompts/index.js";
 
 export type {ChatMessage, EmbeddingResult, GenerationParams};
@@ -36,16 +36,11 @@ export interface CompletionRequest {
   readonly params: GenerationParams;
 }
 
-export interface GenerationOutcome {
-  readonly response: string;
-  readonly promptRaw: string;
-  readonly promptTokens: number;
-  readonly completionTokens: number;
-  readonly maxNewTokens: number;
-  /** The generate stage's reason, e.g. `eos`, `stop`, `length`, `time`, `abort`. */
-  readonly stopReason: string;
-  readonly turnsDropped: number;
-}
+/** The part of the generate stage's result that the APIs report. */
+export type GenerationOutcome = Pick<
+  GenerateResult,
+  "response" | "promptRaw" | "promptTokens" | "completionTokens" | "maxNewTokens" | "stopReason" | "turnsDropped"
+>;
 
 export interface GenerationRun {
   /** Text deltas; stop strings never appear, even partly. */

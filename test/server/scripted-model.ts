@@ -77,7 +77,7 @@ export class ScriptedModel implements ServedModel {
       model.active++;
       let text = "";
       let count = 0;
-      let stopReason = "eos";
+      let stopReason: GenerationOutcome["stopReason"] = "eos";
       try {
         for (const word of words) {
           if (signal.aborted) {
