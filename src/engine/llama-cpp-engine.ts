@@ -8,10 +8,10 @@ import type {EmbeddingResult, Engine, EngineGenerateOptions, EngineGeneration, E
 import {IncrementalDetokenizer} from "./incremental-detokenizer.js";
 import {llamaRuntime} from "./llama-runtime.js";
 import {chooseToken} from "./choose-token.js";
+import {ReleasedText} from "./released-text.js";
 import {checkGenerateOptions, resolveSampling} from "./sampling-options.js";
 import {SequencePool} from "./sequence-pool.js";
 import {startGeneration, type GenerationIo} from "./start-generation.js";
-import {StopStringMatcher} from "./stop-string-matcher.js";
 
 export interface LoraAdapter {
   readonly path: string;
@@ -251,15 +251,8 @@ export class LlamaCppEngine implements Engine {
     const history = [...prompt];
     let completionTokens = 0;
     const detokenizer = new IncrementalDetokenizer(this.model, prompt);
-    const matcher = new StopStringMatcher(options.stop ?? []);
-    let text = "";
+    const output = new ReleasedText(options.stop ?? [], run.emit);
     let stopReason: StopReason = "length";
-    let stopString: string | undefined;
-    const release = (delta: string): void => {
-      if (delta === "") return;
-      text += delta;
-      run.emit(delta);
-    };
 
     for await (const token of this.tokens(sequence, input, options, history)) {
       if (this.model.isEogToken(token)) {
@@ -268,15 +261,9 @@ export class LlamaCppEngine implements Engine {
       }
       completionTokens++;
       history.push(token);
-      const piece = detokenizer.push(token);
-      if (piece !== "") {
-        const matched = matcher.push(piece);
-        release(matched.text);
-        if (matched.stop != null) {
-          stopReason = "stop";
-          stopString = matched.stop;
-          break;
-        }
+      if (output.push(detokenizer.push(token))) {
+        stopReason = "stop";
+        break;
       }
       if (completionTokens >= options.maxNewTokens) break;
       if (run.signal.aborted) {
@@ -289,15 +276,10 @@ export class LlamaCppEngine implements Engine {
       }
     }
     if (stopReason !== "stop") {
-      const tail = matcher.push(detokenizer.flush());
-      release(tail.text);
-      if (tail.stop != null) {
-        stopReason = "stop";
-        stopString = tail.stop;
-      } else {
-        release(matcher.flush());
-      }
+      if (output.push(detokenizer.flush())) stopReason = "stop";
+      else output.flush();
     }
+    const {text, stopString} = output;
     return {text, promptTokens: prompt.length, completionTokens, stopReason, ...(stopString == null ? {} : {stopString})};
   }
 

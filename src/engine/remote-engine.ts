@@ -13,10 +13,10 @@ import type {
 } from "./engine-types.js";
 import {sendRequest, type RetryPolicy} from "./http-request.js";
 import {parseInferenceServer, type InferenceServer} from "./inference-server.js";
+import {ReleasedText} from "./released-text.js";
 import {checkGenerateOptions, resolveSampling} from "./sampling-options.js";
 import {serverSentData} from "./server-sent-events.js";
 import {startGeneration, type GenerationIo} from "./start-generation.js";
-import {StopStringMatcher} from "./stop-string-matcher.js";
 
 /** What the remote engine needs from a local tokenizer (the tokenizer stage's Tokenizer fits). */
 export interface TokenCounter {
@@ -320,24 +320,18 @@ export class RemoteEngine implements Engine {
     timedOut: () => boolean
   ): Promise<EngineResult> {
     const url = `${this.server.baseUrl}/${this.server.endpoint === "chat" ? "chat/completions" : "completions"}`;
-    const matcher = new StopStringMatcher(options.stop ?? []);
-    let text = "";
+    const output = new ReleasedText(options.stop ?? [], emit);
     let stopReason: StopReason = "length";
     let stopString: string | undefined;
     let usage: {prompt_tokens?: number; completion_tokens?: number} | undefined;
     const interrupted = (): StopReason | undefined => (timedOut() ? "time" : controller.signal.aborted ? "abort" : undefined);
-    const release = (delta: string): void => {
-      if (delta === "") return;
-      text += delta;
-      emit(delta);
-    };
 
     let http;
     try {
       http = await sendRequest({url, body: this.body(options, input), ...this.request(controller.signal)});
     } catch (error) {
       const reason = interrupted();
-      if (reason != null) return {text, promptTokens: estimatedPromptTokens, completionTokens: 0, stopReason: reason};
+      if (reason != null) return {text: output.text, promptTokens: estimatedPromptTokens, completionTokens: 0, stopReason: reason};
       throw (error instanceof RemoteServerError ? overflowFrom(error) : undefined) ?? error;
     }
     const {response, controller: bodyController} = http;
@@ -374,15 +368,11 @@ export class RemoteEngine implements Engine {
         const choice = chunk.choices?.[0];
         if (choice == null) continue;
         const piece = choice.text ?? choice.delta?.content ?? choice.message?.content ?? "";
-        if (piece !== "") {
-          const matched = matcher.push(piece);
-          release(matched.text);
-          if (matched.stop != null) {
-            stopReason = "stop";
-            stopString = matched.stop;
-            finished = true;
-            break;
-          }
+        if (output.push(piece)) {
+          stopReason = "stop";
+          stopString = output.stopString;
+          finished = true;
+          break;
         }
         if (choice.finish_reason != null) {
           finished = true;
@@ -407,7 +397,8 @@ export class RemoteEngine implements Engine {
       if (!finished) bodyController.abort();
     }
     if (!finished && interrupted() == null && stopReason === "length") stopReason = "eos";
-    if (stopReason !== "stop") release(matcher.flush());
+    if (stopReason !== "stop") output.flush();
+    const text = output.text;
     const completionTokens = usage?.completion_tokens ?? (text === "" ? 0 : await this.count(text, false));
     return {
       text,
