@@ -3,7 +3,7 @@ import {resolve} from "node:path";
 import {createInterface} from "node:readline";
 import {createEngine, type Engine} from "../engine/index.js";
 import {InputFileError, UsageError} from "../errors/index.js";
-import {generateStream, messagesToChat, type GenerateOptions, type GenerateResult} from "../generate/index.js";
+import {generateStream, messagesToChat, resultFields, type GenerateOptions} from "../generate/index.js";
 import {parseLiteral} from "../util/index.js";
 import type {CommandIo} from "./command.js";
 import {defineCommand} from "./command.js";
@@ -46,17 +46,6 @@ async function readHistory(value: string, io: CommandIo): Promise<{history: Pair
   return {history: pairs};
 }
 
-function resultJson(result: GenerateResult): string {
-  return JSON.stringify({
-    response: result.response,
-    prompt_tokens: result.promptTokens,
-    completion_tokens: result.completionTokens,
-    max_new_tokens: result.maxNewTokens,
-    stop_reason: result.stopReason,
-    turns_dropped: result.turnsDropped
-  });
-}
-
 async function answerOnce(engine: Engine, settings: Settings, context: string | undefined, flags: {instruction?: string; iinput?: string; history?: string; json?: boolean}, io: CommandIo): Promise<number> {
   const given = flags.history == null ? {history: [] as Pair[]} : await readHistory(flags.history, io);
   const instruction = flags.instruction ?? given.pending;
@@ -73,7 +62,7 @@ async function answerOnce(engine: Engine, settings: Settings, context: string | 
   });
   for await (const delta of stream) if (!flags.json) io.stdout.write(delta);
   const final = await result;
-  io.stdout.write(flags.json ? `${resultJson(final)}\n` : "\n");
+  io.stdout.write(flags.json ? `${JSON.stringify(resultFields(final))}\n` : "\n");
   if (final.turnsDropped > 0 && !flags.json) io.stderr.write(`h2ogpt generate: left out the ${final.turnsDropped} oldest history turn(s) to fit the context\n`);
   return final.stopReason === "abort" ? INTERRUPTED : 0;
 }

@@ -3,6 +3,7 @@ import {normalizeConversation, type PromptDict} from "../prompts/index.js";
 import {generate} from "./generate-stream.js";
 import type {GenerateInput, GenerateOptions} from "./generate-options.js";
 import {messagesToChat} from "./messages-to-chat.js";
+import {resultFields, type ResultFields} from "./result-fields.js";
 
 /** A record's own prompt settings: they win over the run's. */
 interface RecordPromptSettings {
@@ -40,16 +41,7 @@ export interface EvalQuestion {
 
 /** Per-record outcome, written as one JSON line with h2oGPT's snake_case names. */
 export type EvalLine =
-  | (EvalQuestion & {
-      readonly prompt_type: string;
-      readonly prompt: string;
-      readonly response: string;
-      readonly prompt_tokens: number;
-      readonly completion_tokens: number;
-      readonly max_new_tokens: number;
-      readonly stop_reason: string;
-      readonly turns_dropped: number;
-    })
+  | (EvalQuestion & {readonly prompt_type: string; readonly prompt: string} & ResultFields)
   | (EvalQuestion & {readonly error: string});
 
 type EvalSettings = Omit<GenerateOptions, keyof GenerateInput>;
@@ -114,17 +106,7 @@ export async function evaluateRecord(record: EvalRecord, options: EvalSettings):
       promptDict: promptDict ?? options.promptDict,
       systemPrompt: systemPrompt ?? options.systemPrompt
     });
-    return {
-      ...question,
-      prompt_type: result.promptType,
-      prompt: result.promptRaw,
-      response: result.response,
-      prompt_tokens: result.promptTokens,
-      completion_tokens: result.completionTokens,
-      max_new_tokens: result.maxNewTokens,
-      stop_reason: result.stopReason,
-      turns_dropped: result.turnsDropped
-    };
+    return {...question, prompt_type: result.promptType, prompt: result.promptRaw, ...resultFields(result)};
   } catch (error) {
     if (error instanceof ContextOverflowError || error instanceof UsageError) return {...question, error: error.message};
     throw error;
