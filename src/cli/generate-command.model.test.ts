@@ -3,11 +3,10 @@ import {existsSync, statSync} from "node:fs";
 import {copyFile, mkdtemp, readFile, readdir, rm, truncate, writeFile} from "node:fs/promises";
 import {tmpdir} from "node:os";
 import {join} from "node:path";
-import {PassThrough} from "node:stream";
 import {promisify} from "node:util";
 import {afterAll, beforeAll, describe, expect, it} from "vitest";
+import {memoryIo} from "../../test/support/memory-io.js";
 import {projectRoot, tinyLlamaPath} from "../../test/support/shared.js";
-import type {CommandIo} from "./command.js";
 import {main} from "./main.js";
 
 let dir: string;
@@ -18,27 +17,15 @@ afterAll(async () => {
   await rm(dir, {recursive: true, force: true});
 });
 
-function memoryIo(stdinText = ""): CommandIo & {out: () => string; err: () => string} {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = "";
-  let err = "";
-  stdout.on("data", (chunk) => (out += chunk));
-  stderr.on("data", (chunk) => (err += chunk));
-  const stdin = new PassThrough();
-  stdin.end(stdinText);
-  return {stdout, stderr, stdin, env: {}, cwd: dir, signal: new AbortController().signal, out: () => out, err: () => err};
-}
-
 const model = (): string[] => [`--base_model=${tinyLlamaPath}`, "--max_seq_len=256"];
 
 describe("h2ogpt generate on the tiny llama fixture", () => {
   it("prints one answer, and with --json the result object", async () => {
     if (tinyLlamaPath == null) return;
-    const plain = memoryIo();
+    const plain = memoryIo({cwd: dir, stdin: ""});
     expect(await main(["generate", ...model(), "--prompt_type=human_bot", "--instruction=Who are you?", "--max_new_tokens=8", "--stop= Pakistan"], plain)).toBe(0);
     expect(plain.out()).toBe("мало ung\n");
-    const json = memoryIo();
+    const json = memoryIo({cwd: dir, stdin: ""});
     expect(await main(["generate", ...model(), "--prompt_type=human_bot", "--instruction", "Who are you?", "--max_new_tokens", "8", "--json"], json)).toBe(0);
     const result = JSON.parse(json.out());
     expect(Object.keys(result)).toEqual(["response", "prompt_tokens", "completion_tokens", "max_new_tokens", "stop_reason", "turns_dropped"]);
@@ -49,7 +36,7 @@ describe("h2ogpt generate on the tiny llama fixture", () => {
   it("takes --history from a file (pairs ending with the message to answer)", async () => {
     if (tinyLlamaPath == null) return;
     await writeFile(join(dir, "history.json"), JSON.stringify([["Hi", "Hello!"], ["Who are you?", null]]));
-    const io = memoryIo();
+    const io = memoryIo({cwd: dir, stdin: ""});
     expect(await main(["generate", ...model(), "--prompt_type=human_bot", "--history=@history.json", "--max_new_tokens=4", "--json"], io)).toBe(0);
     expect(JSON.parse(io.out())).toMatchObject({completion_tokens: 4, turns_dropped: 0});
   });
@@ -57,16 +44,16 @@ describe("h2ogpt generate on the tiny llama fixture", () => {
   it("puts --context (text or @FILE) and an eval record's context before the prompt", async () => {
     if (tinyLlamaPath == null) return;
     await writeFile(join(dir, "context.txt"), "<human>: Hi\n<bot>: Hello!\n");
-    const withContext = memoryIo();
+    const withContext = memoryIo({cwd: dir, stdin: ""});
     expect(await main(["generate", ...model(), "--prompt_type=human_bot", "--context=@context.txt", "--instruction=Who are you?", "--max_new_tokens=2", "--json"], withContext)).toBe(0);
-    const inline = memoryIo();
+    const inline = memoryIo({cwd: dir, stdin: ""});
     expect(await main(["generate", ...model(), "--prompt_type=human_bot", "--context=<human>: Hi\n<bot>: Hello!\n", "--instruction=Who are you?", "--max_new_tokens=2", "--json"], inline)).toBe(0);
     // Without a context the same question is 12 tokens (the first test).
     expect(JSON.parse(withContext.out()).prompt_tokens).toBeGreaterThan(12);
     expect(JSON.parse(inline.out())).toEqual(JSON.parse(withContext.out()));
 
     await writeFile(join(dir, "context.jsonl"), JSON.stringify({context: "<human>: Hi\n<bot>: Hello!\n", instruction: "Who are you?"}) + "\n");
-    const io = memoryIo();
+    const io = memoryIo({cwd: dir, stdin: ""});
     expect(await main(["generate", ...model(), "--prompt_type=human_bot", "--eval", "--data_path=context.jsonl", "--max_new_tokens=2"], io)).toBe(0);
     const [line] = (await readFile(join(dir, "context.eval.jsonl"), "utf8")).trim().split("\n").map((text) => JSON.parse(text));
     expect(line).toMatchObject({context: "<human>: Hi\n<bot>: Hello!\n", prompt: "<human>: Hi\n<bot>: Hello!\n<human>: Who are you?\n<bot>:", prompt_tokens: JSON.parse(inline.out()).prompt_tokens});
@@ -74,7 +61,7 @@ describe("h2ogpt generate on the tiny llama fixture", () => {
 
   it("exits 3 with both numbers on one line when the message does not fit", async () => {
     if (tinyLlamaPath == null) return;
-    const io = memoryIo();
+    const io = memoryIo({cwd: dir, stdin: ""});
     expect(await main(["generate", ...model(), "--prompt_type=plain", `--instruction=${"word ".repeat(400)}`], io)).toBe(3);
     expect(io.err()).toMatch(/^h2ogpt generate: prompt has \d+ tokens but the context holds 256: [^\n]+\n$/);
   });
@@ -84,14 +71,14 @@ describe("h2ogpt generate on the tiny llama fixture", () => {
     const cut = join(dir, "cut.gguf");
     await copyFile(tinyLlamaPath, cut);
     await truncate(cut, 5000);
-    const io = memoryIo();
+    const io = memoryIo({cwd: dir, stdin: ""});
     expect(await main(["generate", "--base_model=cut.gguf", "--instruction=x"], io)).toBe(2);
     expect(io.err()).toMatch(new RegExp(`^h2ogpt generate: ${cut}: not a valid GGUF file: truncated[^\\n]*\\n$`));
   });
 
   it("--cli chats: streams each answer and keeps the history", async () => {
     if (tinyLlamaPath == null) return;
-    const io = memoryIo("Who are you?\n\n/clear\nWho are you?\n");
+    const io = memoryIo({cwd: dir, stdin: "Who are you?\n\n/clear\nWho are you?\n"});
     expect(await main(["generate", ...model(), "--prompt_type=human_bot", "--cli", "--max_new_tokens=3"], io)).toBe(0);
     const answers = io.out().split("\n").filter(Boolean);
     expect(answers).toHaveLength(2);
@@ -110,7 +97,7 @@ describe("h2ogpt generate on the tiny llama fixture", () => {
         JSON.stringify({question: "word ".repeat(400)})
       ].join("\n") + "\n"
     );
-    const io = memoryIo();
+    const io = memoryIo({cwd: dir, stdin: ""});
     const argv = ["generate", ...model(), "--prompt_type=human_bot", "--eval", "--data_path=questions.jsonl", "--data_col_dict={'question': 'instruction'}", "--max_new_tokens=4"];
     expect(await main(argv, io)).toBe(0);
     const lines = (await readFile(join(dir, "questions.eval.jsonl"), "utf8")).trim().split("\n").map((line) => JSON.parse(line));

@@ -1,29 +1,18 @@
 import {readdir, readFile} from "node:fs/promises";
 import {join} from "node:path";
-import {PassThrough} from "node:stream";
 import {gzipSync} from "node:zlib";
 import {parquetWriteBuffer} from "hyparquet-writer";
 import {describe, expect, it} from "vitest";
 import {fixture, jsonl, tempDir} from "../../test/data/helpers.js";
 import {FakeEngine} from "../../test/generate/fake-engine.js";
+import {memoryIo} from "../../test/support/memory-io.js";
 import {NotSupportedError} from "../errors/index.js";
-import type {CommandIo} from "./command.js";
 import {generationParamsFromFlags} from "./engine-flags.js";
 import {EvalStoppedError, evaluateDataPath} from "./evaluate-data-path.js";
 import {main} from "./main.js";
 
 const dir = await tempDir("h2ogpt-eval-");
 await fixture(dir, "one.jsonl", jsonl([{instruction: "Who are you?"}]));
-
-function memoryIo(signal = new AbortController().signal): CommandIo & {out: () => string; err: () => string} {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = "";
-  let err = "";
-  stdout.on("data", (chunk) => (out += chunk));
-  stderr.on("data", (chunk) => (err += chunk));
-  return {stdout, stderr, stdin: new PassThrough(), env: {}, cwd: dir, signal, out: () => out, err: () => err};
-}
 
 describe("h2ogpt generate (no model needed)", () => {
   it.each([
@@ -35,14 +24,14 @@ describe("h2ogpt generate (no model needed)", () => {
     [["generate", "--instruction=x", "--base_model=/nonexistent/m.gguf"], "h2ogpt generate: /nonexistent/m.gguf: file not found\n"],
     [["generate", "--instruction=x", "--inference_server=tgi:1.2.3.4"], "h2ogpt generate: --inference_server=tgi:1.2.3.4: expected vllm:HOST:PORT, vllm_chat:HOST:PORT, http(s)://HOST:PORT, openai or openai_chat\n"]
   ])("%j fails with one line and exit code 2", async (argv, line) => {
-    const io = memoryIo();
+    const io = memoryIo({cwd: dir});
     expect(await main(argv, io)).toBe(2);
     expect(io.err()).toBe(line);
     expect(io.out()).toBe("");
   });
 
   it("documents h2oGPT's flag names in --help", async () => {
-    const io = memoryIo();
+    const io = memoryIo({cwd: dir});
     expect(await main(["generate", "--help"], io)).toBe(0);
     for (const flag of ["--base_model", "model_path_llama", "--inference_server", "--prompt_type", "--max_seq_len", "--n_threads", "--lora_weights", "--max_new_tokens", "--min_new_tokens", "--num_beams", "--num_return_sequences", "--truncation", "--cli", "--eval", "--data_path"])
       expect(io.out()).toContain(flag);
@@ -70,7 +59,7 @@ describe("h2ogpt generate --eval (records read as prepare reads them, on a fake 
     await fixture(dir, "more.parquet", new Uint8Array(parquet));
     const chat = {messages: [{role: "user", content: "Hi"}, {role: "assistant", content: "Hello!"}, {role: "user", content: "Who are you?"}, {role: "assistant", content: "A bot."}], prompt_type: "plain"};
     await fixture(dir, "chat.jsonl", jsonl([chat]) + '{"question": "Who?"\n' + jsonl([{question: 5}, {question: "Why?", prompt_type: "nonsense"}]));
-    const io = memoryIo();
+    const io = memoryIo({cwd: dir});
     const opened: FakeEngine[] = [];
     const code = await evaluateDataPath({
       dataPath: "qa.csv, more.parquet, chat.jsonl",
@@ -109,7 +98,7 @@ describe("h2ogpt generate --eval (records read as prepare reads them, on a fake 
 
   it("writes DATA.eval.jsonl beside a gzipped file and warns about a renamed column no record has", async () => {
     await fixture(dir, "q.jsonl.gz", gzipSync(jsonl([{instruction: "Who are you?"}])));
-    const io = memoryIo();
+    const io = memoryIo({cwd: dir});
     const code = await evaluateDataPath({dataPath: "q.jsonl.gz", dataColDict: "{'answer': 'output'}", settings, openEngine: async () => new FakeEngine({script}), io});
     expect(code).toBe(0);
     expect(await evalLines("q.eval.jsonl")).toEqual([expect.objectContaining({source: {file: "q.jsonl.gz", line: 1}, instruction: "Who are you?", ...answer})]);
@@ -119,7 +108,7 @@ describe("h2ogpt generate --eval (records read as prepare reads them, on a fake 
   it("keeps the answers finished before Ctrl-C, not the one it cut short, and exits 130", async () => {
     await fixture(dir, "three.jsonl", jsonl([{instruction: "one"}, {instruction: "two"}, {instruction: "three"}]));
     const controller = new AbortController();
-    const io = memoryIo(controller.signal);
+    const io = memoryIo({cwd: dir, signal: controller.signal});
     const engine = new FakeEngine({
       script: (call) => {
         if (call === 1) controller.abort();
@@ -140,7 +129,7 @@ describe("h2ogpt generate --eval (records read as prepare reads them, on a fake 
         return script;
       }
     });
-    const error = await evaluateDataPath({dataPath: "fails.jsonl", settings, openEngine: async () => engine, io: memoryIo()}).catch((e: unknown) => e);
+    const error = await evaluateDataPath({dataPath: "fails.jsonl", settings, openEngine: async () => engine, io: memoryIo({cwd: dir})}).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(EvalStoppedError);
     expect(error).toMatchObject({done: 1, total: 3, exitCode: 1});
     expect((error as Error).message).toBe(`llama.cpp: decode failed (stopped after 1 of 3 record(s); wrote them to ${join(dir, "fails.eval.jsonl")})`);
@@ -149,7 +138,7 @@ describe("h2ogpt generate --eval (records read as prepare reads them, on a fake 
   });
 
   it("leaves no file when the run fails before any record is written, with the failure's own message and code", async () => {
-    const io = memoryIo();
+    const io = memoryIo({cwd: dir});
     const error = await evaluateDataPath({dataPath: "one.jsonl", settings: {...settings, numBeams: 2}, openEngine: async () => new FakeEngine({script}), io}).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(NotSupportedError);
     expect((await readdir(dir)).filter((name) => name.startsWith("one.eval") || name.endsWith(".tmp"))).toEqual([]);
@@ -158,7 +147,7 @@ describe("h2ogpt generate --eval (records read as prepare reads them, on a fake 
   it("answers a record's context before its prompt", async () => {
     await fixture(dir, "ctx.jsonl", jsonl([{context: "<human>: Hi\n<bot>: Hello!\n", instruction: "Who are you?"}]));
     const engine = new FakeEngine({script});
-    expect(await evaluateDataPath({dataPath: "ctx.jsonl", settings, openEngine: async () => engine, io: memoryIo()})).toBe(0);
+    expect(await evaluateDataPath({dataPath: "ctx.jsonl", settings, openEngine: async () => engine, io: memoryIo({cwd: dir})})).toBe(0);
     expect(await evalLines("ctx.eval.jsonl")).toEqual([
       expect.objectContaining({context: "<human>: Hi\n<bot>: Hello!\n", instruction: "Who are you?", prompt: "<human>: Hi\n<bot>: Hello!\n<human>: Who are you?\n<bot>:", ...answer})
     ]);
@@ -173,7 +162,7 @@ describe("h2ogpt generate --eval (records read as prepare reads them, on a fake 
     [["--eval", "--data_path=one.jsonl", "--context=x"], "h2ogpt generate: --context applies to --instruction and --cli; --eval records carry their own 'context' field\n"],
     [["--instruction=x", "--context=@missing.txt"], `h2ogpt generate: ${join(dir, "missing.txt")}: cannot be read (ENOENT)\n`]
   ])("%j fails with one line and exit code 2 before any model loads", async (argv, line) => {
-    const io = memoryIo();
+    const io = memoryIo({cwd: dir});
     // No --base_model: reaching the engine would fail with a different message.
     expect(await main(["generate", ...argv], io)).toBe(2);
     expect(io.err()).toEqual(line);

@@ -1,27 +1,7 @@
-import {PassThrough} from "node:stream";
 import {describe, expect, it} from "vitest";
+import {memoryIo} from "../../test/support/memory-io.js";
 import {main} from "./main.js";
 import {parseArgs} from "./args.js";
-import type {CommandIo} from "./command.js";
-
-function memoryIo(): CommandIo & {out: () => string; err: () => string} {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = "";
-  let err = "";
-  stdout.on("data", (chunk) => (out += chunk));
-  stderr.on("data", (chunk) => (err += chunk));
-  return {
-    stdout,
-    stderr,
-    stdin: new PassThrough(),
-    env: {},
-    cwd: process.cwd(),
-    signal: new AbortController().signal,
-    out: () => out,
-    err: () => err
-  };
-}
 
 describe("parseArgs", () => {
   const defs = {

@@ -1,21 +1,10 @@
-import {PassThrough} from "node:stream";
 import {readdir, readFile} from "node:fs/promises";
 import {join} from "node:path";
 import {describe, expect, it} from "vitest";
+import {memoryIo} from "../../test/support/memory-io.js";
 import {neoxTokenizerPath} from "../../test/support/shared.js";
 import {fixture, jsonl, tempDir} from "../../test/data/helpers.js";
 import {main} from "./main.js";
-import type {CommandIo} from "./command.js";
-
-function memoryIo(cwd: string): CommandIo & {out: () => string; err: () => string} {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = "";
-  let err = "";
-  stdout.on("data", (chunk) => (out += chunk));
-  stderr.on("data", (chunk) => (err += chunk));
-  return {stdout, stderr, stdin: new PassThrough(), env: {}, cwd, signal: new AbortController().signal, out: () => out, err: () => err};
-}
 
 const dir = await tempDir();
 const records = [
@@ -24,7 +13,7 @@ const records = [
 ];
 
 async function prepare(args: string[]): Promise<{code: number; out: string; err: string}> {
-  const io = memoryIo(dir);
+  const io = memoryIo({cwd: dir});
   const code = await main(["prepare", `--tokenizer=${neoxTokenizerPath}`, "--workers=0", ...args], io);
   return {code, out: io.out(), err: io.err()};
 }

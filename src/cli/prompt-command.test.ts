@@ -3,12 +3,11 @@ import {existsSync} from "node:fs";
 import {mkdtemp, rm, writeFile} from "node:fs/promises";
 import {tmpdir} from "node:os";
 import {join} from "node:path";
-import {PassThrough} from "node:stream";
 import {promisify} from "node:util";
 import {afterAll, beforeAll, describe, expect, it} from "vitest";
+import {memoryIo} from "../../test/support/memory-io.js";
 import {projectRoot} from "../../test/support/shared.js";
 import {h2ogptVectors as V} from "../../test/prompts/h2ogpt-vectors.js";
-import type {CommandIo} from "./command.js";
 import {main} from "./main.js";
 
 let dir: string;
@@ -20,15 +19,9 @@ afterAll(async () => {
 });
 
 async function run(...argv: string[]): Promise<{code: number; out: string; err: string}> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = "";
-  let err = "";
-  stdout.on("data", (chunk) => (out += chunk));
-  stderr.on("data", (chunk) => (err += chunk));
-  const io: CommandIo = {stdout, stderr, stdin: new PassThrough(), env: {}, cwd: dir, signal: new AbortController().signal};
+  const io = memoryIo({cwd: dir});
   const code = await main(argv, io);
-  return {code, out, err};
+  return {code, out: io.out(), err: io.err()};
 }
 
 const humanBot3 = V.test_prompter.with_context.find((c) => c.prompt_type === "human_bot")!.expected;

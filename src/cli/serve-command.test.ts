@@ -1,20 +1,9 @@
 import {mkdtempSync} from "node:fs";
 import {tmpdir} from "node:os";
 import {join} from "node:path";
-import {PassThrough} from "node:stream";
 import {describe, expect, it} from "vitest";
-import type {CommandIo} from "./command.js";
+import {memoryIo} from "../../test/support/memory-io.js";
 import {main} from "./main.js";
-
-function memoryIo(env: NodeJS.ProcessEnv = {}, cwd = process.cwd()): CommandIo & {out: () => string; err: () => string} {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = "";
-  let err = "";
-  stdout.on("data", (chunk) => (out += chunk));
-  stderr.on("data", (chunk) => (err += chunk));
-  return {stdout, stderr, stdin: new PassThrough(), env, cwd, signal: new AbortController().signal, out: () => out, err: () => err};
-}
 
 describe("h2ogpt serve (bad input)", () => {
   const dir = mkdtempSync(join(tmpdir(), "h2ogpt-serve-cli-"));
@@ -35,7 +24,7 @@ describe("h2ogpt serve (bad input)", () => {
       [["serve", "--truncation=right", "--base_model=x.gguf"], /--truncation: expected error or left, got 'right'/]
     ];
     for (const [argv, message] of cases) {
-      const io = memoryIo({}, dir);
+      const io = memoryIo({cwd: dir});
       expect(await main(argv, io), argv.join(" ")).toBe(2);
       expect(io.err()).toMatch(message);
       expect(io.err().trim().split("\n")).toHaveLength(1);

@@ -1,17 +1,11 @@
-import {PassThrough} from "node:stream";
 import {describe, expect, it} from "vitest";
+import {memoryIo} from "../../test/support/memory-io.js";
 import {neoxVocabGgufPath} from "../../test/support/shared.js";
 import {main} from "./main.js";
 
 async function run(...argv: string[]) {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = "";
-  let err = "";
-  stdout.on("data", (chunk) => (out += chunk));
-  stderr.on("data", (chunk) => (err += chunk));
-  const io = {stdout, stderr, stdin: new PassThrough(), env: {}, cwd: process.cwd(), signal: new AbortController().signal};
-  return {code: await main(argv, io), out, err};
+  const io = memoryIo();
+  return {code: await main(argv, io), out: io.out(), err: io.err()};
 }
 
 describe.skipIf(neoxVocabGgufPath === undefined)("h2ogpt tokenize / detokenize on a GGUF", () => {

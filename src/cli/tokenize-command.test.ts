@@ -1,24 +1,13 @@
 import {mkdtempSync, rmSync, writeFileSync} from "node:fs";
 import {tmpdir} from "node:os";
 import {join} from "node:path";
-import {PassThrough} from "node:stream";
 import {afterAll, beforeAll, describe, expect, it} from "vitest";
+import {memoryIo} from "../../test/support/memory-io.js";
 import {neoxTokenizerPath} from "../../test/support/shared.js";
-import type {CommandIo} from "./command.js";
 import {main} from "./main.js";
 
-function memoryIo(cwd: string): CommandIo & {out: () => string; err: () => string} {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = "";
-  let err = "";
-  stdout.on("data", (chunk) => (out += chunk));
-  stderr.on("data", (chunk) => (err += chunk));
-  return {stdout, stderr, stdin: new PassThrough(), env: {}, cwd, signal: new AbortController().signal, out: () => out, err: () => err};
-}
-
 async function run(cwd: string, ...argv: string[]) {
-  const io = memoryIo(cwd);
+  const io = memoryIo({cwd});
   const code = await main(argv, io);
   return {code, out: io.out(), err: io.err()};
 }
