@@ -8,7 +8,7 @@ import {renderTrainingString} from "../src/prompts/index.js";
  * `tokenizers` on one thread (formatting not timed).
  */
 
-interface ChildResult {
+export interface ChildResult {
   readonly seconds: number;
   /** CPU time of the whole process (all threads), user + system: steadier than wall time on a busy machine. */
   readonly cpuSeconds: number;

@@ -4,6 +4,8 @@ import {dirname, join, resolve} from "node:path";
 import {fileURLToPath} from "node:url";
 import {promisify} from "node:util";
 import {build} from "esbuild";
+// Type only: the child module runs a measurement when loaded.
+import type {ChildResult} from "./prepare-child.js";
 import {writeSyntheticJsonl} from "./prepare-synthetic.js";
 
 /**
@@ -20,14 +22,6 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const work = join(root, "bench", "results", "prepare");
 const tokenizer = resolve(root, "..", "shared", "fixtures", "tokenizers", "gpt-neox-20b", "tokenizer.json");
 const records = Number(process.argv.find((arg) => arg.startsWith("--records="))?.slice(10) ?? 200_000);
-
-interface ChildResult {
-  readonly seconds: number;
-  readonly cpuSeconds: number;
-  readonly records: number;
-  readonly tokens: number;
-  readonly peakRssMb: number;
-}
 
 async function dataFile(count: number): Promise<{path: string; mb: number}> {
   const path = join(work, `records-${count}.jsonl`);
