@@ -39,24 +39,32 @@ function mergesOf({tokens, scores}: SentencePieceVocabulary, vocab: ReadonlyMap<
   return merges.sort((a, b) => b.score - a.score).map(({left, right}) => `${left} ${right}`);
 }
 
-export async function llamaTokenizerJson(ggufPath: string): Promise<object> {
-  const vocabulary = await readVocabulary(ggufPath);
-  const vocab = new Map(vocabulary.tokens.map((token, id) => [token, id]));
-  const special = vocabulary.tokens.flatMap((content, id) =>
-    SPECIAL_TYPES.has(vocabulary.tokenTypes[id]!) ? [{id, content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true}] : []
-  );
+export interface SentencePieceBpeJsonOptions {
+  readonly vocab: Readonly<Record<string, number>>;
+  /** `"left right"`, highest priority first. */
+  readonly merges: readonly string[];
+  readonly addedTokens: readonly object[];
+  readonly byteFallback?: boolean;
+}
+
+/**
+ * The tokenizer.json transformers writes for SentencePiece converted to BPE (LlamaConverter): a prepended "▁"
+ * and "▁" for spaces, a BOS template, BPE over characters with byte fallback and unknown-token fusing, and the
+ * Llama decoder chain.
+ */
+export function sentencePieceBpeJson({vocab, merges, addedTokens, byteFallback = true}: SentencePieceBpeJsonOptions): object {
   return {
     version: "1.0",
     truncation: null,
     padding: null,
-    added_tokens: special,
+    added_tokens: addedTokens,
     normalizer: {type: "Sequence", normalizers: [{type: "Prepend", prepend: SPACE}, {type: "Replace", pattern: {String: " "}, content: SPACE}]},
     pre_tokenizer: null,
     post_processor: {
       type: "TemplateProcessing",
       single: [{SpecialToken: {id: "<s>", type_id: 0}}, {Sequence: {id: "A", type_id: 0}}],
       pair: [{SpecialToken: {id: "<s>", type_id: 0}}, {Sequence: {id: "A", type_id: 0}}, {SpecialToken: {id: "<s>", type_id: 1}}, {Sequence: {id: "B", type_id: 1}}],
-      special_tokens: {"<s>": {id: "<s>", ids: [vocab.get("<s>")], tokens: ["<s>"]}}
+      special_tokens: {"<s>": {id: "<s>", ids: [vocab["<s>"]], tokens: ["<s>"]}}
     },
     decoder: {
       type: "Sequence",
@@ -74,9 +82,18 @@ export async function llamaTokenizerJson(ggufPath: string): Promise<object> {
       continuing_subword_prefix: null,
       end_of_word_suffix: null,
       fuse_unk: true,
-      byte_fallback: true,
-      vocab: Object.fromEntries(vocab),
-      merges: mergesOf(vocabulary, vocab)
+      byte_fallback: byteFallback,
+      vocab,
+      merges
     }
   };
+}
+
+export async function llamaTokenizerJson(ggufPath: string): Promise<object> {
+  const vocabulary = await readVocabulary(ggufPath);
+  const vocab = new Map(vocabulary.tokens.map((token, id) => [token, id]));
+  const special = vocabulary.tokens.flatMap((content, id) =>
+    SPECIAL_TYPES.has(vocabulary.tokenTypes[id]!) ? [{id, content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true}] : []
+  );
+  return sentencePieceBpeJson({vocab: Object.fromEntries(vocab), merges: mergesOf(vocabulary, vocab), addedTokens: special});
 }

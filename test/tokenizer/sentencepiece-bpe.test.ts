@@ -4,6 +4,7 @@ import {join} from "node:path";
 import {afterAll, beforeAll, describe, expect, it} from "vitest";
 import {loadTokenizer, type Tokenizer} from "../../src/tokenizer/index.js";
 import {fuzzStrings} from "./fuzz-strings.js";
+import {sentencePieceBpeJson} from "./llama-tokenizer-json.js";
 import {offsetsRoundTripProblem, RustTokenizer} from "./rust-oracle.js";
 
 /**
@@ -38,38 +39,7 @@ function sentencePieceJson(variant: Variant): object {
   const added = (id: number, content: string, special: boolean) => ({id, content, single_word: false, lstrip: false, rstrip: false, normalized: !special, special});
   const addedTokens = [added(0, "<unk>", true), added(1, "<s>", true), added(2, "</s>", true)];
   if (variant.addedWord) addedTokens.push(added(Object.keys(vocab).length, "cafe", false));
-  return {
-    version: "1.0",
-    added_tokens: addedTokens,
-    normalizer: {type: "Sequence", normalizers: [{type: "Prepend", prepend: SPACE}, {type: "Replace", pattern: {String: " "}, content: SPACE}]},
-    pre_tokenizer: null,
-    post_processor: {
-      type: "TemplateProcessing",
-      single: [{SpecialToken: {id: "<s>", type_id: 0}}, {Sequence: {id: "A", type_id: 0}}],
-      pair: [{SpecialToken: {id: "<s>", type_id: 0}}, {Sequence: {id: "A", type_id: 0}}, {Sequence: {id: "B", type_id: 1}}],
-      special_tokens: {"<s>": {id: "<s>", ids: [1], tokens: ["<s>"]}}
-    },
-    decoder: {
-      type: "Sequence",
-      decoders: [
-        {type: "Replace", pattern: {String: SPACE}, content: " "},
-        {type: "ByteFallback"},
-        {type: "Fuse"},
-        {type: "Strip", content: " ", start: 1, stop: 0}
-      ]
-    },
-    model: {
-      type: "BPE",
-      dropout: null,
-      unk_token: "<unk>",
-      continuing_subword_prefix: null,
-      end_of_word_suffix: null,
-      fuse_unk: true,
-      byte_fallback: variant.byteFallback ?? true,
-      vocab,
-      merges: merges.map(([left, right]) => `${left} ${right}`)
-    }
-  };
+  return sentencePieceBpeJson({vocab, merges: merges.map(([left, right]) => `${left} ${right}`), addedTokens, byteFallback: variant.byteFallback});
 }
 
 async function mismatchesWithRust(ours: Tokenizer, rust: RustTokenizer, strings: readonly string[]): Promise<string[]> {
