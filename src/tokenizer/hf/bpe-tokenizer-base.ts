@@ -4,17 +4,14 @@ import {TokenizerBase} from "../tokenizer-base.js";
 import {addedTokenFacts} from "./added-token-facts.js";
 import {AddedTokenMatcher} from "./added-token-matcher.js";
 import {BpeMerger} from "./bpe-merger.js";
-import type {BpeVocabulary} from "./bpe-vocabulary.js";
 import {type PieceMap, pushWordOffsets, spanEnd, spanStart} from "./piece-map.js";
+import type {BpePlan} from "./plan-parts.js";
 import type {AddedTokenJson} from "./tokenizer-json.js";
 import {toWellFormed} from "./well-formed.js";
 import {WordCache, type WordIds} from "./word-cache.js";
 
-/** What both fast BPE plans (byte-level and SentencePiece-style) provide. */
-export interface BpeTokenizerPlan extends BpeVocabulary {
-  /** What the post-processor puts before and after a single sequence when special tokens are added. */
-  readonly prefixIds: readonly number[];
-  readonly suffixIds: readonly number[];
+/** What the pipeline reads from either fast BPE plan (byte-level or SentencePiece-style). */
+export interface BpeTokenizerPlan extends BpePlan {
   /** A SentencePiece model's unknown token; byte-level vocabularies have none. */
   readonly unkId?: number | undefined;
 }

@@ -1,6 +1,6 @@
 import type {BpeVocabulary} from "./bpe-vocabulary.js";
 import {BYTE_TO_CHAR} from "./byte-level.js";
-import {components, describe, planPostProcessorFor} from "./plan-parts.js";
+import {components, describe, planPostProcessorFor, type BpePlan} from "./plan-parts.js";
 import {compileOnigurumaPattern} from "./regex-split.js";
 import type {BpeModelJson, ComponentJson, TokenizerJson} from "./tokenizer-json.js";
 
@@ -18,16 +18,13 @@ const NEVER_IN_UTF8 = (byte: number) => byte === 0xc0 || byte === 0xc1 || byte >
 
 export type WordSplit = {readonly kind: "gpt2"} | {readonly kind: "regex"; readonly regex: RegExp} | {readonly kind: "none"};
 
-export interface FastBpePlan extends BpeVocabulary {
+export interface FastBpePlan extends BpePlan {
   /** Vocabulary id of each byte's character. */
   readonly byteIds: Int32Array;
   readonly nfc: boolean;
   readonly split: WordSplit;
   readonly addPrefixSpace: boolean;
   readonly ignoreMerges: boolean;
-  /** What the post-processor puts before and after a single sequence when special tokens are added. */
-  readonly prefixIds: readonly number[];
-  readonly suffixIds: readonly number[];
 }
 
 export type FastBpePlanResult = {readonly plan: FastBpePlan} | {readonly unsupported: string};

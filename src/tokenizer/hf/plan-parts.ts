@@ -1,6 +1,14 @@
+import type {BpeVocabulary} from "./bpe-vocabulary.js";
 import type {ComponentJson, TokenizerJson} from "./tokenizer-json.js";
 
 /** Helpers shared by the fast paths' plans: reading tokenizer.json components and the post-processor. */
+
+/** What both fast paths' plans hold besides their own settings. */
+export interface BpePlan extends BpeVocabulary {
+  /** What the post-processor puts before and after a single sequence when special tokens are added. */
+  readonly prefixIds: readonly number[];
+  readonly suffixIds: readonly number[];
+}
 
 export const describe = (component: ComponentJson) => JSON.stringify(component).slice(0, 120);
 

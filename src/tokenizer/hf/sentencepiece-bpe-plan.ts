@@ -1,5 +1,5 @@
 import type {BpeVocabulary} from "./bpe-vocabulary.js";
-import {components, describe, planPostProcessorFor} from "./plan-parts.js";
+import {components, describe, planPostProcessorFor, type BpePlan} from "./plan-parts.js";
 import {fallbackByte, META_SPACE} from "./sentencepiece-symbols.js";
 import type {BpeModelJson, ComponentJson, TokenizerJson} from "./tokenizer-json.js";
 
@@ -9,7 +9,7 @@ import type {BpeModelJson, ComponentJson, TokenizerJson} from "./tokenizer-json.
  * BPE over characters with byte fallback, decoder Replace + ByteFallback + Fuse + Strip.
  */
 
-export interface SentencePieceBpePlan extends BpeVocabulary {
+export interface SentencePieceBpePlan extends BpePlan {
   readonly unkId: number | undefined;
   readonly fuseUnk: boolean;
   readonly byteFallback: boolean;
@@ -25,8 +25,6 @@ export interface SentencePieceBpePlan extends BpeVocabulary {
    * with its neighbours, and the text can also be cut on both sides of it (newlines in Llama 2).
    */
   readonly byteTokensMergeAlone: boolean;
-  readonly prefixIds: readonly number[];
-  readonly suffixIds: readonly number[];
 }
 
 export type SentencePieceBpePlanResult = {readonly plan: SentencePieceBpePlan} | {readonly unsupported: string};
