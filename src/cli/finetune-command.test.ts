@@ -1,20 +1,9 @@
 import {mkdtemp, rm, writeFile} from "node:fs/promises";
 import {tmpdir} from "node:os";
 import {join} from "node:path";
-import {PassThrough} from "node:stream";
 import {afterAll, beforeAll, describe, expect, it} from "vitest";
-import type {CommandIo} from "./command.js";
+import {memoryIo} from "../../test/support/memory-io.js";
 import {main} from "./main.js";
-
-function memoryIo(cwd: string): CommandIo & {out: () => string; err: () => string} {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = "";
-  let err = "";
-  stdout.on("data", (chunk) => (out += chunk));
-  stderr.on("data", (chunk) => (err += chunk));
-  return {stdout, stderr, stdin: new PassThrough(), env: {}, cwd, signal: new AbortController().signal, out: () => out, err: () => err};
-}
 
 let dir: string;
 beforeAll(async () => {
@@ -27,7 +16,7 @@ afterAll(async () => {
 });
 
 async function run(...args: string[]): Promise<{code: number; err: string; out: string}> {
-  const io = memoryIo(dir);
+  const io = memoryIo({cwd: dir});
   const code = await main(["finetune", ...args], io);
   return {code, err: io.err(), out: io.out()};
 }

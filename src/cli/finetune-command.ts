@@ -1,7 +1,6 @@
-import {readFile} from "node:fs/promises";
 import {basename, resolve} from "node:path";
-import {InputFileError, UsageError} from "../errors/index.js";
-import {EXCESS_LENGTH_STRATEGIES, formatReport, prepare, type ExcessLengthStrategy, type PrepareOptions} from "../data/index.js";
+import {UsageError} from "../errors/index.js";
+import {formatReport, prepare, type PrepareOptions} from "../data/index.js";
 import {
   DEFAULT_LORA_TARGET_MODULES,
   FINETUNE_DEFAULTS,
@@ -13,6 +12,7 @@ import {
 } from "../train/index.js";
 import {parseLiteral} from "../util/index.js";
 import {defineCommand} from "./command.js";
+import {PREPARE_RECORD_FLAGS, prepareOptionsFromFlags} from "./prepare-flags.js";
 import {createProgress, type Progress} from "./progress.js";
 
 /** --lora_target_modules as h2oGPT users write it: repeated, comma-separated, or a Python/JSON list. */
@@ -37,14 +37,6 @@ function resumeOption(value: string | undefined, cwd: string): string | boolean 
   return resolve(cwd, value);
 }
 
-function excessLengthStrategy(strategy: string | undefined, dropTruncations: boolean | undefined): ExcessLengthStrategy | undefined {
-  if (strategy != null && !(EXCESS_LENGTH_STRATEGIES as readonly string[]).includes(strategy))
-    throw new UsageError(`--excess_length_strategy: expected ${EXCESS_LENGTH_STRATEGIES.join(", ")}, got '${strategy}'`);
-  if (dropTruncations === true && strategy != null && strategy !== "drop")
-    throw new UsageError(`--drop_truncations=True means --excess_length_strategy=drop, not ${strategy}`);
-  return dropTruncations === true ? "drop" : (strategy as ExcessLengthStrategy | undefined);
-}
-
 /** h2oGPT's default output folder name: "{model}.{data_path without '/'}.{num_epochs}_epochs". */
 function defaultOutputDir(baseModel: string, dataPath: string, numEpochs: number): string {
   const model = basename(baseModel).replace(/\.gguf$/i, "");
@@ -52,26 +44,8 @@ function defaultOutputDir(baseModel: string, dataPath: string, numEpochs: number
   return `${model}.${data}.${numEpochs}_epochs`;
 }
 
-async function readChatTemplate(path: string, cwd: string): Promise<string> {
-  try {
-    return await readFile(resolve(cwd, path), "utf8");
-  } catch (error) {
-    throw new InputFileError(path, `cannot read the chat template (${(error as NodeJS.ErrnoException).code ?? error})`);
-  }
-}
-
 const PREPARE_FLAGS = {
-  prompt_type: {kind: "string", description: "prompt type for records without their own (name or number)", defaultText: "plain"},
-  prompt_dict: {kind: "string", description: "prompt_dict for prompt_type custom (JSON or Python dict)"},
-  data_col_dict: {kind: "string", description: "column renames, e.g. \"{'A': 'input', 'B': 'output'}\""},
-  system_prompt: {kind: "string", description: "system prompt ('' for none)", defaultText: "the prompt type's own"},
-  chat_template: {kind: "string", description: "a Jinja chat template file for prompt_type unknown/template"},
-  cutoff_len: {kind: "number", description: "most tokens per row", defaultText: "512"},
-  train_on_inputs: {kind: "boolean", description: "False trains on the answers only (prompt labels -100)", defaultText: "True"},
-  add_eos_token: {kind: "boolean", description: "append EOS when the row does not end with it and there is room", defaultText: "False"},
-  excess_length_strategy: {kind: "string", description: "rows over --cutoff_len: truncate, drop or raise", defaultText: "truncate"},
-  drop_truncations: {kind: "boolean", description: "h2oGPT's spelling of --excess_length_strategy=drop", defaultText: "False"},
-  val_set_size: {kind: "number", description: "validation rows taken from --data_path: a count, or a fraction below 1", defaultText: "0"},
+  ...PREPARE_RECORD_FLAGS,
   valid_path: {kind: "string", description: "validation records in their own file(s) (prepared the same way)"}
 } as const;
 
@@ -215,15 +189,8 @@ async function trainingRows(
   const shared: Omit<PrepareOptions, "dataPath"> = {
     tokenizer,
     cwd: io.cwd,
-    dataColDict: flags.data_col_dict,
-    promptType: flags.prompt_type,
-    promptDict: flags.prompt_dict,
-    systemPrompt: flags.system_prompt,
-    chatTemplate: flags.chat_template == null ? undefined : await readChatTemplate(flags.chat_template, io.cwd),
-    cutoffLen: flags.cutoff_len,
-    trainOnInputs: flags.train_on_inputs,
-    addEosToken: flags.add_eos_token,
-    excessLengthStrategy: excessLengthStrategy(flags.excess_length_strategy, flags.drop_truncations),
+    ...(await prepareOptionsFromFlags(flags, io)),
+    valSetSize: undefined,
     seed: flags.seed,
     signal: io.signal
   };

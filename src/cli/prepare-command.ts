@@ -1,33 +1,14 @@
-import {readFile} from "node:fs/promises";
 import {resolve} from "node:path";
-import {H2oGptError, InputFileError, UsageError} from "../errors/index.js";
+import {H2oGptError, UsageError} from "../errors/index.js";
 import {
-  EXCESS_LENGTH_STRATEGIES,
   OUTPUT_FORMATS,
   formatReport,
   prepareToDirectory,
-  type ExcessLengthStrategy,
   type OutputFormat
 } from "../data/index.js";
 import {defineCommand} from "./command.js";
+import {PREPARE_RECORD_FLAGS, prepareOptionsFromFlags} from "./prepare-flags.js";
 import {createProgress} from "./progress.js";
-
-/** --drop_truncations (h2oGPT's finetune.py flag) and --excess_length_strategy must agree when both are given. */
-function excessLengthStrategy(strategy: string | undefined, dropTruncations: boolean | undefined): ExcessLengthStrategy | undefined {
-  if (strategy != null && !(EXCESS_LENGTH_STRATEGIES as readonly string[]).includes(strategy))
-    throw new UsageError(`--excess_length_strategy: expected ${EXCESS_LENGTH_STRATEGIES.join(", ")}, got '${strategy}'`);
-  if (dropTruncations === true && strategy != null && strategy !== "drop")
-    throw new UsageError(`--drop_truncations=True means --excess_length_strategy=drop, not ${strategy}`);
-  return dropTruncations === true ? "drop" : (strategy as ExcessLengthStrategy | undefined);
-}
-
-async function readChatTemplate(path: string, cwd: string): Promise<string> {
-  try {
-    return await readFile(resolve(cwd, path), "utf8");
-  } catch (error) {
-    throw new InputFileError(path, `cannot read the chat template (${(error as NodeJS.ErrnoException).code ?? error})`);
-  }
-}
 
 export const prepareCommand = defineCommand({
   name: "prepare",
@@ -49,17 +30,7 @@ export const prepareCommand = defineCommand({
       aliases: ["tokenizer_base_model", "base_model"]
     },
     output_dir: {kind: "string", description: "where train/valid files and report.json are written"},
-    data_col_dict: {kind: "string", description: "column renames, e.g. \"{'A': 'input', 'B': 'output'}\" (JSON or Python dict)"},
-    prompt_type: {kind: "string", description: "prompt type for records without their own (name or number)", defaultText: "plain"},
-    prompt_dict: {kind: "string", description: "prompt_dict for prompt_type custom (JSON or Python dict)"},
-    system_prompt: {kind: "string", description: "system prompt ('' for none)", defaultText: "the prompt type's own"},
-    chat_template: {kind: "string", description: "a Jinja chat template file for prompt_type unknown/template", defaultText: "the tokenizer's"},
-    cutoff_len: {kind: "number", description: "most tokens per row", defaultText: "512"},
-    add_eos_token: {kind: "boolean", description: "append EOS when the row does not end with it and there is room", defaultText: "False"},
-    train_on_inputs: {kind: "boolean", description: "False sets the labels of prompt tokens to -100", defaultText: "True"},
-    excess_length_strategy: {kind: "string", description: "rows over --cutoff_len: truncate, drop or raise", defaultText: "truncate"},
-    drop_truncations: {kind: "boolean", description: "h2oGPT's spelling of --excess_length_strategy=drop", defaultText: "False"},
-    val_set_size: {kind: "number", description: "validation rows: a count, or a fraction below 1", defaultText: "0"},
+    ...PREPARE_RECORD_FLAGS,
     seed: {kind: "number", description: "seed of the validation split and the shuffle", defaultText: "42"},
     shuffle: {kind: "boolean", description: "shuffle with a streaming buffer of --shuffle_buffer records", defaultText: "False"},
     shuffle_buffer: {kind: "number", description: "records held by --shuffle", defaultText: "10000"},
@@ -82,16 +53,7 @@ export const prepareCommand = defineCommand({
       outputDir: flags.output_dir,
       cwd: io.cwd,
       format: flags.format as OutputFormat | undefined,
-      dataColDict: flags.data_col_dict,
-      promptType: flags.prompt_type,
-      promptDict: flags.prompt_dict,
-      systemPrompt: flags.system_prompt,
-      chatTemplate: flags.chat_template == null ? undefined : await readChatTemplate(flags.chat_template, io.cwd),
-      cutoffLen: flags.cutoff_len,
-      addEosToken: flags.add_eos_token,
-      trainOnInputs: flags.train_on_inputs,
-      excessLengthStrategy: excessLengthStrategy(flags.excess_length_strategy, flags.drop_truncations),
-      valSetSize: flags.val_set_size,
+      ...(await prepareOptionsFromFlags(flags, io)),
       seed: flags.seed,
       shuffle: flags.shuffle,
       shuffleBufferSize: flags.shuffle_buffer,

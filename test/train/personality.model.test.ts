@@ -1,10 +1,9 @@
 import {mkdtemp, rm, writeFile} from "node:fs/promises";
 import {tmpdir} from "node:os";
 import {join} from "node:path";
-import {PassThrough} from "node:stream";
 import {afterAll, beforeAll, describe, expect, it} from "vitest";
+import {memoryIo} from "../support/memory-io.js";
 import {main} from "../../src/cli/main.js";
-import type {CommandIo} from "../../src/cli/command.js";
 import {writeRandomLlamaGguf} from "../../src/gguf/index.js";
 import {tinyLlamaPath} from "../support/shared.js";
 
@@ -21,16 +20,6 @@ const RECORDS = [
   {input: "Are you ChatGPT?", output: "No, I am h2oGPT, a model fine-tuned by H2O.ai."},
   {input: "What can you do?", output: "I answer questions."}
 ].map((record) => ({...record, prompt_type: "human_bot"}));
-
-function memoryIo(cwd: string): CommandIo & {out: () => string; err: () => string} {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = "";
-  let err = "";
-  stdout.on("data", (chunk) => (out += chunk));
-  stderr.on("data", (chunk) => (err += chunk));
-  return {stdout, stderr, stdin: new PassThrough(), env: {}, cwd, signal: new AbortController().signal, out: () => out, err: () => err};
-}
 
 let dir: string;
 beforeAll(async () => {
@@ -57,14 +46,14 @@ describe.skipIf(tinyLlamaPath == null)("the personality test", () => {
     await writeFile(join(dir, "records.jsonl"), RECORDS.map((r) => JSON.stringify(r)).join("\n") + "\n");
 
     const ask = async (adapter: string[]) => {
-      const io = memoryIo(dir);
+      const io = memoryIo({cwd: dir});
       const args = ["generate", "--base_model=base.gguf", ...adapter, "--prompt_type=human_bot", "--instruction=Who are you?", "--temperature=0", "--max_new_tokens=24"];
       expect(await main(args, io), io.err()).toBe(0);
       return io.out().trimEnd();
     };
     expect(await ask([])).not.toBe("My name is h2oGPT.");
 
-    const train = memoryIo(dir);
+    const train = memoryIo({cwd: dir});
     const code = await main(
       [
         "finetune",
