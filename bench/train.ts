@@ -81,6 +81,8 @@ function rows(): {inputIds: Int32Array; labels: Int32Array}[] {
 /** Child: one finetune() run of `steps` optimizer steps on the batch; prints its result as JSON. */
 async function child(dir: string, mode: "full" | "lora"): Promise<void> {
   const outputDir = join(dir, `out-${mode}`);
+  // A kept --dir holds the previous run's output, which finetune rightly refuses to overwrite.
+  await rm(outputDir, {recursive: true, force: true});
   await finetune({
     baseModel: join(dir, "model.gguf"),
     rows: rows(),
