@@ -10,8 +10,10 @@ export interface ResultFields {
   readonly turns_dropped: number;
 }
 
-/** What `h2ogpt generate --json` prints and every eval line holds, in that order. */
-export function resultFields(result: GenerateResult): ResultFields {
+/** What `h2ogpt generate --json` prints, every eval line and `/api/generate` hold, in that order. */
+export function resultFields(
+  result: Pick<GenerateResult, "response" | "promptTokens" | "completionTokens" | "maxNewTokens" | "stopReason" | "turnsDropped">
+): ResultFields {
   return {
     response: result.response,
     prompt_tokens: result.promptTokens,

@@ -1,5 +1,6 @@
 import {Hono} from "hono";
 import {streamSSE} from "hono/streaming";
+import {resultFields} from "../generate/index.js";
 import type {AppEnv} from "./access-control.js";
 import {parseGenerate, type ModelChoice} from "./h2ogpt-request.js";
 import {HttpError} from "./http-error.js";
@@ -17,17 +18,8 @@ import {toLoggedHttpError} from "./to-http-error.js";
  */
 
 function resultBody(outcome: GenerationOutcome, model: string, startedAt: number): Record<string, unknown> {
-  return {
-    response: outcome.response,
-    prompt_raw: outcome.promptRaw,
-    prompt_tokens: outcome.promptTokens,
-    completion_tokens: outcome.completionTokens,
-    max_new_tokens: outcome.maxNewTokens,
-    stop_reason: outcome.stopReason,
-    turns_dropped: outcome.turnsDropped,
-    model,
-    time_ms: Date.now() - startedAt
-  };
+  const {response, ...figures} = resultFields(outcome);
+  return {response, prompt_raw: outcome.promptRaw, ...figures, model, time_ms: Date.now() - startedAt};
 }
 
 function choose(registry: ModelRegistry, choice: ModelChoice): ModelEntry {

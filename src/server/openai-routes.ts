@@ -137,7 +137,7 @@ const COMPLETIONS: CompletionApi<ParsedCompletion> = {
   parse: parseCompletion,
   start: (model, parsed, params, signal) => model.complete({...parsed.request, params}, signal),
   choice: (parsed, outcome) => ({text: (parsed.echo ? parsed.request.prompt : "") + outcome.response}),
-  opening: (parsed) => (parsed.echo ? {text: parsed.request.prompt} : undefined),
+  opening: (parsed) => (parsed.echo && parsed.request.prompt !== "" ? {text: parsed.request.prompt} : undefined),
   delta: (text) => ({text}),
   closing: {text: ""}
 };
