@@ -3,17 +3,20 @@ import type {Context, MiddlewareHandler} from "hono";
 import {getCookie} from "hono/cookie";
 import {bearerToken, matchApiKey, type ApiKey} from "./api-keys.js";
 import type {AuthUser} from "./auth-file.js";
+import type {ClientInfo} from "./client-address.js";
 import type {HistoryStore} from "./history-store.js";
 import {HttpError} from "./http-error.js";
+import type {LoginThrottle} from "./login-throttle.js";
 
 /**
  * Who is calling. Threat model: anyone who can reach the port. When users or keys are configured every API
  * route requires either a valid `Authorization: Bearer <key>` or a session cookie issued by the login route;
  * a presented but wrong bearer key is refused even if a cookie is also present (no fallback that could mask a
- * misconfigured client). An open server (loopback, no users, no keys) ignores bearer keys, since OpenAI clients
- * always send one. Session tokens are 256-bit random, stored only as SHA-256 digests (a leaked database
- * holds no usable token), HttpOnly (scripts cannot read them) and SameSite=Strict (other sites cannot send
- * them). Sessions survive a restart and end on logout, on expiry, or when the user leaves the auth file.
+ * misconfigured client). Wrong keys are counted per client and a client that keeps sending them gets 429 before
+ * any key is checked (login-throttle.ts), on every route that looks at keys, so none is an unthrottled oracle.
+ * An open server (loopback, no users, no keys) ignores bearer keys, since OpenAI clients always send one.
+ * Session tokens are 256-bit random, stored only as SHA-256 digests (a leaked database holds no usable token),
+ * HttpOnly (scripts cannot read them) and SameSite=Strict (other sites cannot send them). Sessions survive a restart and end on logout, on expiry, or when the user leaves the auth file.
  */
 
 export const SESSION_COOKIE = "h2ogpt_session";
@@ -31,7 +34,14 @@ export interface AccessConfig {
   readonly sessionTtlMs: number;
 }
 
-export type AppEnv = {Variables: {principal: Principal}};
+/** What deciding who is calling needs: the configuration, the session store, and the failed-key throttle. */
+export interface Gate {
+  readonly access: AccessConfig;
+  readonly store: HistoryStore;
+  readonly throttle: LoginThrottle;
+}
+
+export type AppEnv = {Variables: {principal: Principal; client: ClientInfo}};
 
 export function authRequired(config: AccessConfig): boolean {
   return config.users.size > 0 || config.apiKeys.length > 0;
@@ -41,13 +51,27 @@ function digest(token: string): string {
   return createHash("sha256").update(token).digest("hex");
 }
 
-export function principalOf(c: Context, config: AccessConfig, store: HistoryStore): Principal | undefined {
+/** Refuses a client that sent too many wrong API keys: 429 with Retry-After. */
+export function checkKeyThrottle(throttle: LoginThrottle, client: string): void {
+  const wait = throttle.keyRetryAfterSeconds(client);
+  if (wait > 0)
+    throw new HttpError(429, `too many wrong API keys from this address; try again in ${wait} s`, {code: "too_many_attempts", headers: {"Retry-After": String(wait)}});
+}
+
+/** The caller, from a bearer key or a session cookie; undefined when neither (and the server is not open). */
+export function principalOf(c: Context, gate: Gate): Principal | undefined {
+  const {access: config, store, throttle} = gate;
   const header = c.req.header("authorization");
   // OpenAI clients always send some key; an open server has none to check, so it ignores them.
   if (header != null && authRequired(config)) {
+    const client = (c.get("client") as ClientInfo).address;
+    checkKeyThrottle(throttle, client);
     const token = bearerToken(header);
     const key = token == null ? undefined : matchApiKey(config.apiKeys, token);
-    if (key == null) throw new HttpError(401, "invalid API key", {code: "invalid_api_key", headers: {"WWW-Authenticate": "Bearer"}});
+    if (key == null) {
+      throttle.recordKeyFailure(client);
+      throw new HttpError(401, "invalid API key", {code: "invalid_api_key", headers: {"WWW-Authenticate": "Bearer"}});
+    }
     return {user: key.identity, via: "api_key"};
   }
   const cookie = getCookie(c, SESSION_COOKIE);
@@ -60,9 +84,9 @@ export function principalOf(c: Context, config: AccessConfig, store: HistoryStor
 }
 
 /** Requires a principal for API routes: 401 with a Bearer challenge otherwise. */
-export function requirePrincipal(config: AccessConfig, store: HistoryStore): MiddlewareHandler<AppEnv> {
+export function requirePrincipal(gate: Gate): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
-    const principal = principalOf(c, config, store);
+    const principal = principalOf(c, gate);
     if (principal == null)
       throw new HttpError(401, "authentication required: send Authorization: Bearer <API key> or log in", {
         code: "unauthenticated",

@@ -6,7 +6,9 @@ import {InputFileError, UsageError} from "../errors/index.js";
  * API keys for `/v1` and `/api`, given as `--api_keys=FILE` (one key per line, `#` comments) or H2OGPT_API_KEYS
  * (comma-separated); both sources add up.
  *
- * Threat model: a network client guessing keys, or measuring response times to learn a key's prefix. Keys are
+ * Threat model: a network client guessing keys, or measuring response times to learn a key's prefix. Keys must
+ * be at least 16 characters (a short key falls to a scan even when wrong keys are throttled per client, since a
+ * guesser with many addresses gets many budgets); errors name the file and line, never the key. Keys are
  * compared as SHA-256 digests with a constant-time comparison against every configured key, so the time taken
  * does not depend on how much of a guess matches. Each key has a stable identity (`key-<first 12 hex of its
  * digest>`) that owns its chats, so two key holders never see each other's history and logs never show a key.
@@ -18,7 +20,7 @@ export interface ApiKey {
   readonly digest: Buffer;
 }
 
-const MIN_KEY_LENGTH = 8;
+const MIN_KEY_LENGTH = 16;
 
 function digest(key: string): Buffer {
   return createHash("sha256").update(key, "utf8").digest();
@@ -29,6 +31,7 @@ function toApiKey(key: string): ApiKey {
   return {identity: `key-${d.toString("hex").slice(0, 12)}`, digest: d};
 }
 
+/** The keys of `--api_keys` and H2OGPT_API_KEYS; a bad one is an error naming where it is (never what it is). */
 export function loadApiKeys(options: {file?: string; env?: string}): ApiKey[] {
   const keys: string[] = [];
   if (options.file != null) {
@@ -47,13 +50,13 @@ export function loadApiKeys(options: {file?: string; env?: string}): ApiKey[] {
     });
     if (keys.length === 0) throw new InputFileError(options.file, "the API key file holds no keys");
   }
-  for (const raw of (options.env ?? "").split(",")) {
+  (options.env ?? "").split(",").forEach((raw, index) => {
     const key = raw.trim();
-    if (key === "") continue;
+    if (key === "") return;
     if (key.length < MIN_KEY_LENGTH || /\s/.test(key))
-      throw new UsageError(`H2OGPT_API_KEYS: a key must be at least ${MIN_KEY_LENGTH} characters without spaces`);
+      throw new UsageError(`H2OGPT_API_KEYS: key ${index + 1}: a key must be at least ${MIN_KEY_LENGTH} characters without spaces`);
     keys.push(key);
-  }
+  });
   return [...new Set(keys)].map(toApiKey);
 }
 

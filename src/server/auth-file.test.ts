@@ -68,4 +68,23 @@ describe("loadAuthFile", () => {
     }
     await expect(loadAuthFile(join(dir, "none.json"))).rejects.toThrow("cannot read the auth file (ENOENT)");
   });
+
+  it("never echoes a credentials file's text in its errors (an API key file given as --auth, say)", async () => {
+    const file = join(dir, "keys-by-mistake.txt");
+    const secret = "sk-live-5f3c9a1b7e2d4c6a8b0e";
+    for (const [content, where] of [
+      [`${secret}\n`, "line 1, column 1: expected a value"],
+      [`{\n  "alice": ${secret}\n}`, "line 2, column 12: expected a value"],
+      [`{"alice": "${secret}"} ${secret}`, "line 1, column 43: unexpected text after the JSON value"],
+      [`{"alice": "${secret}`, "line 1, column 11: unterminated string or bad escape"]
+    ] as const) {
+      writeFileSync(file, content);
+      const error = await loadAuthFile(file).then(
+        () => undefined,
+        (e: Error) => e
+      );
+      expect(error?.message).toBe(`${file}: not valid JSON: ${where}`);
+      expect(error?.message).not.toContain("sk-live");
+    }
+  });
 });

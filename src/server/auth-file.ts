@@ -1,6 +1,7 @@
 import {readFile, stat} from "node:fs/promises";
 import {InputFileError} from "../errors/index.js";
 import {writeFileAtomic} from "../util/index.js";
+import {findJsonSyntaxError} from "./json-error-location.js";
 import {hashPassword, isPasswordHash} from "./password-hash.js";
 
 /**
@@ -12,6 +13,7 @@ import {hashPassword, isPasswordHash} from "./password-hash.js";
  * Threat model: plain passwords at rest are readable by anyone who gets the file. On first load every plain
  * password is replaced by its scrypt hash and the file is rewritten atomically (temp name, then rename, keeping
  * the file's permission bits), so a crash mid-write leaves either the old or the new file, never a torn one.
+ * Errors name the file, the entry or position and what is wrong, never the file's text (it may hold secrets).
  */
 
 export interface AuthUser {
@@ -56,6 +58,7 @@ async function writePreservingMode(path: string, text: string): Promise<void> {
   await writeFileAtomic(path, text, {mode: (await stat(path)).mode & 0o777});
 }
 
+/** Reads the `--auth` file, replacing plain passwords by scrypt hashes in place. */
 export async function loadAuthFile(path: string): Promise<LoadedAuthFile> {
   let text: string;
   try {
@@ -66,8 +69,10 @@ export async function loadAuthFile(path: string): Promise<LoadedAuthFile> {
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
-  } catch (error) {
-    throw new InputFileError(path, `not valid JSON (${(error as Error).message})`);
+  } catch {
+    // JSON.parse's own message quotes the text, which may be a password or a key given here by mistake.
+    const where = findJsonSyntaxError(text);
+    throw new InputFileError(path, where == null ? "not valid JSON" : `not valid JSON: line ${where.line}, column ${where.column}: ${where.problem}`);
   }
 
   const entries = normalize(path, parsed);

@@ -1,24 +1,24 @@
-import {getConnInfo} from "@hono/node-server/conninfo";
-import {Hono} from "hono";
+import {Hono, type Context} from "hono";
 import {deleteCookie, getCookie, setCookie} from "hono/cookie";
 import {matchApiKey} from "./api-keys.js";
-import {createSession, endSession, principalOf, SESSION_COOKIE, type AccessConfig, type AppEnv} from "./access-control.js";
+import {checkKeyThrottle, createSession, endSession, principalOf, SESSION_COOKIE, type AppEnv, type Gate} from "./access-control.js";
 import {asObject, optionalString} from "./field-readers.js";
-import type {HistoryStore} from "./history-store.js";
 import {HttpError} from "./http-error.js";
-import {LoginThrottle} from "./login-throttle.js";
 import {decoyPasswordHash, verifyPassword} from "./password-hash.js";
 import {readJsonBody} from "./read-json-body.js";
 
 /**
  * Login with a username and password (`--auth`) or with an API key (so a keys-only server can still be used
- * from the browser), logout, and who-am-I for the UI.
+ * from the browser), logout, and who-am-I for the UI. Guessing is slowed as login-throttle.ts describes. The
+ * session cookie is Secure when the client came over https (directly or, per X-Forwarded-Proto, through a trusted
+ * proxy) or when `secureCookies` (`--secure_cookies`) says so.
  */
-export function authRoutes(config: AccessConfig, store: HistoryStore, throttle = new LoginThrottle()): Hono<AppEnv> {
+export function authRoutes(options: Gate & {readonly secureCookies: boolean}): Hono<AppEnv> {
+  const {access: config, store, throttle} = options;
   const app = new Hono<AppEnv>();
 
   app.get("/session", (c) => {
-    const principal = principalOf(c, config, store);
+    const principal = principalOf(c, options);
     return c.json({
       user: principal?.user ?? null,
       via: principal?.via ?? null,
@@ -27,44 +27,53 @@ export function authRoutes(config: AccessConfig, store: HistoryStore, throttle =
     });
   });
 
-  app.post("/login", async (c) => {
-    const body = asObject(await readJsonBody(c), "body");
-    const username = optionalString(body, "username", 128);
-    const password = optionalString(body, "password", 1024);
-    const apiKey = optionalString(body, "api_key", 1024);
-    const address = clientAddress(c);
-    const keys = [`ip:${address}`, ...(username == null ? [] : [`user:${username}`])];
-
-    const wait = throttle.retryAfterSeconds(keys);
-    if (wait > 0)
-      throw new HttpError(429, `too many failed logins; try again in ${wait} s`, {code: "login_locked", headers: {"Retry-After": String(wait)}});
-
-    let user: string | undefined;
-    if (apiKey != null) {
-      user = matchApiKey(config.apiKeys, apiKey)?.identity;
-    } else if (username != null && password != null) {
-      const record = config.users.get(username);
-      const ok = await verifyPassword(password, record?.passwordHash ?? (await decoyPasswordHash()));
-      if (ok && record != null) user = record.username;
-    } else {
-      throw new HttpError(400, "body: send {username, password} or {api_key}", {code: "missing_field"});
-    }
-
-    if (user == null) {
-      throttle.recordFailure(keys);
-      throw new HttpError(401, apiKey != null ? "invalid API key" : "wrong username or password", {code: "invalid_credentials"});
-    }
-    throttle.recordSuccess(keys);
+  const signIn = (c: Context<AppEnv>, user: string): Response => {
     endSession(store, getCookie(c, SESSION_COOKIE));
     const token = createSession(store, user, config.sessionTtlMs);
     setCookie(c, SESSION_COOKIE, token, {
       httpOnly: true,
       sameSite: "Strict",
       path: "/",
-      secure: new URL(c.req.url).protocol === "https:",
+      secure: options.secureCookies || c.get("client").https,
       maxAge: Math.floor(config.sessionTtlMs / 1000)
     });
     return c.json({user});
+  };
+
+  app.post("/login", async (c) => {
+    const body = asObject(await readJsonBody(c), "body");
+    const username = optionalString(body, "username", 128);
+    const password = optionalString(body, "password", 1024);
+    const apiKey = optionalString(body, "api_key", 1024);
+    const client = c.get("client").address;
+
+    if (apiKey != null) {
+      checkKeyThrottle(throttle, client);
+      const user = matchApiKey(config.apiKeys, apiKey)?.identity;
+      if (user == null) {
+        throttle.recordKeyFailure(client);
+        throw new HttpError(401, "invalid API key", {code: "invalid_credentials"});
+      }
+      return signIn(c, user);
+    }
+    if (username == null || password == null) throw new HttpError(400, "body: send {username, password} or {api_key}", {code: "missing_field"});
+
+    // Reserved before the slow verification, so concurrent guesses are counted before any of them is checked.
+    const attempt = throttle.attemptPassword(username, client);
+    if (!attempt.allowed)
+      throw new HttpError(429, `too many failed logins; try again in ${attempt.retryAfterSeconds} s`, {
+        code: "too_many_attempts",
+        headers: {"Retry-After": String(attempt.retryAfterSeconds)}
+      });
+    const record = config.users.get(username);
+    let ok = false;
+    try {
+      ok = (await verifyPassword(password, record?.passwordHash ?? (await decoyPasswordHash()))) && record != null;
+    } finally {
+      attempt.settle(ok);
+    }
+    if (!ok) throw new HttpError(401, "wrong username or password", {code: "invalid_credentials"});
+    return signIn(c, username);
   });
 
   app.post("/logout", (c) => {
@@ -74,12 +83,4 @@ export function authRoutes(config: AccessConfig, store: HistoryStore, throttle =
   });
 
   return app;
-}
-
-function clientAddress(c: Parameters<typeof getConnInfo>[0]): string {
-  try {
-    return getConnInfo(c).remote.address ?? "unknown";
-  } catch {
-    return "unknown";
-  }
 }

@@ -18,7 +18,7 @@ describe("OpenAI-compatible API (in-process, scripted model)", () => {
     const client = openaiClient(fetch);
 
     const completion = await client.chat.completions.create({
-      model: "gpt-3.5-turbo",
+      model: "scripted",
       messages: [{role: "system", content: "be brief"}, {role: "user", content: "hello there"}],
       temperature: 0,
       seed: 7,
@@ -123,7 +123,9 @@ describe("OpenAI-compatible API (in-process, scripted model)", () => {
     expect(raw.status).toBe(400);
     expect((await raw.json()).error).toMatchObject({type: "invalid_request_error", code: "invalid_json"});
     const form = await fetch("/v1/chat/completions", {method: "POST", headers: {"content-type": "application/x-www-form-urlencoded"}, body: "a=b"});
-    expect(form.status).toBe(415);
+    expect([form.status, (await form.json()).error.code]).toEqual([403, "cross_site_request"]);
+    const xml = await fetch("/v1/chat/completions", {method: "POST", headers: {"content-type": "application/xml", "x-requested-with": "curl"}, body: "<a/>"});
+    expect(xml.status).toBe(415);
   });
 
   it("lists models and serves embeddings (float and base64) where the engine has them", async () => {
@@ -143,7 +145,7 @@ describe("OpenAI-compatible API (in-process, scripted model)", () => {
 describe("limits", () => {
   it("answers 413 for a body over the cap, before reading it all", async () => {
     const {fetch} = makeHarness({models: [new ScriptedModel()], maxBodyBytes: 1000});
-    const response = await fetch("/v1/chat/completions", jsonInit({model: "x", messages: [{role: "user", content: "y".repeat(2000)}]}));
+    const response = await fetch("/v1/chat/completions", jsonInit({model: "scripted", messages: [{role: "user", content: "y".repeat(2000)}]}));
     expect(response.status).toBe(413);
     expect((await response.json()).error).toMatchObject({code: "body_too_large", message: "request body larger than 1000 bytes"});
   });
@@ -151,7 +153,7 @@ describe("limits", () => {
   it("queues beyond --concurrency and answers 429 with Retry-After when the queue is full", async () => {
     const model = new ScriptedModel({tokenDelayMs: 20, answer: () => "a b c d e f g h"});
     const {fetch, registry} = makeHarness({models: [model], concurrency: 1, maxQueue: 1});
-    const body = {model: "x", messages: [{role: "user", content: "go"}], stream: true};
+    const body = {model: "scripted", messages: [{role: "user", content: "go"}], stream: true};
     const first = await fetch("/v1/chat/completions", jsonInit(body));
     expect(first.status).toBe(200);
     const second = fetch("/v1/chat/completions", jsonInit(body));
@@ -173,7 +175,7 @@ describe("limits", () => {
     const {fetch, registry} = makeHarness({models: [model], concurrency: 1, maxQueue: 0});
     const controller = new AbortController();
     const response = await fetch("/v1/chat/completions", {
-      ...jsonInit({model: "x", messages: [{role: "user", content: "go"}], stream: true}),
+      ...jsonInit({model: "scripted", messages: [{role: "user", content: "go"}], stream: true}),
       signal: controller.signal
     });
     const reader = response.body!.getReader();
@@ -206,8 +208,7 @@ describe("h2oGPT API", () => {
         temperature: 0,
         top_k: 1,
         repetition_penalty: 1.07,
-        max_time: 30,
-        langchain_mode: "LLM"
+        max_time: 30
       })
     );
     expect(response.status).toBe(200);
@@ -245,18 +246,18 @@ describe("h2oGPT API", () => {
 
 describe("auth, keys and isolation", () => {
   it("requires a valid Bearer key on /v1 and /api when keys are set; /health stays open", async () => {
-    const apiKeys = loadApiKeys({env: "sk-test-1234567,sk-test-7654321"});
+    const apiKeys = loadApiKeys({env: "sk-test-1234567890,sk-test-7654321098"});
     const {fetch} = makeHarness({models: [new ScriptedModel()], apiKeys});
     for (const path of ["/v1/models", "/api/info", "/api/chats"]) {
       const none = await fetch(path);
       expect(none.status, path).toBe(401);
       expect(none.headers.get("www-authenticate")).toBe("Bearer");
       expect((await fetch(path, {headers: {authorization: "Bearer sk-wrong-1234567"}})).status).toBe(401);
-      expect((await fetch(path, {headers: {authorization: "Bearer sk-test-1234567"}})).status).toBe(200);
+      expect((await fetch(path, {headers: {authorization: "Bearer sk-test-1234567890"}})).status).toBe(200);
     }
     expect(await (await fetch("/health")).json()).toEqual({status: "ok"});
     await expect(openaiClient(fetch, "sk-nope-0000000").models.list()).rejects.toBeInstanceOf(OpenAI.AuthenticationError);
-    expect((await openaiClient(fetch, "sk-test-7654321").models.list()).data).toHaveLength(1);
+    expect((await openaiClient(fetch, "sk-test-7654321098").models.list()).data).toHaveLength(1);
     const page = await fetch("/", {redirect: "manual"});
     expect([page.status, page.headers.get("location")]).toEqual([302, "/login"]);
   });
@@ -298,9 +299,10 @@ describe("auth, keys and isolation", () => {
       ["POST", "/undo", {}],
       ["POST", "/clear", {}]
     ] as const) {
-      const init = body == null ? {method, headers: {cookie: bob}} : jsonInit(body, {cookie: bob}, method);
+      // Body-less requests carry the header the UI sends (request-guards.ts).
+      const init = body == null ? {method, headers: {cookie: bob, "x-requested-with": "h2ogpt"}} : jsonInit(body, {cookie: bob}, method);
       const theirs = await fetch(`/api/chats/${chat.id}${suffix}`, init);
-      const absent = await fetch(`/api/chats/${missingId}${suffix}`, body == null ? {method, headers: {cookie: bob}} : jsonInit(body, {cookie: bob}, method));
+      const absent = await fetch(`/api/chats/${missingId}${suffix}`, init);
       expect([method, suffix, theirs.status], "another user's chat").toEqual([method, suffix, 404]);
       const text = await theirs.text();
       expect(text).not.toContain("secret");
@@ -310,33 +312,33 @@ describe("auth, keys and isolation", () => {
     const mine = await (await fetch(`/api/chats/${chat.id}`, {headers: {cookie: alice}})).json();
     expect(mine.messages.map((m: {content: string}) => m.content)).toEqual(["alice's secret"]);
 
-    expect((await fetch("/auth/logout", {method: "POST", headers: {cookie: alice}})).status).toBe(200);
+    expect((await fetch("/auth/logout", {method: "POST", headers: {cookie: alice, "x-requested-with": "h2ogpt"}})).status).toBe(200);
     expect((await fetch("/api/chats", {headers: {cookie: alice}})).status).toBe(401);
     const session = await (await fetch("/auth/session", {headers: {cookie: bob}})).json();
     expect(session).toEqual({user: "bob", via: "session", auth_required: true, login_methods: ["password"]});
   });
 
   it("lets a key holder log in to the UI with the key; each key sees only its own chats", async () => {
-    const apiKeys = loadApiKeys({env: "sk-first-1234567,sk-second-123456"});
+    const apiKeys = loadApiKeys({env: "sk-first-1234567890,sk-second-1234567890"});
     const {fetch} = makeHarness({models: [new ScriptedModel()], apiKeys});
     const session = await (await fetch("/auth/session")).json();
     expect(session).toMatchObject({user: null, auth_required: true, login_methods: ["api_key"]});
     const bad = await fetch("/auth/login", jsonInit({api_key: "sk-nope-1234567"}));
     expect([bad.status, (await bad.json()).error.message]).toEqual([401, "invalid API key"]);
-    const login = await fetch("/auth/login", jsonInit({api_key: "sk-first-1234567"}));
+    const login = await fetch("/auth/login", jsonInit({api_key: "sk-first-1234567890"}));
     const cookie = login.headers.get("set-cookie")!.split(";")[0]!;
     const chat = await (await fetch("/api/chats", jsonInit({}, {cookie}))).json();
-    const viaKey = await fetch(`/api/chats/${chat.id}`, {headers: {authorization: "Bearer sk-first-1234567"}});
+    const viaKey = await fetch(`/api/chats/${chat.id}`, {headers: {authorization: "Bearer sk-first-1234567890"}});
     expect(viaKey.status).toBe(200);
-    const otherKey = await fetch(`/api/chats/${chat.id}`, {headers: {authorization: "Bearer sk-second-123456"}});
+    const otherKey = await fetch(`/api/chats/${chat.id}`, {headers: {authorization: "Bearer sk-second-1234567890"}});
     expect(otherKey.status).toBe(404);
     const page = await fetch("/", {headers: {cookie}});
     expect(page.status).toBe(200);
   });
 
-  it("locks a username out after repeated failed logins", async () => {
+  it("slows a user and address pair after repeated failed logins", async () => {
     const users = new Map([["carol", {username: "carol", passwordHash: await hashPassword("right")}]]);
-    const {fetch} = makeHarness({models: [new ScriptedModel()], users, loginThrottle: new LoginThrottle({maxFailures: 3})});
+    const {fetch} = makeHarness({models: [new ScriptedModel()], users, loginThrottle: new LoginThrottle({pairFreeFailures: 3})});
     for (let i = 0; i < 3; i++) await fetch("/auth/login", jsonInit({username: "carol", password: `wrong${i}`}));
     const locked = await fetch("/auth/login", jsonInit({username: "carol", password: "right"}));
     expect(locked.status).toBe(429);
@@ -355,17 +357,17 @@ describe("auth, keys and isolation", () => {
   });
 
   it("lets --cors_origins call the API from a browser, without credentials", async () => {
-    const apiKeys = loadApiKeys({env: "sk-cors-1234567"});
+    const apiKeys = loadApiKeys({env: "sk-cors-1234567890"});
     const {fetch} = makeHarness({models: [new ScriptedModel()], apiKeys, corsOrigins: ["https://app.example"]});
     const preflight = await fetch("/v1/chat/completions", {method: "OPTIONS", headers: {origin: "https://app.example", "access-control-request-method": "POST"}});
     expect(preflight.status).toBe(204);
     expect(preflight.headers.get("access-control-allow-origin")).toBe("https://app.example");
     expect(preflight.headers.get("access-control-allow-headers")).toContain("Authorization");
     expect(preflight.headers.get("access-control-allow-credentials")).toBeNull();
-    const allowed = await fetch("/v1/chat/completions", jsonInit({messages: [{role: "user", content: "hi"}]}, {origin: "https://app.example", authorization: "Bearer sk-cors-1234567"}));
+    const allowed = await fetch("/v1/chat/completions", jsonInit({messages: [{role: "user", content: "hi"}]}, {origin: "https://app.example", authorization: "Bearer sk-cors-1234567890"}));
     expect(allowed.status).toBe(200);
     expect(allowed.headers.get("access-control-allow-origin")).toBe("https://app.example");
-    const other = await fetch("/v1/chat/completions", jsonInit({messages: [{role: "user", content: "hi"}]}, {origin: "https://evil.example", authorization: "Bearer sk-cors-1234567"}));
+    const other = await fetch("/v1/chat/completions", jsonInit({messages: [{role: "user", content: "hi"}]}, {origin: "https://evil.example", authorization: "Bearer sk-cors-1234567890"}));
     expect(other.status).toBe(403);
     expect(other.headers.get("access-control-allow-origin")).toBeNull();
   });
@@ -417,7 +419,7 @@ describe("chat history API", () => {
     expect((await (await fetch(`/api/chats/${chat.id}`)).json()).messages).toEqual([]);
     const noTurn = await fetch(`/api/chats/${chat.id}/answer`, jsonInit({model: "a"}));
     expect((await noTurn.json()).error.message).toBe("messages: the chat has no user message to answer");
-    expect((await fetch(`/api/chats/${chat.id}`, {method: "DELETE"})).status).toBe(200);
+    expect((await fetch(`/api/chats/${chat.id}`, {method: "DELETE", headers: {"x-requested-with": "h2ogpt"}})).status).toBe(200);
     expect((await fetch(`/api/chats/${chat.id}`)).status).toBe(404);
   });
 

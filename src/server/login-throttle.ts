@@ -1,60 +1,157 @@
 /**
- * Threat model: online password guessing against the login form. After `maxFailures` failed logins for one
- * username (or from one client address) within `windowMs`, further attempts for that key are refused until the
- * window passes, without checking the password (so a lucky guess during lockout does not succeed). Memory is
- * bounded: old entries are pruned and the table never holds more than `maxEntries` keys.
+ * Slows online guessing of passwords and API keys without letting anyone lock the real user out.
+ *
+ * Threat model: a network client guessing a user's password (from one address or many, with many requests at once),
+ * scanning for API keys, or failing on purpose to lock a named user (or everyone behind a shared address) out.
+ * - A password attempt is counted when it starts, before the ~0.3 s scrypt verification, so requests sent at once
+ *   cannot all pass the check before the first failure is recorded; a success gives its reservation back.
+ * - Failures count per (username, client) pair: after `pairFreeFailures`, each further attempt of that pair must
+ *   wait twice as long as the one before (1 s, 2 s, 4 s, ... up to `maxPairDelayMs`), else 429 with Retry-After,
+ *   unverified and uncounted. The real user at another address has a pair of its own and is not slowed.
+ * - A much higher ceiling per username over all clients (`userFreeFailures`) bounds a guesser with many addresses;
+ *   beyond it every attempt for that user is slowed the same way but never by more than `maxUserDelayMs`, so a
+ *   botnet can delay the real user's logins by at most that, not lock them out. Issued sessions and API keys keep
+ *   working.
+ * - Verifications in flight are capped per username and per client (each holds 32 MiB and a thread-pool thread).
+ * - Failed API keys count per client: after `keyFreeFailures` the client waits the same doubling delay (up to
+ *   `maxKeyDelayMs`) before any key, valid or not, is checked again. Matching is synchronous, so check and count
+ *   cannot interleave.
+ * Clients are told apart as client-address.ts says (X-Forwarded-For only from trusted proxies, IPv6 per /64). A
+ * counter is forgotten `windowMs` after its last failure; the table never holds more than `maxEntries` counters.
  */
 
 export interface LoginThrottleOptions {
-  readonly maxFailures?: number;
+  /** Failed password attempts one (user, client) pair may make before it is slowed. Default 5. */
+  readonly pairFreeFailures?: number;
+  /** The longest wait between a slowed pair's attempts. Default 15 minutes. */
+  readonly maxPairDelayMs?: number;
+  /** Failed password attempts for one user from all clients before every attempt for it is slowed. Default 100. */
+  readonly userFreeFailures?: number;
+  /** The longest wait the per-user ceiling imposes. Default 1 minute. */
+  readonly maxUserDelayMs?: number;
+  /** Password verifications at once for one username. Default 2. */
+  readonly maxInFlightPerUser?: number;
+  /** Password verifications at once from one client. Default 4. */
+  readonly maxInFlightPerClient?: number;
+  /** Wrong API keys one client may send before it is slowed. Default 20. */
+  readonly keyFreeFailures?: number;
+  /** The longest wait between a slowed client's API key attempts. Default 5 minutes. */
+  readonly maxKeyDelayMs?: number;
+  /** A counter is forgotten this long after its last failure. Default 1 hour. */
   readonly windowMs?: number;
   readonly maxEntries?: number;
 }
 
+/** A password attempt: allowed (settle it once verified) or refused for `retryAfterSeconds`. */
+export type PasswordAttempt =
+  | {readonly allowed: true; settle(succeeded: boolean): void}
+  | {readonly allowed: false; readonly retryAfterSeconds: number};
+
 interface Entry {
   failures: number;
-  firstFailureAt: number;
+  lastAt: number;
 }
+
+interface Policy {
+  readonly free: number;
+  readonly maxDelayMs: number;
+}
+
+const FIRST_DELAY_MS = 1000;
 
 export class LoginThrottle {
   private readonly entries = new Map<string, Entry>();
-  private readonly maxFailures: number;
+  private readonly inFlight = new Map<string, number>();
+  private readonly pair: Policy;
+  private readonly user: Policy;
+  private readonly key: Policy;
+  private readonly maxInFlightPerUser: number;
+  private readonly maxInFlightPerClient: number;
   private readonly windowMs: number;
   private readonly maxEntries: number;
 
   constructor(options: LoginThrottleOptions = {}) {
-    this.maxFailures = options.maxFailures ?? 10;
-    this.windowMs = options.windowMs ?? 15 * 60_000;
+    this.pair = {free: options.pairFreeFailures ?? 5, maxDelayMs: options.maxPairDelayMs ?? 15 * 60_000};
+    this.user = {free: options.userFreeFailures ?? 100, maxDelayMs: options.maxUserDelayMs ?? 60_000};
+    this.key = {free: options.keyFreeFailures ?? 20, maxDelayMs: options.maxKeyDelayMs ?? 5 * 60_000};
+    this.maxInFlightPerUser = options.maxInFlightPerUser ?? 2;
+    this.maxInFlightPerClient = options.maxInFlightPerClient ?? 4;
+    this.windowMs = options.windowMs ?? 60 * 60_000;
     this.maxEntries = options.maxEntries ?? 10_000;
   }
 
-  /** Seconds until `keys` may try again, or 0 when none of them is locked out. */
-  retryAfterSeconds(keys: readonly string[], now = Date.now()): number {
-    let wait = 0;
-    for (const key of keys) {
-      const entry = this.entries.get(key);
-      if (entry == null) continue;
-      const remaining = entry.firstFailureAt + this.windowMs - now;
-      if (remaining <= 0) this.entries.delete(key);
-      else if (entry.failures >= this.maxFailures) wait = Math.max(wait, Math.ceil(remaining / 1000));
-    }
-    return wait;
+  /** Reserves a password attempt for `user` from `client`; it counts as a failure unless settled as a success. */
+  attemptPassword(user: string, client: string, now = Date.now()): PasswordAttempt {
+    const pairKey = `pair:${JSON.stringify([user, client])}`;
+    const userKey = `user:${user}`;
+    const userFlight = `user:${user}`;
+    const clientFlight = `client:${client}`;
+    let waitMs = Math.max(this.waitMs(pairKey, this.pair, now), this.waitMs(userKey, this.user, now));
+    if ((this.inFlight.get(userFlight) ?? 0) >= this.maxInFlightPerUser || (this.inFlight.get(clientFlight) ?? 0) >= this.maxInFlightPerClient)
+      waitMs = Math.max(waitMs, FIRST_DELAY_MS);
+    if (waitMs > 0) return {allowed: false, retryAfterSeconds: Math.ceil(waitMs / 1000)};
+
+    this.count(pairKey, now);
+    this.count(userKey, now);
+    this.adjustInFlight(userFlight, 1);
+    this.adjustInFlight(clientFlight, 1);
+    let settled = false;
+    return {
+      allowed: true,
+      settle: (succeeded) => {
+        if (settled) return;
+        settled = true;
+        this.adjustInFlight(userFlight, -1);
+        this.adjustInFlight(clientFlight, -1);
+        if (succeeded) {
+          this.entries.delete(pairKey);
+          this.uncount(userKey);
+        }
+      }
+    };
   }
 
-  recordFailure(keys: readonly string[], now = Date.now()): void {
-    for (const key of keys) {
-      const entry = this.entries.get(key);
-      if (entry == null || entry.firstFailureAt + this.windowMs <= now) {
-        this.entries.delete(key);
-        this.entries.set(key, {failures: 1, firstFailureAt: now});
-      } else {
-        entry.failures++;
-      }
+  /** Seconds `client` must wait before another API key is checked, or 0. */
+  keyRetryAfterSeconds(client: string, now = Date.now()): number {
+    return Math.ceil(this.waitMs(`key:${client}`, this.key, now) / 1000);
+  }
+
+  /** Counts a wrong API key from `client`. */
+  recordKeyFailure(client: string, now = Date.now()): void {
+    this.count(`key:${client}`, now);
+  }
+
+  private waitMs(key: string, policy: Policy, now: number): number {
+    const entry = this.entries.get(key);
+    if (entry == null) return 0;
+    if (now - entry.lastAt >= this.windowMs) {
+      this.entries.delete(key);
+      return 0;
     }
+    const excess = entry.failures - policy.free;
+    if (excess < 0) return 0;
+    const delay = Math.min(FIRST_DELAY_MS * 2 ** Math.min(excess, 30), policy.maxDelayMs);
+    return Math.max(0, entry.lastAt + delay - now);
+  }
+
+  private count(key: string, now: number): void {
+    const entry = this.entries.get(key);
+    const failures = entry != null && now - entry.lastAt < this.windowMs ? entry.failures : 0;
+    // Re-inserting keeps the map in least-recently-failed order, so pruning drops the stalest counters.
+    this.entries.delete(key);
+    this.entries.set(key, {failures: failures + 1, lastAt: now});
     while (this.entries.size > this.maxEntries) this.entries.delete(this.entries.keys().next().value!);
   }
 
-  recordSuccess(keys: readonly string[]): void {
-    for (const key of keys) this.entries.delete(key);
+  private uncount(key: string): void {
+    const entry = this.entries.get(key);
+    if (entry == null) return;
+    if (--entry.failures <= 0) this.entries.delete(key);
+  }
+
+  private adjustInFlight(key: string, delta: number): void {
+    const next = (this.inFlight.get(key) ?? 0) + delta;
+    if (next <= 0) this.inFlight.delete(key);
+    else this.inFlight.set(key, next);
   }
 }

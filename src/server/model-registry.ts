@@ -1,3 +1,4 @@
+import {quote} from "./field-readers.js";
 import {HttpError} from "./http-error.js";
 import type {GenerationRun, ServedModel} from "./served-model.js";
 import {SlotLimiter} from "./slot-limiter.js";
@@ -27,6 +28,8 @@ export interface LeasedRun extends GenerationRun {
 
 export class ModelRegistry {
   private readonly entries = new Map<string, ModelEntry>();
+  /** Each model's aliases (its GGUF name, file name...), for `resolve`; a served name always wins over an alias. */
+  private readonly aliases = new Map<string, ModelEntry>();
 
   constructor(models: readonly ServedModel[], limits: ModelLimits = {}) {
     if (models.length === 0) throw new RangeError("at least one model must be served");
@@ -36,6 +39,8 @@ export class ModelRegistry {
       const limiter = new SlotLimiter({concurrency, maxQueue: limits.maxQueue ?? 4 * concurrency});
       this.entries.set(model.info.name, {model, limiter});
     }
+    for (const entry of this.entries.values())
+      for (const alias of entry.model.info.aliases ?? []) if (!this.aliases.has(alias)) this.aliases.set(alias, entry);
   }
 
   get names(): string[] {
@@ -47,22 +52,25 @@ export class ModelRegistry {
   }
 
   /**
-   * The model a request names. With one model served any name (or none) selects it, because OpenAI clients
-   * often send a fixed default such as `gpt-3.5-turbo`; with several, the name must match.
+   * The model a request names: the first served model when it names none, else the model with that name or
+   * alias. Any other name is a 404 `model_not_found`, as OpenAI answers, rather than a silent substitute.
    */
   resolve(name: string | undefined, param = "model"): ModelEntry {
-    if (name != null && name !== "") {
-      const entry = this.entries.get(name);
-      if (entry != null) return entry;
-    }
-    if (this.entries.size === 1 || name == null || name === "") return this.entries.values().next().value!;
-    throw new HttpError(404, `${param}: no model named "${name}"; this server serves ${this.names.join(", ")}`, {
+    if (name == null || name === "") return this.entries.values().next().value!;
+    const entry = this.entries.get(name) ?? this.aliases.get(name);
+    if (entry != null) return entry;
+    throw new HttpError(404, `${param}: no model named ${quote(name)}; this server serves ${this.names.join(", ")}`, {
       param,
       code: "model_not_found"
     });
   }
 
-  /** Waits for a slot (429 when the queue is full), then starts the generation with an abort tied to `signal`. */
+  /**
+   * Waits for a slot (429 when the queue is full), starts the generation with an abort tied to `signal`, and
+   * waits for its first text (or its end). The prompt is planned and budgeted before any text comes, so a bad
+   * request (unknown prompt type, a prompt too long for the context) is thrown here, while a streaming response
+   * can still answer with a plain HTTP error instead of an event after a 200.
+   */
   async lease(entry: ModelEntry, signal: AbortSignal, start: (signal: AbortSignal) => GenerationRun): Promise<LeasedRun> {
     const release = await entry.limiter.acquire(signal);
     const controller = new AbortController();
@@ -81,7 +89,20 @@ export class ModelRegistry {
       throw error;
     }
     run.result.then(done, done);
-    return {stream: run.stream, result: run.result, abort: () => controller.abort(new Error("generation stopped"))};
+    const iterator = run.stream[Symbol.asyncIterator]();
+    const first = await iterator.next();
+    const rest: AsyncIterable<string> = {[Symbol.asyncIterator]: () => iterator};
+    const stream = (async function* () {
+      try {
+        if (first.done) return;
+        yield first.value;
+        yield* rest;
+      } finally {
+        // A reader leaving early stops the generation, as leaving the engine's own stream does.
+        await iterator.return?.();
+      }
+    })();
+    return {stream, result: run.result, abort: () => controller.abort(new Error("generation stopped"))};
   }
 
   async close(): Promise<void> {

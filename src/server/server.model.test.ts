@@ -16,7 +16,7 @@ describe.skipIf(tinyLlamaPath == null)("h2ogpt serve over HTTP with llama.cpp (t
   let client: OpenAI;
 
   beforeAll(async () => {
-    server = await startServer({models: [await tinyServedModel({sequences: 2})], port: 0, historyDb: join(dir, "api.db"), concurrency: 1, maxQueue: 0});
+    server = await startServer({models: [await tinyServedModel({sequences: 2, name: "any"})], port: 0, historyDb: join(dir, "api.db"), concurrency: 1, maxQueue: 0});
     client = new OpenAI({apiKey: "sk-not-needed", baseURL: `${server.url}/v1`, maxRetries: 0});
   });
   afterAll(() => server?.close());

@@ -26,12 +26,16 @@ async function failure(response: Response): Promise<ApiError> {
   return new ApiError(response.status, message, code);
 }
 
+// The server refuses state-changing requests that another site could forge (request-guards.ts); this header,
+// which no page can add cross-site without a CORS preflight, lets body-less ones (Delete, logout) and uploads through.
+const CSRF_HEADERS = {"x-requested-with": "h2ogpt"};
+
 function init(method: string, body: unknown, signal?: AbortSignal): RequestInit {
   return {
     method,
     signal,
     credentials: "same-origin",
-    headers: body === undefined ? {} : {"content-type": "application/json"},
+    headers: body === undefined ? CSRF_HEADERS : {...CSRF_HEADERS, "content-type": "application/json"},
     body: body === undefined ? undefined : JSON.stringify(body)
   };
 }
