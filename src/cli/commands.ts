@@ -9,5 +9,7 @@ export const commandLoaders: Readonly<Record<string, () => Promise<Command>>> = 
   "prepare": async () => (await import("./prepare-command.js")).prepareCommand,
   "generate": async () => (await import("./generate-command.js")).generateCommand,
   "serve": async () => (await import("./serve-command.js")).serveCommand,
-  "finetune": async () => (await import("./finetune-command.js")).finetuneCommand
+  "finetune": async () => (await import("./finetune-command.js")).finetuneCommand,
+  "ingest": async () => (await import("./ingest-command.js")).ingestCommand,
+  "retrieve": async () => (await import("./retrieve-command.js")).retrieveCommand
 };

@@ -3,7 +3,7 @@ import {basename, dirname, extname, join, resolve} from "node:path";
 import {readDataRecords, type DataItem} from "../data/index.js";
 import type {Engine} from "../engine/index.js";
 import {H2oGptError, UsageError} from "../errors/index.js";
-import {evaluateRecord, type GenerateInput, type GenerateOptions} from "../generate/index.js";
+import {evaluateRecord, type DocumentOptions, type GenerateInput, type GenerateOptions} from "../generate/index.js";
 import {temporaryPathFor} from "../util/index.js";
 import type {CommandIo} from "./command.js";
 import {createProgress} from "./progress.js";
@@ -18,7 +18,7 @@ export interface EvaluateDataPathOptions {
   /** Where the JSON Lines go; default `DATA.eval.jsonl` beside a single data path. */
   readonly evalFilename?: string;
   /** The run's prompt and generation settings; a record's own prompt_type / prompt_dict / system_prompt win. */
-  readonly settings: Omit<GenerateOptions, keyof GenerateInput | "engine" | "signal">;
+  readonly settings: Omit<GenerateOptions, keyof GenerateInput | "engine" | "signal"> & {readonly documents?: DocumentOptions};
   /** Opened once the records are known to be readable, so a bad path fails before a model loads; closed here. */
   readonly openEngine: () => Promise<Engine>;
   readonly io: CommandIo;

@@ -3,12 +3,26 @@ import {resolve} from "node:path";
 import {createInterface} from "node:readline";
 import {createEngine, type Engine} from "../engine/index.js";
 import {InputFileError, UsageError} from "../errors/index.js";
-import {generateStream, messagesToChat, resultFields, type GenerateOptions} from "../generate/index.js";
+import {
+  formatSources,
+  generateStream,
+  generateWithDocuments,
+  messagesToChat,
+  resultFields,
+  sourceFields,
+  type DocumentGenerateResult,
+  type DocumentOptions,
+  type GenerateOptions,
+  type GenerateResult,
+  type GenerateStream
+} from "../generate/index.js";
 import {parseLiteral} from "../util/index.js";
 import type {CommandIo} from "./command.js";
 import {defineCommand} from "./command.js";
 import {ENGINE_FLAGS, GENERATION_FLAGS, PROMPT_FLAGS, engineOptionsFromFlags, generationParamsFromFlags, promptOptionsFromFlags} from "./engine-flags.js";
+import {DOCUMENT_QA_FLAGS, documentQaFromFlags} from "./docs-flags.js";
 import {evaluateDataPath} from "./evaluate-data-path.js";
+import {createProgress} from "./progress.js";
 
 type Pair = readonly [string | null, string | null];
 type Settings = Omit<GenerateOptions, "engine" | "instruction" | "iinput" | "context" | "history" | "messages" | "prompt" | "signal">;
@@ -46,11 +60,54 @@ async function readHistory(value: string, io: CommandIo): Promise<{history: Pair
   return {history: pairs};
 }
 
-async function answerOnce(engine: Engine, settings: Settings, context: string | undefined, flags: {instruction?: string; iinput?: string; history?: string; json?: boolean}, io: CommandIo): Promise<number> {
+/** One answer: from the documents when a collection is chosen (with map-reduce progress on stderr), else the model alone. */
+function answer(options: GenerateOptions, documents: DocumentOptions | undefined, io: CommandIo): GenerateStream & {result: Promise<GenerateResult & Partial<DocumentGenerateResult>>} {
+  if (documents == null) return generateStream(options);
+  let progress: ReturnType<typeof createProgress> | undefined;
+  const run = generateWithDocuments({
+    ...options,
+    ...documents,
+    onProgress(state) {
+      progress ??= createProgress({stream: io.stderr, label: documents.langchainAction?.toLowerCase() ?? "summarize", total: state.total, unit: "prompts"});
+      progress.update(state.done, state.stage);
+    }
+  });
+  return {stream: run.stream, result: run.result.finally(() => progress?.finish())};
+}
+
+/** What follows an answer: h2oGPT's sources block (text) and a note on stderr when the documents did not answer. */
+function reportSources(final: Partial<DocumentGenerateResult>, io: CommandIo): string {
+  if (final.note != null) io.stderr.write(`h2ogpt generate: ${final.note}\n`);
+  return final.sources != null && final.sources.length > 0 && final.note == null ? `\n\n${formatSources(final.sources)}` : "";
+}
+
+function jsonLine(final: GenerateResult & Partial<DocumentGenerateResult>): string {
+  if (final.langchainMode == null) return JSON.stringify(resultFields(final));
+  return JSON.stringify({
+    ...resultFields(final),
+    langchain_mode: final.langchainMode,
+    langchain_action: final.langchainAction,
+    prompt_raw: final.promptRaw,
+    sources: (final.sources ?? []).map(sourceFields),
+    chunks_used: final.chunksUsed,
+    chunks_dropped: final.chunksDropped,
+    ...(final.note == null ? {} : {note: final.note})
+  });
+}
+
+async function answerOnce(
+  engine: Engine,
+  settings: Settings,
+  context: string | undefined,
+  flags: {instruction?: string; iinput?: string; history?: string; json?: boolean; langchain_action?: string},
+  documents: DocumentOptions | undefined,
+  io: CommandIo
+): Promise<number> {
   const given = flags.history == null ? {history: [] as Pair[]} : await readHistory(flags.history, io);
-  const instruction = flags.instruction ?? given.pending;
+  // Summarize and Extract need no instruction; one given focuses them.
+  const instruction = flags.instruction ?? given.pending ?? (documents != null && documents.langchainAction !== "Query" && documents.langchainAction != null ? "" : undefined);
   if (instruction == null) throw new UsageError("give --instruction (or a --history that ends with [message, null])");
-  const {stream, result} = generateStream({
+  const {stream, result} = answer({
     ...settings,
     systemPrompt: settings.systemPrompt ?? given.systemPrompt,
     engine,
@@ -59,16 +116,16 @@ async function answerOnce(engine: Engine, settings: Settings, context: string | 
     context,
     history: given.history,
     signal: io.signal
-  });
+  }, documents, io);
   for await (const delta of stream) if (!flags.json) io.stdout.write(delta);
   const final = await result;
-  io.stdout.write(flags.json ? `${JSON.stringify(resultFields(final))}\n` : "\n");
+  io.stdout.write(flags.json ? `${jsonLine(final)}\n` : `${reportSources(final, io)}\n`);
   if (final.turnsDropped > 0 && !flags.json) io.stderr.write(`h2ogpt generate: left out the ${final.turnsDropped} oldest history turn(s) to fit the context\n`);
   return final.stopReason === "abort" ? INTERRUPTED : 0;
 }
 
 /** An interactive chat; a context stays in front of the conversation as it grows. */
-async function chat(engine: Engine, settings: Settings, context: string | undefined, io: CommandIo): Promise<number> {
+async function chat(engine: Engine, settings: Settings, context: string | undefined, documents: DocumentOptions | undefined, keepSources: boolean, io: CommandIo): Promise<number> {
   const interactive = io.stdin.isTTY === true;
   const prompt = (): void => {
     if (interactive) io.stdout.write("\n> ");
@@ -96,13 +153,15 @@ async function chat(engine: Engine, settings: Settings, context: string | undefi
         prompt();
         continue;
       }
-      const {stream, result} = generateStream({...settings, engine, instruction: line, context, history, signal: io.signal});
+      const {stream, result} = answer({...settings, engine, instruction: line, context, history, signal: io.signal}, documents, io);
       for await (const delta of stream) io.stdout.write(delta);
       const final = await result;
-      io.stdout.write("\n");
+      const sources = reportSources(final, io);
+      io.stdout.write(`${sources}\n`);
       if (final.turnsDropped > 0) io.stderr.write(`(the ${final.turnsDropped} oldest turn(s) no longer fit the context and were left out)\n`);
       if (final.stopReason === "abort") return INTERRUPTED;
-      history.push([line, final.response]);
+      // h2oGPT strips the sources block from the history the model sees next, unless keep_sources_in_context.
+      history.push([line, keepSources ? final.response + sources : final.response]);
       prompt();
     }
   } finally {
@@ -124,7 +183,13 @@ export const generateCommand = defineCommand({
     "The prompt is the prompt type's exact text (h2ogpt prompt shows it). Old history turns are left out to fit",
     "the context; a message (with its --context) that does not fit at all exits with code 3 and both numbers (or use",
     "--truncation=left, which cuts the start of the context, then of the message).",
-    "--json prints {response, prompt_tokens, completion_tokens, max_new_tokens, stop_reason, turns_dropped}."
+    "--json prints {response, prompt_tokens, completion_tokens, max_new_tokens, stop_reason, turns_dropped}.",
+    "",
+    "h2ogpt generate --langchain_mode=UserData --instruction=\"How many vacation days carry over?\" [--json]",
+    "h2ogpt generate --langchain_mode=MyData --langchain_action=Summarize [--document_choice=SOURCE]",
+    "Answers from a collection made with h2ogpt ingest, with h2oGPT's document prompts; the sources used follow the",
+    "answer (--json: \"sources\", \"langchain_mode\", \"prompt_raw\"). Summarize and Extract map-reduce documents larger",
+    "than the context."
   ],
   flags: {
     ...ENGINE_FLAGS,
@@ -139,7 +204,8 @@ export const generateCommand = defineCommand({
     eval: {kind: "boolean", description: "answer every record of --data_path and write JSON Lines"},
     data_path: {kind: "string", description: "records for --eval, as h2ogpt prepare reads them: JSON Lines, JSON, CSV/TSV, Parquet (.gz), a folder or a comma-separated list"},
     data_col_dict: {kind: "string", description: "rename columns for --eval as prepare does, e.g. {'question': 'instruction'}"},
-    eval_filename: {kind: "string", description: "where --eval writes its JSON Lines", defaultText: "DATA.eval.jsonl"}
+    eval_filename: {kind: "string", description: "where --eval writes its JSON Lines", defaultText: "DATA.eval.jsonl"},
+    ...DOCUMENT_QA_FLAGS
   },
   async run(args, io) {
     const {flags} = args;
@@ -153,16 +219,23 @@ export const generateCommand = defineCommand({
     if (flags.eval) {
       if (flags.context != null) throw new UsageError("--context applies to --instruction and --cli; --eval records carry their own 'context' field");
       if (flags.data_path == null) throw new UsageError("--eval needs --data_path=FILE (a file, a comma-separated list or a folder, in prepare's formats)");
-      return await evaluateDataPath({dataPath: flags.data_path, dataColDict: flags.data_col_dict, evalFilename: flags.eval_filename, settings, openEngine, io});
     }
-    const context = flags.context == null ? undefined : (await flagText(flags.context, "--context", io)).text;
-    const engine = await openEngine();
-    if (engine.info.notice != null) io.stderr.write(`note: ${engine.info.notice}\n`);
+    const qa = await documentQaFromFlags(flags, io, flags.n_threads);
     try {
-      if (flags.cli) return await chat(engine, settings, context, io);
-      return await answerOnce(engine, settings, context, flags, io);
+      const documents = qa == null ? undefined : {...qa.options, retriever: qa.retriever};
+      if (flags.eval)
+        return await evaluateDataPath({dataPath: flags.data_path!, dataColDict: flags.data_col_dict, evalFilename: flags.eval_filename, settings: {...settings, documents}, openEngine, io});
+      const context = flags.context == null ? undefined : (await flagText(flags.context, "--context", io)).text;
+      const engine = await openEngine();
+      if (engine.info.notice != null) io.stderr.write(`note: ${engine.info.notice}\n`);
+      try {
+        if (flags.cli) return await chat(engine, settings, context, documents, flags.keep_sources_in_context ?? false, io);
+        return await answerOnce(engine, settings, context, flags, documents, io);
+      } finally {
+        await engine.close();
+      }
     } finally {
-      await engine.close();
+      await qa?.manager.close();
     }
   }
 });

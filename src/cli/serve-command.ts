@@ -1,10 +1,21 @@
+import {statSync} from "node:fs";
 import {basename, resolve} from "node:path";
-import {createEngine, type Engine} from "../engine/index.js";
+import {checkCollectionName, CollectionManager, createEmbedder, createTesseractOcr, DEFAULT_PERSIST_DIRECTORY} from "../docs/index.js";
+import {checkGenerateOptions, createEngine, type Engine} from "../engine/index.js";
 import {UsageError} from "../errors/index.js";
-import {PROMPT_TYPES} from "../prompts/index.js";
-import {checkBindPolicy, DEFAULT_HOST, DEFAULT_PORT, engineModel, startServer, type ServedModel} from "../server/index.js";
+import {PROMPT_TYPES, resolvePromptType} from "../prompts/index.js";
+import {
+  checkBindPolicy,
+  DEFAULT_HOST,
+  DEFAULT_PORT,
+  engineModel,
+  makeHistoryDbFolder,
+  parseTrustedProxies,
+  startServer,
+  type ServedModel
+} from "../server/index.js";
 import type {FlagDefs} from "./args.js";
-import {defineCommand} from "./command.js";
+import {defineCommand, type CommandIo} from "./command.js";
 import {ENGINE_FLAGS, engineOptionsFromFlags, GENERATION_FLAGS, generationParamsFromFlags, PROMPT_FLAGS, promptOptionsFromFlags} from "./engine-flags.js";
 
 /**
@@ -28,7 +39,19 @@ const SERVE_FLAGS = {
   max_queue: {kind: "number", description: "requests that may wait per model; more get 429 with Retry-After", defaultText: "4 x concurrency"},
   max_max_new_tokens: {kind: "number", description: "largest max_new_tokens a request may ask for", defaultText: "4096"},
   max_body_bytes: {kind: "number", description: "largest request body in bytes (413 beyond)", defaultText: "1048576"},
-  cors_origins: {kind: "list", description: "a web origin (https://app.example) allowed to call the API from a browser; repeat for several"}
+  cors_origins: {kind: "list", description: "a web origin (https://app.example) allowed to call the API from a browser; repeat for several"},
+  trusted_proxies: {
+    kind: "list",
+    description: "address or CIDR block (10.0.0.0/8) of a reverse proxy whose X-Forwarded-For and X-Forwarded-Proto are believed; comma-separate or repeat"
+  },
+  secure_cookies: {kind: "boolean", description: "mark the login cookie Secure even over plain http (TLS ends at a proxy)"},
+  persist_directory: {kind: "string", description: "folder holding the document collections' databases", defaultText: DEFAULT_PERSIST_DIRECTORY},
+  user_path: {kind: "string", description: "a folder kept ingested into the shared UserData collection (at start and on POST /api/collections/UserData/sync)"},
+  embedding_model: {kind: "string", description: "a GGUF embedding model for document vectors (hybrid ranking)", defaultText: "none: BM25 full-text search"},
+  shared_collections: {kind: "list", description: "a collection name every user shares besides UserData (repeat or comma-separate)"},
+  allow_upload_to_user_data: {kind: "boolean", description: "let users upload to, delete from and purge shared collections", defaultText: "True"},
+  langchain_mode: {kind: "string", description: "the collection requests answer from when they name none (h2oGPT's langchain_mode)", defaultText: "LLM (no documents)"},
+  max_upload_bytes: {kind: "number", description: "largest document upload in bytes (413 beyond)", defaultText: "104857600"}
 } as const satisfies FlagDefs;
 
 export const serveCommand = defineCommand({
@@ -54,21 +77,30 @@ export const serveCommand = defineCommand({
   async run(args, io) {
     const flags = args.flags;
     if (args.positionals.length > 0) throw new UsageError(`unexpected argument '${args.positionals[0]}' (see --help)`);
-    const positive = (name: string, value: number | undefined): number | undefined => {
-      if (value != null && (!Number.isInteger(value) || value < 1)) throw new UsageError(`--${name}: expected a positive integer, got ${value}`);
-      return value;
-    };
-    // Refuse an unsafe bind before spending time loading models (startServer checks again with the keys read).
+    const positive = (name: string, value: number | undefined): number | undefined => integerFlag(name, value, 1);
+    const port = integerFlag("port", flags.port, 0, 65535);
+    const maxQueue = integerFlag("max_queue", flags.max_queue, 0);
+    const maxNewTokensCap = positive("max_max_new_tokens", flags.max_max_new_tokens);
+    const maxBodyBytes = positive("max_body_bytes", flags.max_body_bytes);
+    const maxUploadBytes = positive("max_upload_bytes", flags.max_upload_bytes);
+    // A bad server-wide default would otherwise start fine and then fail every request.
+    if (flags.prompt_type != null) resolvePromptType(flags.prompt_type);
+    // Refuse an unsafe bind or a bad proxy address before spending time loading models (startServer checks both again).
     checkBindPolicy({
       host: flags.host ?? DEFAULT_HOST,
       hasUsers: flags.auth != null,
       hasApiKeys: flags.api_keys != null || (io.env.H2OGPT_API_KEYS ?? "").trim() !== "",
       allowInsecurePublic: flags.allow_insecure_public ?? false
     });
+    parseTrustedProxies(flags.trusted_proxies ?? []);
+    const userPath = checkUserPath(flags.user_path, io);
     const file = (value: string | undefined): string | undefined => (value == null ? undefined : resolve(io.cwd, value));
+    const historyDb = resolve(io.cwd, flags.history_db ?? "h2ogpt_history.db");
+    makeHistoryDbFolder(historyDb);
     const remote = flags.inference_server != null && flags.inference_server !== "";
     const concurrency = positive("concurrency", flags.concurrency) ?? (remote ? undefined : DEFAULT_LLAMA_SEQUENCES);
     const defaults = generationParamsFromFlags({...flags, num_beams: undefined, num_return_sequences: undefined});
+    checkGenerateOptions({...defaults, maxNewTokens: defaults.maxNewTokens ?? 1});
     const prompt = await promptOptionsFromFlags(flags, io);
     const baseModels: (string | undefined)[] = flags.base_model ?? [];
 
@@ -87,26 +119,34 @@ export const serveCommand = defineCommand({
           defaults
         })
       );
+      const collections = await collectionManagerFromFlags({...flags, user_path: userPath}, io);
       const server = await startServer({
         models,
+        collections,
+        allowSharedChanges: flags.allow_upload_to_user_data ?? true,
+        defaultLangchainMode: flags.langchain_mode,
+        maxUploadBytes,
         host: flags.host,
-        port: flags.port,
+        port,
         authFile: file(flags.auth),
         apiKeysFile: file(flags.api_keys),
         apiKeysEnv: io.env.H2OGPT_API_KEYS,
         allowInsecurePublic: flags.allow_insecure_public,
-        historyDb: file(flags.history_db ?? "h2ogpt_history.db"),
+        historyDb,
         concurrency,
-        maxQueue: flags.max_queue,
-        maxNewTokensCap: positive("max_max_new_tokens", flags.max_max_new_tokens),
+        maxQueue,
+        maxNewTokensCap,
         defaultMaxNewTokens: defaults.maxNewTokens,
-        maxBodyBytes: positive("max_body_bytes", flags.max_body_bytes),
+        maxBodyBytes,
         corsOrigins: flags.cors_origins,
+        trustedProxies: flags.trusted_proxies,
+        secureCookies: flags.secure_cookies,
         promptTypes: PROMPT_TYPES.map((row) => row.name)
       });
       engines.length = 0;
       for (const user of server.hashedOnLoad) io.stderr.write(`h2ogpt serve: stored a scrypt hash instead of the plain password of "${user}" in ${flags.auth}\n`);
       io.stdout.write(`h2ogpt serve: ${server.url} (models: ${server.registry.names.join(", ")}; OpenAI API at ${server.url}/v1)\n`);
+      if (collections.options.userPath != null) syncUserPath(collections, io);
       await untilStopped(io.signal);
       io.stderr.write("h2ogpt serve: stopping\n");
       await server.close();
@@ -129,6 +169,53 @@ function uniqueNames(engines: readonly Engine[]): string[] {
     seen.set(base, count);
     return count === 1 ? base : `${base}-${count}`;
   });
+}
+
+/** --user_path as an absolute folder, checked before any model is loaded. */
+function checkUserPath(value: string | undefined, io: CommandIo): string | undefined {
+  if (value == null) return undefined;
+  const path = resolve(io.cwd, value);
+  if (!statSync(path, {throwIfNoEntry: false})?.isDirectory()) throw new UsageError(`--user_path=${value}: no such folder`);
+  return path;
+}
+
+async function collectionManagerFromFlags(
+  flags: {persist_directory?: string; user_path?: string; embedding_model?: string; shared_collections?: string[]; n_threads?: number},
+  io: CommandIo
+): Promise<CollectionManager> {
+  const sharedCollections = (flags.shared_collections ?? []).flatMap((item) => item.split(",")).map((name) => checkCollectionName(name.trim()));
+  const embedder =
+    flags.embedding_model == null || flags.embedding_model === ""
+      ? undefined
+      : await createEmbedder({modelPath: resolve(io.cwd, flags.embedding_model), threads: flags.n_threads});
+  return new CollectionManager({
+    persistDirectory: resolve(io.cwd, flags.persist_directory ?? DEFAULT_PERSIST_DIRECTORY),
+    sharedCollections,
+    userPath: flags.user_path,
+    embedder,
+    ocr: createTesseractOcr()
+  });
+}
+
+/** Ingests --user_path in the background: the server answers meanwhile, and UserData fills as batches commit. */
+function syncUserPath(collections: CollectionManager, io: CommandIo): void {
+  io.stderr.write(`h2ogpt serve: ingesting ${collections.options.userPath} into UserData\n`);
+  collections.syncUserPath().then(
+    (summary) =>
+      io.stderr.write(
+        `h2ogpt serve: UserData: ${summary.added} added, ${summary.updated} updated, ${summary.unchanged} unchanged, ${summary.removed} removed, ${summary.failed} failed` +
+          `; ${summary.chunks} chunks in ${summary.seconds.toFixed(1)} s\n` +
+          summary.failures.map((failure) => `  ${failure.source}: ${failure.reason}\n`).join("")
+      ),
+    (error: Error) => io.stderr.write(`h2ogpt serve: ingesting --user_path stopped: ${error.message.split("\n")[0]}\n`)
+  );
+}
+
+/** A count flag: an integer from `min` (to `max`), or a one-line UsageError as the other commands give. */
+function integerFlag(name: string, value: number | undefined, min: number, max = Number.MAX_SAFE_INTEGER): number | undefined {
+  if (value == null || (Number.isInteger(value) && value >= min && value <= max)) return value;
+  const range = max !== Number.MAX_SAFE_INTEGER ? `an integer from ${min} to ${max}` : min === 0 ? "a non-negative integer" : "a positive integer";
+  throw new UsageError(`--${name}: expected ${range}, got ${value}`);
 }
 
 /** Resolves on Ctrl-C (the command's signal) or SIGTERM. */

@@ -3,7 +3,8 @@ import {normalizeConversation, type PromptDict} from "../prompts/index.js";
 import {generate} from "./generate-stream.js";
 import type {GenerateInput, GenerateOptions} from "./generate-options.js";
 import {messagesToChat} from "./messages-to-chat.js";
-import {resultFields, type ResultFields} from "./result-fields.js";
+import {generateWithDocuments, type DocumentOptions} from "./generate-with-documents.js";
+import {resultFields, sourceFields, type ResultFields} from "./result-fields.js";
 
 /** A record's own prompt settings: they win over the run's. */
 interface RecordPromptSettings {
@@ -41,10 +42,13 @@ export interface EvalQuestion {
 
 /** Per-record outcome, written as one JSON line with h2oGPT's snake_case names. */
 export type EvalLine =
-  | (EvalQuestion & {readonly prompt_type: string; readonly prompt: string} & ResultFields)
+  | (EvalQuestion & {readonly prompt_type: string; readonly prompt: string; readonly sources?: readonly Record<string, unknown>[]} & ResultFields)
   | (EvalQuestion & {readonly error: string});
 
-type EvalSettings = Omit<GenerateOptions, keyof GenerateInput>;
+type EvalSettings = Omit<GenerateOptions, keyof GenerateInput> & {
+  /** Answer each record from these documents (h2oGPT's langchain_mode in eval mode); lines then carry `sources`. */
+  readonly documents?: DocumentOptions;
+};
 
 /** What to ask the engine, or why the record cannot be asked (with what it would have asked). */
 type EvalRequest =
@@ -99,13 +103,19 @@ export async function evaluateRecord(record: EvalRecord, options: EvalSettings):
     question = request.question;
     if ("refusal" in request) return {...question, error: request.refusal};
     const {promptType, promptDict, systemPrompt, ...input} = request.input;
-    const result = await generate({
-      ...options,
+    const {documents, ...settings} = options;
+    const generateOptions = {
+      ...settings,
       ...input,
       promptType: promptType ?? options.promptType,
       promptDict: promptDict ?? options.promptDict,
       systemPrompt: systemPrompt ?? options.systemPrompt
-    });
+    };
+    if (documents != null && input.prompt == null) {
+      const result = await generateWithDocuments({...generateOptions, ...documents}).result;
+      return {...question, prompt_type: result.promptType, prompt: result.promptRaw, ...resultFields(result), sources: result.sources.map(sourceFields)};
+    }
+    const result = await generate(generateOptions);
     return {...question, prompt_type: result.promptType, prompt: result.promptRaw, ...resultFields(result)};
   } catch (error) {
     if (error instanceof ContextOverflowError || error instanceof UsageError) return {...question, error: error.message};

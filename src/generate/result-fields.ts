@@ -1,3 +1,4 @@
+import type {ScoredChunk} from "../docs/index.js";
 import type {GenerateResult} from "./generate-options.js";
 
 /** A result's answer and figures under h2oGPT's snake_case names. */
@@ -21,5 +22,19 @@ export function resultFields(
     max_new_tokens: result.maxNewTokens,
     stop_reason: result.stopReason,
     turns_dropped: result.turnsDropped
+  };
+}
+
+/** A cited chunk under h2oGPT's names: `{source, page, chunk_id, score, content}` first, then ids for fetching it again. */
+export function sourceFields(hit: ScoredChunk): Record<string, unknown> {
+  return {
+    source: hit.source,
+    page: hit.page,
+    chunk_id: hit.chunkId,
+    score: Number(hit.score.toFixed(4)),
+    content: hit.content,
+    document_id: hit.documentId,
+    chunk_row_id: hit.chunkRowId,
+    title: hit.title
   };
 }

@@ -2,6 +2,8 @@ import {Hono, type Context} from "hono";
 import {streamSSE} from "hono/streaming";
 import type {AppEnv} from "./access-control.js";
 import {asObject, badRequest, optionalString, requiredString} from "./field-readers.js";
+import type {CollectionManager} from "../docs/index.js";
+import {documentOptionsFor} from "./document-request.js";
 import {parseGenerate} from "./h2ogpt-request.js";
 import type {AnswerMeta, HistoryStore, MessageStatus} from "./history-store.js";
 import {HttpError} from "./http-error.js";
@@ -46,7 +48,13 @@ function readModels(body: Record<string, unknown>, registry: ModelRegistry): str
   });
 }
 
-export function chatRoutes(options: {registry: ModelRegistry; store: HistoryStore; limits: RequestLimits}): Hono<AppEnv> {
+export function chatRoutes(options: {
+  registry: ModelRegistry;
+  store: HistoryStore;
+  limits: RequestLimits;
+  collections?: CollectionManager;
+  defaultLangchainMode?: string;
+}): Hono<AppEnv> {
   const {registry, store, limits} = options;
   const app = new Hono<AppEnv>();
   const user = (c: Context<AppEnv>): string => c.get("principal").user;
@@ -108,10 +116,11 @@ export function chatRoutes(options: {registry: ModelRegistry; store: HistoryStor
       if (store.getChat(owner, id) == null) throw notFound();
       throw badRequest("messages", "the chat has no user message to answer");
     }
-    const parsed = parseGenerate({...body, instruction: conversation.instruction, chat_conversation: conversation.history}, limits);
+    const parsed = parseGenerate({...body, instruction: conversation.instruction, chat_conversation: conversation.history}, limits, options.defaultLangchainMode);
+    const documents = documentOptionsFor({request: parsed.documents, collections: options.collections, user: owner});
     const entry = registry.resolve(modelName);
     const signal = c.req.raw.signal;
-    const run = await registry.lease(entry, signal, (s) => entry.model.chat(parsed.request, s));
+    const run = await registry.lease(entry, signal, (s) => entry.model.chat({...parsed.request, documents}, s));
     let messageId: number | undefined;
     try {
       messageId = store.startAnswer(owner, id, conversation.turn, modelName);
@@ -147,7 +156,22 @@ export function chatRoutes(options: {registry: ModelRegistry; store: HistoryStor
           maxNewTokens: outcome.maxNewTokens,
           stopReason: outcome.stopReason,
           turnsDropped: outcome.turnsDropped,
-          timeMs: Date.now() - startedAt
+          timeMs: Date.now() - startedAt,
+          ...(outcome.langchainMode == null
+            ? {}
+            : {
+                langchainMode: outcome.langchainMode,
+                note: outcome.note,
+                sources: (outcome.sources ?? []).map((hit) => ({
+                  source: hit.source,
+                  page: hit.page,
+                  chunk_id: hit.chunkId,
+                  score: Number(hit.score.toFixed(4)),
+                  document_id: hit.documentId,
+                  chunk_row_id: hit.chunkRowId,
+                  title: hit.title
+                }))
+              })
         };
         const status: MessageStatus = signal.aborted || outcome.stopReason === "abort" ? "stopped" : "complete";
         finish(status, meta);

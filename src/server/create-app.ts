@@ -1,17 +1,24 @@
+import {BlockList} from "node:net";
 import {Hono, type Context} from "hono";
 import {bodyLimit} from "hono/body-limit";
+import type {CollectionManager} from "../docs/index.js";
 import type {UiAsset} from "../ui/index.js";
-import {authRequired, principalOf, requirePrincipal, type AccessConfig, type AppEnv} from "./access-control.js";
+import {authRequired, principalOf, requirePrincipal, type AccessConfig, type AppEnv, type Gate} from "./access-control.js";
 import {authRoutes} from "./auth-routes.js";
 import {chatRoutes} from "./chat-routes.js";
+import {collectionRoutes} from "./collection-routes.js";
+import {IngestJobs} from "./ingest-jobs.js";
+import {uploadRoutes} from "./upload-routes.js";
+import {clientInfo} from "./client-address.js";
+import {quote} from "./field-readers.js";
 import {h2oGptRoutes} from "./h2ogpt-routes.js";
 import type {HistoryStore} from "./history-store.js";
 import {HttpError} from "./http-error.js";
-import type {LoginThrottle} from "./login-throttle.js";
+import {LoginThrottle} from "./login-throttle.js";
 import type {ModelRegistry} from "./model-registry.js";
 import {openAiRoutes} from "./openai-routes.js";
 import type {RequestLimits} from "./request-limits.js";
-import {corsForOrigins, hostGuard, originGuard, securityHeaders} from "./request-guards.js";
+import {corsForOrigins, hostGuard, originGuard, securityHeaders, simpleRequestGuard} from "./request-guards.js";
 import type {ModelInfo} from "./served-model.js";
 import {toLoggedHttpError} from "./to-http-error.js";
 import {uiRoutes} from "./ui-routes.js";
@@ -32,8 +39,21 @@ export interface AppOptions {
   readonly startedAt: number;
   /** Other web origins allowed to call the API (CORS without credentials). */
   readonly corsOrigins?: readonly string[];
-  /** Failed-login limits; the default allows 10 failures per user or address per 15 minutes. */
+  /** Failed password and API key limits (login-throttle.ts has the defaults). */
   readonly loginThrottle?: LoginThrottle;
+  /** `--trusted_proxies` (see parseTrustedProxies): peers whose X-Forwarded-For / X-Forwarded-Proto are believed. */
+  readonly trustedProxies?: BlockList;
+  /** `--secure_cookies`: mark the session cookie Secure even on plain http (TLS ends before the server). */
+  readonly secureCookies?: boolean;
+  /** Document collections; without them the collection routes answer 404. */
+  readonly collections?: CollectionManager;
+  readonly allowSharedChanges?: boolean;
+  /** h2oGPT's --langchain_mode: the collection requests use when they name none (default LLM: no documents). */
+  readonly defaultLangchainMode?: string;
+  /** Background ingestion of uploads (the server waits for it when closing). */
+  readonly ingestJobs?: IngestJobs;
+  /** Largest upload in bytes (413 beyond). Default 100 MiB. */
+  readonly maxUploadBytes?: number;
 }
 
 export function modelInfoBody(info: ModelInfo): Record<string, unknown> {
@@ -61,32 +81,43 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
 
   app.onError((error, c) => errorResponse(c, error));
-  app.notFound((c) => errorResponse(c, new HttpError(404, `no route ${c.req.method} ${new URL(c.req.url).pathname}`, {code: "not_found"})));
+  app.notFound((c) => errorResponse(c, new HttpError(404, `no route ${c.req.method} ${quote(new URL(c.req.url).pathname)}`, {code: "not_found"})));
 
   app.use("*", securityHeaders());
+  app.use("*", clientInfo(options.trustedProxies ?? new BlockList()));
   app.use("*", hostGuard({boundHost: options.boundHost, enabled: options.checkHostHeader}));
   app.use("*", corsForOrigins(options.corsOrigins ?? []));
   app.use("*", originGuard(options.corsOrigins ?? []));
-  app.use(
-    "*",
-    bodyLimit({
+  app.use("*", simpleRequestGuard());
+  const requestBodyLimit = bodyLimit({
       maxSize: options.maxBodyBytes,
       onError: () => {
-        throw new HttpError(413, `request body larger than ${options.maxBodyBytes} bytes`, {code: "body_too_large"});
+        // The unread rest of the body is still on the connection and Node drops the socket soon after; saying so
+        // keeps a keep-alive client from sending its next request into a closing socket.
+        throw new HttpError(413, `request body larger than ${options.maxBodyBytes} bytes`, {code: "body_too_large", headers: {Connection: "close"}});
       }
-    })
-  );
+    });
+  // Uploads have their own, larger cap (upload-routes.ts).
+  app.use("*", (c, next) => (c.req.method === "POST" && c.req.path === "/api/documents" && options.collections != null ? next() : requestBodyLimit(c, next)));
 
   // Public for load balancers; model names are only listed when the server is open anyway.
   app.get("/health", (c) => c.json(authRequired(access) ? {status: "ok"} : {status: "ok", models: registry.names}));
-  app.route("/auth", authRoutes(access, store, options.loginThrottle));
+  const gate: Gate = {access, store, throttle: options.loginThrottle ?? new LoginThrottle()};
+  app.route("/auth", authRoutes({...gate, secureCookies: options.secureCookies ?? false}));
 
-  const guard = requirePrincipal(access, store);
+  const guard = requirePrincipal(gate);
   app.use("/v1/*", guard);
   app.use("/api/*", guard);
-  app.route("/v1", openAiRoutes({registry, limits, maxEmbeddingInputs: options.maxEmbeddingInputs, startedAt: options.startedAt}));
-  app.route("/api", h2oGptRoutes({registry, limits}));
-  app.route("/api/chats", chatRoutes({registry, store, limits}));
+  const documents = {collections: options.collections, defaultLangchainMode: options.defaultLangchainMode};
+  app.route("/v1", openAiRoutes({registry, limits, maxEmbeddingInputs: options.maxEmbeddingInputs, startedAt: options.startedAt, ...documents}));
+  app.route("/api", h2oGptRoutes({registry, limits, ...documents}));
+  app.route("/api/chats", chatRoutes({registry, store, limits, ...documents}));
+  if (options.collections != null) {
+    const allowSharedChanges = options.allowSharedChanges ?? true;
+    app.route("/api/collections", collectionRoutes({collections: options.collections, allowSharedChanges}));
+    const jobs = options.ingestJobs ?? new IngestJobs(options.collections);
+    app.route("/api/documents", uploadRoutes({collections: options.collections, jobs, maxUploadBytes: options.maxUploadBytes ?? 100 * 1024 * 1024, allowSharedChanges}));
+  }
 
   app.get("/api/info", (c) =>
     c.json({
@@ -94,6 +125,7 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
       auth_required: authRequired(access),
       models: registry.all.map((entry) => modelInfoBody(entry.model.info)),
       prompt_types: options.promptTypes,
+      documents: options.collections == null ? null : {langchain_mode: options.defaultLangchainMode ?? "LLM", langchain_actions: ["Query", "Summarize", "Extract"]},
       limits: {
         max_new_tokens_cap: limits.maxNewTokensCap,
         default_max_new_tokens: Math.min(limits.defaultMaxNewTokens, limits.maxNewTokensCap),
@@ -109,7 +141,7 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
       authRequired: authRequired(access),
       signedIn: (c) => {
         try {
-          return principalOf(c, access, store) != null;
+          return principalOf(c, gate) != null;
         } catch {
           return false;
         }

@@ -1,6 +1,14 @@
 import {basename} from "node:path";
 import type {Engine} from "../engine/index.js";
-import {choosePromptType, generateStream, type GenerateInput, type GenerateResult, type GenerateStream, type GenerationParams as GenerateParams} from "../generate/index.js";
+import {
+  choosePromptType,
+  generateStream,
+  generateWithDocuments,
+  type DocumentGenerateResult,
+  type GenerateInput,
+  type GenerateResult,
+  type GenerationParams as GenerateParams
+} from "../generate/index.js";
 import type {ChatTemplate, PromptDict} from "../prompts/index.js";
 import type {ChatRequest, CompletionRequest, GenerationOutcome, GenerationParams, GenerationRun, ModelInfo, ServedModel} from "./served-model.js";
 
@@ -30,18 +38,28 @@ function withoutUndefined<T extends object>(value: T): Partial<T> {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
-function toRun(stream: GenerateStream): GenerationRun {
+function toRun(stream: {stream: AsyncIterable<string>; result: Promise<GenerateResult & Partial<DocumentGenerateResult>>}): GenerationRun {
   return {
     stream: stream.stream,
     result: stream.result.then(
-      (result: GenerateResult): GenerationOutcome => ({
+      (result): GenerationOutcome => ({
         response: result.response,
         promptRaw: result.promptRaw,
         promptTokens: result.promptTokens,
         completionTokens: result.completionTokens,
         maxNewTokens: result.maxNewTokens,
         stopReason: result.stopReason,
-        turnsDropped: result.turnsDropped
+        turnsDropped: result.turnsDropped,
+        ...(result.langchainMode == null
+          ? {}
+          : {
+              langchainMode: result.langchainMode,
+              langchainAction: result.langchainAction,
+              sources: result.sources,
+              chunksUsed: result.chunksUsed,
+              chunksDropped: result.chunksDropped,
+              note: result.note
+            })
       })
     )
   };
@@ -55,8 +73,11 @@ function chatInput(request: ChatRequest): GenerateInput {
 
 export function engineModel(options: EngineModelOptions): ServedModel {
   const {engine} = options;
+  const name = options.name ?? engine.info.name;
+  const fileName = engine.info.modelPath == null ? undefined : basename(engine.info.modelPath);
   const info: ModelInfo = {
-    name: options.name ?? engine.info.name,
+    name,
+    aliases: [...new Set([engine.info.name, fileName].filter((alias): alias is string => alias != null && alias !== name))],
     engine: engine.info.kind === "llama.cpp" ? "llama.cpp" : (engine.info.baseUrl ?? "remote"),
     contextLength: engine.info.contextLength,
     sequences: engine.info.sequences,
@@ -75,19 +96,19 @@ export function engineModel(options: EngineModelOptions): ServedModel {
 
   return {
     info,
-    chat: (request, signal) =>
-      toRun(
-        generateStream({
-          engine,
-          ...chatInput(request),
-          ...params(request.params),
-          promptType: request.promptType ?? options.promptType,
-          promptDict: request.promptDict ?? options.promptDict,
-          systemPrompt: request.systemPrompt ?? options.systemPrompt,
-          chatTemplate: options.chatTemplate,
-          signal
-        })
-      ),
+    chat: (request, signal) => {
+      const generateOptions = {
+        engine,
+        ...chatInput(request),
+        ...params(request.params),
+        promptType: request.promptType ?? options.promptType,
+        promptDict: request.promptDict ?? options.promptDict,
+        systemPrompt: request.systemPrompt ?? options.systemPrompt,
+        chatTemplate: options.chatTemplate,
+        signal
+      };
+      return toRun(request.documents == null ? generateStream(generateOptions) : generateWithDocuments({...generateOptions, ...request.documents}));
+    },
     complete: (request: CompletionRequest, signal) => toRun(generateStream({engine, prompt: request.prompt, ...params(request.params), signal})),
     ...(info.embeddings && embed != null ? {embed: (inputs: readonly string[], signal: AbortSignal) => embed(inputs, signal)} : {}),
     close: () => engine.close()

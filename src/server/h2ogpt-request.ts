@@ -4,23 +4,63 @@ import {
   badRequest,
   optionalBoolean,
   optionalNumber,
+  optionalPromptType,
   optionalString,
   optionalStringList,
+  rejectUnknownFields,
   type JsonObject
 } from "./field-readers.js";
 import {MAX_STOP_STRINGS, readMaxNewTokens, type RequestLimits} from "./request-limits.js";
+import {DOCUMENT_FIELDS, parseDocumentRequest, type DocumentRequest} from "./document-request.js";
 import type {ChatRequest} from "./served-model.js";
 
 /**
  * `/api/generate` bodies with h2oGPT's parameter names (src/evaluate_params.py): instruction (or
  * instruction_nochat), iinput, context, system_prompt, prompt_type, prompt_dict, chat_conversation, the sampling
- * hyper-parameters, and visible_models to pick a model. Fields about documents, speech and images are not part
- * of this server and are ignored, as h2oGPT ignores parameters that do not apply to the chosen mode.
+ * hyper-parameters, and visible_models to pick a model. Any other field is refused (see GENERATE_FIELDS).
  */
+
+/**
+ * Every field `/api/generate` (and the UI's answer route) takes. Anything else is a 400 naming the nearest of
+ * these, because a misspelt `max_new_token` would otherwise be dropped and the request answered with the
+ * default. A new parameter is one more name here plus its reader in parseGenerate.
+ */
+export const GENERATE_FIELDS: ReadonlySet<string> = new Set([
+  // the turn
+  "instruction",
+  "instruction_nochat",
+  "iinput",
+  "iinput_nochat",
+  "context",
+  "chat_conversation",
+  "system_prompt",
+  "prompt_type",
+  "prompt_dict",
+  // the model
+  "visible_models",
+  "model",
+  // generation
+  "temperature",
+  "top_p",
+  "top_k",
+  "repetition_penalty",
+  "max_new_tokens",
+  "min_new_tokens",
+  "max_time",
+  "seed",
+  "do_sample",
+  "stop",
+  "num_beams",
+  "num_return_sequences",
+  // document Q&A
+  ...DOCUMENT_FIELDS
+]);
 
 export interface ParsedGenerate {
   readonly model: ModelChoice;
   readonly request: ChatRequest;
+  /** What the request asks of the documents; the route attaches the caller's collection. */
+  readonly documents: DocumentRequest | undefined;
 }
 
 function readConversation(body: JsonObject): [string, string][] {
@@ -59,11 +99,18 @@ function readPromptDict(body: JsonObject): Record<string, unknown> | undefined {
   return asObject(value, "prompt_dict");
 }
 
-export function parseGenerate(rawBody: unknown, limits: RequestLimits): ParsedGenerate {
+/**
+ * @param defaultLangchainMode the server's --langchain_mode, for requests that name none (h2oGPT's default is LLM).
+ */
+export function parseGenerate(rawBody: unknown, limits: RequestLimits, defaultLangchainMode?: string): ParsedGenerate {
   const body = asObject(rawBody, "body");
+  rejectUnknownFields(body, GENERATE_FIELDS);
+  const documents = parseDocumentRequest(body, defaultLangchainMode);
   const instructionKey = body.instruction_nochat != null && body.instruction == null ? "instruction_nochat" : "instruction";
-  const instruction = optionalString(body, instructionKey);
-  if (instruction == null || instruction === "") throw badRequest("instruction", "is required", "missing_field");
+  const instruction = optionalString(body, instructionKey) ?? "";
+  // Summarize and Extract need no instruction (one given focuses them), nor do the sources-only subsets.
+  const needsInstruction = documents == null || ((documents.langchainAction ?? "Query") === "Query" && (documents.documentSubset ?? "Relevant") === "Relevant");
+  if (instruction === "" && needsInstruction) throw badRequest("instruction", "is required", "missing_field");
   const iinput = optionalString(body, body.iinput_nochat != null && body.iinput == null ? "iinput_nochat" : "iinput");
   // h2oGPT's context: text before the conversation, kept whole (a prompt it makes too long is a 400 with both numbers).
   const context = optionalString(body, "context");
@@ -80,10 +127,11 @@ export function parseGenerate(rawBody: unknown, limits: RequestLimits): ParsedGe
 
   return {
     model: readModel(body),
+    documents,
     request: {
       input: {history: readConversation(body), instruction, iinput, ...(context ? {context} : {})},
       systemPrompt: optionalString(body, "system_prompt"),
-      promptType: optionalString(body, "prompt_type", 64),
+      promptType: optionalPromptType(body),
       promptDict: readPromptDict(body),
       params: {
         temperature: optionalNumber(body, "temperature", {min: 0, max: 10}),

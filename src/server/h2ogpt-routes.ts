@@ -1,13 +1,15 @@
-import {Hono} from "hono";
+import {Hono, type Context} from "hono";
 import {streamSSE} from "hono/streaming";
 import {resultFields} from "../generate/index.js";
 import type {AppEnv} from "./access-control.js";
-import {parseGenerate, type ModelChoice} from "./h2ogpt-request.js";
+import type {CollectionManager} from "../docs/index.js";
+import {documentOptionsFor, documentResultFields} from "./document-request.js";
+import {parseGenerate, type ModelChoice, type ParsedGenerate} from "./h2ogpt-request.js";
 import {HttpError} from "./http-error.js";
 import type {ModelEntry, ModelRegistry} from "./model-registry.js";
 import type {RequestLimits} from "./request-limits.js";
 import {readJsonBody} from "./read-json-body.js";
-import type {GenerationOutcome} from "./served-model.js";
+import type {ChatRequest, GenerationOutcome} from "./served-model.js";
 import {toLoggedHttpError} from "./to-http-error.js";
 
 /**
@@ -19,7 +21,7 @@ import {toLoggedHttpError} from "./to-http-error.js";
 
 function resultBody(outcome: GenerationOutcome, model: string, startedAt: number): Record<string, unknown> {
   const {response, ...figures} = resultFields(outcome);
-  return {response, prompt_raw: outcome.promptRaw, ...figures, model, time_ms: Date.now() - startedAt};
+  return {response, prompt_raw: outcome.promptRaw, ...figures, model, time_ms: Date.now() - startedAt, ...documentResultFields(outcome)};
 }
 
 function choose(registry: ModelRegistry, choice: ModelChoice): ModelEntry {
@@ -33,13 +35,27 @@ function choose(registry: ModelRegistry, choice: ModelChoice): ModelEntry {
   return registry.resolve(name);
 }
 
-export function h2oGptRoutes(options: {registry: ModelRegistry; limits: RequestLimits}): Hono<AppEnv> {
+export interface H2oGptRoutesOptions {
+  readonly registry: ModelRegistry;
+  readonly limits: RequestLimits;
+  /** Document collections for langchain_mode; without them a request naming one is a 400. */
+  readonly collections?: CollectionManager;
+  /** The server's --langchain_mode for requests that name none. */
+  readonly defaultLangchainMode?: string;
+}
+
+export function h2oGptRoutes(options: H2oGptRoutesOptions): Hono<AppEnv> {
   const {registry, limits} = options;
+  const parse = async (c: Context<AppEnv>): Promise<ParsedGenerate & {request: ChatRequest}> => {
+    const parsed = parseGenerate(await readJsonBody(c), limits, options.defaultLangchainMode);
+    const documents = documentOptionsFor({request: parsed.documents, collections: options.collections, user: c.get("principal").user});
+    return {...parsed, request: {...parsed.request, documents}};
+  };
   const app = new Hono<AppEnv>();
 
   app.post("/generate", async (c) => {
     const startedAt = Date.now();
-    const parsed = parseGenerate(await readJsonBody(c), limits);
+    const parsed = await parse(c);
     const entry = choose(registry, parsed.model);
     const run = await registry.lease(entry, c.req.raw.signal, (signal) => entry.model.chat(parsed.request, signal));
     try {
@@ -53,7 +69,7 @@ export function h2oGptRoutes(options: {registry: ModelRegistry; limits: RequestL
 
   app.post("/generate_stream", async (c) => {
     const startedAt = Date.now();
-    const parsed = parseGenerate(await readJsonBody(c), limits);
+    const parsed = await parse(c);
     const entry = choose(registry, parsed.model);
     const signal = c.req.raw.signal;
     const run = await registry.lease(entry, signal, (s) => entry.model.chat(parsed.request, s));

@@ -1,5 +1,5 @@
 import {randomBytes} from "node:crypto";
-import {closeSync, existsSync, mkdirSync, openSync} from "node:fs";
+import {closeSync, existsSync, mkdirSync, openSync, statSync, type Stats} from "node:fs";
 import {dirname} from "node:path";
 import Database from "better-sqlite3";
 import {InputFileError} from "../errors/index.js";
@@ -27,6 +27,22 @@ export interface AnswerMeta {
   readonly timeMs?: number;
   readonly turnsDropped?: number;
   readonly error?: string;
+  /** Document Q&A: the collection, and the chunks the answer was given (h2oGPT's sources), best first. */
+  readonly langchainMode?: string;
+  readonly sources?: readonly AnswerSource[];
+  /** Why the answer did not come from documents (none matched, sources only). */
+  readonly note?: string;
+}
+
+/** A cited chunk as the UI shows it under an answer; `chunk_row_id` opens it in the document viewer. */
+export interface AnswerSource {
+  readonly source: string;
+  readonly page: number | null;
+  readonly chunk_id: number;
+  readonly score: number;
+  readonly document_id: number;
+  readonly chunk_row_id: number;
+  readonly title: string | null;
 }
 
 export interface StoredMessage {
@@ -128,14 +144,53 @@ export function titleFrom(text: string): string {
   return line.length > TITLE_LENGTH ? line.slice(0, TITLE_LENGTH - 1) + "…" : line;
 }
 
+/**
+ * Creates the missing folders above `path` one level at a time, after checking that the nearest existing one is
+ * a folder. Node's recursive mkdir loops forever on a path it cannot create, such as one under /proc, and says
+ * EEXIST for a path under a file; this says what is wrong instead.
+ */
+function makeParentFolders(path: string): void {
+  // ENOTDIR: something above is a file, which the walk up then finds and names.
+  const stat = (folder: string): Stats | undefined => {
+    try {
+      return statSync(folder, {throwIfNoEntry: false});
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ENOTDIR") return undefined;
+      throw error;
+    }
+  };
+  const missing: string[] = [];
+  let folder = dirname(path);
+  let found = stat(folder);
+  while (found == null && dirname(folder) !== folder) {
+    missing.unshift(folder);
+    folder = dirname(folder);
+    found = stat(folder);
+  }
+  if (found != null && !found.isDirectory()) throw new Error(`${folder} is not a folder`);
+  for (const each of missing) mkdirSync(each);
+}
+
+/**
+ * Creates the missing folders for a history database file, or throws an InputFileError saying why it cannot;
+ * `serve` calls it before loading models so a bad --history_db fails at once.
+ */
+export function makeHistoryDbFolder(path: string): void {
+  try {
+    makeParentFolders(path);
+  } catch (error) {
+    throw new InputFileError(path, `cannot create the history database's folder (${(error as Error).message})`, {cause: error});
+  }
+}
+
 export class HistoryStore {
   private readonly db: Database.Database;
 
   private constructor(readonly path: string) {
     try {
       if (path !== ":memory:" && !existsSync(path)) {
+        makeParentFolders(path);
         // Chats are private: only the server's user may read the file (SQLite gives -wal/-shm the same mode).
-        mkdirSync(dirname(path), {recursive: true});
         closeSync(openSync(path, "a", 0o600));
       }
       this.db = new Database(path);

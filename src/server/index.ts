@@ -5,12 +5,14 @@
  */
 export {startServer, DEFAULT_HOST, DEFAULT_PORT, type RunningServer, type ServerOptions} from "./start-server.js";
 export {checkBindPolicy, isLoopbackHost, InsecureBindError} from "./bind-policy.js";
+export {parseTrustedProxies} from "./client-address.js";
+export {LOCAL_USER} from "./access-control.js";
 export {loadAuthFile, type AuthUser, type LoadedAuthFile} from "./auth-file.js";
 export {loadApiKeys, type ApiKey} from "./api-keys.js";
 export {hashPassword, verifyPassword} from "./password-hash.js";
 export {HttpError, QueueFullError} from "./http-error.js";
 export {engineModel, type EngineModelOptions} from "./engine-model.js";
-export type {AnswerMeta, MessageRole, MessageStatus} from "./history-store.js";
+export {makeHistoryDbFolder, type AnswerMeta, type MessageRole, type MessageStatus} from "./history-store.js";
 export type {
   ChatInput,
   ChatMessage,

@@ -3,10 +3,13 @@ import {
   badRequest,
   optionalBoolean,
   optionalNumber,
+  optionalPromptType,
   optionalString,
   optionalStringList,
+  quote,
   type JsonObject
 } from "./field-readers.js";
+import {parseDocumentRequest, type DocumentRequest} from "./document-request.js";
 import {HttpError} from "./http-error.js";
 import {MAX_STOP_STRINGS, readMaxNewTokens, type RequestLimits} from "./request-limits.js";
 import type {ChatMessage, ChatRequest, CompletionRequest, GenerationParams} from "./served-model.js";
@@ -15,6 +18,8 @@ import type {ChatMessage, ChatRequest, CompletionRequest, GenerationParams} from
 
 export interface ParsedChatCompletion {
   readonly model: string | undefined;
+  /** h2oGPT's document fields, given as extra body fields (the openai client's extra_body). */
+  readonly documents: DocumentRequest | undefined;
   readonly stream: boolean;
   readonly includeUsage: boolean;
   readonly n: number;
@@ -23,6 +28,8 @@ export interface ParsedChatCompletion {
 
 export interface ParsedCompletion {
   readonly model: string | undefined;
+  /** With langchain_mode, the prompt is the question asked of the documents. */
+  readonly documents: DocumentRequest | undefined;
   readonly stream: boolean;
   readonly includeUsage: boolean;
   readonly n: number;
@@ -44,7 +51,7 @@ function contentText(value: unknown, param: string): string {
     .map((part, index) => {
       const p = asObject(part, `${param}[${index}]`);
       if (p.type !== "text" || typeof p.text !== "string")
-        throw badRequest(`${param}[${index}]`, `only text parts are supported, got type ${JSON.stringify(p.type)}`, "unsupported_content");
+        throw badRequest(`${param}[${index}]`, `only text parts are supported, got type ${quote(p.type)}`, "unsupported_content");
       return p.text;
     })
     .join("");
@@ -56,9 +63,10 @@ function readMessages(body: JsonObject): ChatMessage[] {
   const messages = raw.map((item, index): ChatMessage => {
     const param = `messages[${index}]`;
     const message = asObject(item, param);
-    const role = ROLE_MAP[String(message.role)];
+    // Own keys only: "toString" must not find Object.prototype's.
+    const role = typeof message.role === "string" && Object.hasOwn(ROLE_MAP, message.role) ? ROLE_MAP[message.role] : undefined;
     if (role == null)
-      throw badRequest(`${param}.role`, `unsupported role ${JSON.stringify(message.role)} (system, developer, user or assistant)`);
+      throw badRequest(`${param}.role`, `unsupported role ${quote(message.role)} (system, developer, user or assistant)`);
     if (message.tool_calls != null || message.function_call != null)
       throw badRequest(param, "tool calls are not supported", "unsupported_feature");
     return {role, content: contentText(message.content ?? (role === "assistant" ? "" : undefined), `${param}.content`)};
@@ -108,23 +116,24 @@ function readN(body: JsonObject, limits: RequestLimits): number {
   return optionalNumber(body, "n", {min: 1, max: limits.maxChoices, integer: true}) ?? 1;
 }
 
-export function parseChatCompletion(rawBody: unknown, limits: RequestLimits): ParsedChatCompletion {
+export function parseChatCompletion(rawBody: unknown, limits: RequestLimits, defaultLangchainMode?: string): ParsedChatCompletion {
   const body = asObject(rawBody, "body");
   refuseUnsupported(body);
   const messages = readMessages(body);
   return {
     model: optionalString(body, "model", 256),
+    documents: parseDocumentRequest(body, defaultLangchainMode),
     ...readStreamOptions(body),
     n: readN(body, limits),
     request: {
       input: {messages},
-      promptType: optionalString(body, "prompt_type", 64),
+      promptType: optionalPromptType(body),
       params: readParams(body, limits)
     }
   };
 }
 
-export function parseCompletion(rawBody: unknown, limits: RequestLimits): ParsedCompletion {
+export function parseCompletion(rawBody: unknown, limits: RequestLimits, defaultLangchainMode?: string): ParsedCompletion {
   const body = asObject(rawBody, "body");
   refuseUnsupported(body);
   let prompt = body.prompt;
@@ -138,6 +147,7 @@ export function parseCompletion(rawBody: unknown, limits: RequestLimits): Parsed
   if (body.best_of != null && body.best_of !== 1) throw badRequest("best_of", "not supported", "unsupported_feature");
   return {
     model: optionalString(body, "model", 256),
+    documents: parseDocumentRequest(body, defaultLangchainMode),
     ...readStreamOptions(body),
     n: readN(body, limits),
     echo: optionalBoolean(body, "echo") ?? false,
@@ -157,9 +167,12 @@ export function parseEmbedding(rawBody: unknown, maxInputs: number): ParsedEmbed
   const inputs = typeof input === "string" ? [input] : input;
   if (!Array.isArray(inputs) || inputs.length === 0 || inputs.some((item) => typeof item !== "string"))
     throw badRequest("input", "expected a string or a non-empty list of strings (token arrays are not supported)");
+  // OpenAI refuses empty inputs too: an empty text has no embedding.
+  const empty = (inputs as string[]).findIndex((item) => item === "");
+  if (empty >= 0) throw badRequest(typeof input === "string" ? "input" : `input[${empty}]`, "must not be empty");
   if (inputs.length > maxInputs) throw badRequest("input", `at most ${maxInputs} inputs per request, got ${inputs.length}`);
   const format = optionalString(body, "encoding_format", 16) ?? "float";
-  if (format !== "float" && format !== "base64") throw badRequest("encoding_format", `expected "float" or "base64", got "${format}"`);
+  if (format !== "float" && format !== "base64") throw badRequest("encoding_format", `expected "float" or "base64", got ${quote(format)}`);
   if (body.dimensions != null) throw new HttpError(400, "dimensions: not supported", {param: "dimensions", code: "unsupported_feature"});
   return {model: optionalString(body, "model", 256), inputs: inputs as string[], base64: format === "base64"};
 }

@@ -2,6 +2,7 @@ import {randomBytes} from "node:crypto";
 import {Hono, type Context} from "hono";
 import {streamSSE} from "hono/streaming";
 import type {AppEnv} from "./access-control.js";
+import {quote} from "./field-readers.js";
 import {HttpError} from "./http-error.js";
 import type {LeasedRun, ModelEntry, ModelRegistry} from "./model-registry.js";
 import {parseChatCompletion, parseCompletion, parseEmbedding, type ParsedChatCompletion, type ParsedCompletion} from "./openai-request.js";
@@ -9,6 +10,9 @@ import {readJsonBody} from "./read-json-body.js";
 import type {RequestLimits} from "./request-limits.js";
 import type {GenerationOutcome, GenerationParams, GenerationRun, ServedModel} from "./served-model.js";
 import {toLoggedHttpError} from "./to-http-error.js";
+import type {CollectionManager} from "../docs/index.js";
+import type {DocumentOptions} from "../generate/index.js";
+import {documentOptionsFor, documentResultFields, type DocumentRequest} from "./document-request.js";
 
 /** OpenAI-compatible `/v1` routes: what the `openai` client, LangChain's ChatOpenAI and similar tools call. */
 
@@ -33,6 +37,9 @@ export interface OpenAiRouteOptions {
   readonly limits: RequestLimits;
   readonly maxEmbeddingInputs: number;
   readonly startedAt: number;
+  /** Document collections for h2oGPT's langchain_mode given as an extra body field. */
+  readonly collections?: CollectionManager;
+  readonly defaultLangchainMode?: string;
 }
 
 interface Usage {
@@ -99,8 +106,8 @@ interface CompletionApi<Parsed extends ParsedCompletionBase> {
   readonly idPrefix: string;
   readonly object: string;
   readonly chunkObject: string;
-  readonly parse: (body: unknown, limits: RequestLimits) => Parsed;
-  readonly start: (model: ServedModel, parsed: Parsed, params: GenerationParams, signal: AbortSignal) => GenerationRun;
+  readonly parse: (body: unknown, limits: RequestLimits, defaultLangchainMode?: string) => Parsed;
+  readonly start: (model: ServedModel, parsed: Parsed, params: GenerationParams, documents: DocumentOptions | undefined, signal: AbortSignal) => GenerationRun;
   /** A finished choice's content in the plain response. */
   readonly choice: (parsed: Parsed, outcome: GenerationOutcome) => Record<string, unknown>;
   /** The content of a streamed choice's first chunk, or undefined for none. */
@@ -112,6 +119,7 @@ interface CompletionApi<Parsed extends ParsedCompletionBase> {
 
 interface ParsedCompletionBase {
   readonly model: string | undefined;
+  readonly documents: DocumentRequest | undefined;
   readonly stream: boolean;
   readonly includeUsage: boolean;
   readonly n: number;
@@ -123,7 +131,7 @@ const CHAT_COMPLETIONS: CompletionApi<ParsedChatCompletion> = {
   object: "chat.completion",
   chunkObject: "chat.completion.chunk",
   parse: parseChatCompletion,
-  start: (model, parsed, params, signal) => model.chat({...parsed.request, params}, signal),
+  start: (model, parsed, params, documents, signal) => model.chat({...parsed.request, params, documents}, signal),
   choice: (_, outcome) => ({message: {role: "assistant", content: outcome.response}}),
   opening: () => ({delta: {role: "assistant", content: ""}}),
   delta: (text) => ({delta: {content: text}}),
@@ -135,7 +143,10 @@ const COMPLETIONS: CompletionApi<ParsedCompletion> = {
   object: "text_completion",
   chunkObject: "text_completion",
   parse: parseCompletion,
-  start: (model, parsed, params, signal) => model.complete({...parsed.request, params}, signal),
+  start: (model, parsed, params, documents, signal) =>
+    documents == null
+      ? model.complete({...parsed.request, params}, signal)
+      : model.chat({input: {history: [], instruction: parsed.request.prompt}, params, documents}, signal),
   choice: (parsed, outcome) => ({text: (parsed.echo ? parsed.request.prompt : "") + outcome.response}),
   opening: (parsed) => (parsed.echo && parsed.request.prompt !== "" ? {text: parsed.request.prompt} : undefined),
   delta: (text) => ({text}),
@@ -144,16 +155,17 @@ const COMPLETIONS: CompletionApi<ParsedCompletion> = {
 
 function completionHandler<Parsed extends ParsedCompletionBase>(
   api: CompletionApi<Parsed>,
-  registry: ModelRegistry,
-  limits: RequestLimits
+  options: OpenAiRouteOptions
 ): (c: Context<AppEnv>) => Promise<Response> {
+  const {registry, limits} = options;
   return async (c) => {
-    const parsed = api.parse(await readJsonBody(c), limits);
+    const parsed = api.parse(await readJsonBody(c), limits, options.defaultLangchainMode);
+    const documents = documentOptionsFor({request: parsed.documents, collections: options.collections, user: c.get("principal").user});
     const entry = registry.resolve(parsed.model);
     const model = entry.model.info.name;
     const id = `${api.idPrefix}-${randomBytes(12).toString("hex")}`;
     const start = (index: number, signal: AbortSignal): GenerationRun =>
-      api.start(entry.model, parsed, paramsForChoice(parsed.request.params, index), signal);
+      api.start(entry.model, parsed, paramsForChoice(parsed.request.params, index), documents, signal);
     const usage: Usage = {prompt_tokens: 0, completion_tokens: 0, total_tokens: 0};
     const signal = c.req.raw.signal;
     const first = await registry.lease(entry, signal, (s) => start(0, s));
@@ -169,7 +181,8 @@ function completionHandler<Parsed extends ParsedCompletionBase>(
         logprobs: null,
         finish_reason: finishReason(outcome.stopReason)
       }));
-      return c.json({id, object: api.object, created: Math.floor(Date.now() / 1000), model, choices: body, usage});
+      // h2oGPT's OpenAI server returns document sources beside the choices; OpenAI clients ignore the extra fields.
+      return c.json({id, object: api.object, created: Math.floor(Date.now() / 1000), model, choices: body, usage, ...documentResultFields(outcomes[0]!)});
     }
 
     const chunk = (choices: unknown[], extra: Record<string, unknown> = {}): string =>
@@ -185,13 +198,17 @@ function completionHandler<Parsed extends ParsedCompletionBase>(
           onDelta: (index, text) => sse.writeSSE({data: chunk([{index, ...api.delta(text), logprobs: null, finish_reason: null}])}),
           onChoiceEnd: async (index, outcome) => {
             addUsage(usage, outcome, index === 0);
-            await sse.writeSSE({data: chunk([{index, ...api.closing, logprobs: null, finish_reason: finishReason(outcome.stopReason)}])});
+            const sources = index === 0 ? documentResultFields(outcome) : {};
+            await sse.writeSSE({data: chunk([{index, ...api.closing, logprobs: null, finish_reason: finishReason(outcome.stopReason)}], sources)});
           }
         });
         if (parsed.includeUsage) await sse.writeSSE({data: chunk([], {usage})});
         await sse.writeSSE({data: "[DONE]"});
       } catch (error) {
-        if (!signal.aborted) await sse.writeSSE({data: JSON.stringify(toLoggedHttpError(error).toBody())});
+        if (signal.aborted) return;
+        // The status line is long gone: the error goes as an event, and [DONE] still ends the stream for clients that wait for it.
+        await sse.writeSSE({data: JSON.stringify(toLoggedHttpError(error).toBody())});
+        await sse.writeSSE({data: "[DONE]"});
       }
     });
   };
@@ -215,12 +232,12 @@ export function openAiRoutes(options: OpenAiRouteOptions): Hono<AppEnv> {
 
   app.get("/models/:id{.+}", (c) => {
     const entry = registry.all.find((e) => e.model.info.name === c.req.param("id"));
-    if (entry == null) throw new HttpError(404, `no model named "${c.req.param("id")}"`, {code: "model_not_found", param: "model"});
+    if (entry == null) throw new HttpError(404, `no model named ${quote(c.req.param("id"))}`, {code: "model_not_found", param: "model"});
     return c.json(modelObject(entry));
   });
 
-  app.post("/chat/completions", completionHandler(CHAT_COMPLETIONS, registry, limits));
-  app.post("/completions", completionHandler(COMPLETIONS, registry, limits));
+  app.post("/chat/completions", completionHandler(CHAT_COMPLETIONS, options));
+  app.post("/completions", completionHandler(COMPLETIONS, options));
 
   app.post("/embeddings", async (c) => {
     const parsed = parseEmbedding(await readJsonBody(c), options.maxEmbeddingInputs);

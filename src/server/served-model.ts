@@ -6,7 +6,7 @@
  */
 
 import type {EmbeddingResult} from "../engine/index.js";
-import type {GenerateResult, GenerationParams} from "../generate/index.js";
+import type {DocumentGenerateResult, DocumentOptions, GenerateResult, GenerationParams} from "../generate/index.js";
 import type {ChatMessage} from "../prompts/index.js";
 
 export type {ChatMessage, EmbeddingResult, GenerationParams};
@@ -28,6 +28,8 @@ export interface ChatRequest {
   readonly promptType?: string;
   readonly promptDict?: Readonly<Record<string, unknown>>;
   readonly params: GenerationParams;
+  /** Answer from a collection (h2oGPT's langchain_mode), with the caller's view of it as the retriever. */
+  readonly documents?: DocumentOptions;
 }
 
 /** Raw text completion (`/v1/completions`): the prompt goes to the model exactly as given. */
@@ -40,7 +42,8 @@ export interface CompletionRequest {
 export type GenerationOutcome = Pick<
   GenerateResult,
   "response" | "promptRaw" | "promptTokens" | "completionTokens" | "maxNewTokens" | "stopReason" | "turnsDropped"
->;
+> &
+  Partial<Pick<DocumentGenerateResult, "langchainMode" | "langchainAction" | "sources" | "chunksUsed" | "chunksDropped" | "note">>;
 
 export interface GenerationRun {
   /** Text deltas; stop strings never appear, even partly. */
@@ -51,6 +54,8 @@ export interface GenerationRun {
 export interface ModelInfo {
   /** The name clients use in `model`. */
   readonly name: string;
+  /** Other names `model` may give for it, e.g. the GGUF's own model name or its file name. */
+  readonly aliases?: readonly string[];
   /** `llama.cpp`, or the remote server's address. */
   readonly engine: string;
   readonly contextLength: number;

@@ -1,14 +1,17 @@
 import type {Server} from "node:http";
 import type {AddressInfo} from "node:net";
 import {serve} from "@hono/node-server";
+import type {CollectionManager} from "../docs/index.js";
 import {UsageError} from "../errors/index.js";
 import {readUiAssets} from "../ui/index.js";
 import {authRequired, type AccessConfig} from "./access-control.js";
 import {loadApiKeys, type ApiKey} from "./api-keys.js";
 import {loadAuthFile, type AuthUser} from "./auth-file.js";
 import {checkBindPolicy, isLoopbackHost} from "./bind-policy.js";
+import {parseTrustedProxies} from "./client-address.js";
 import {createApp} from "./create-app.js";
 import {HistoryStore} from "./history-store.js";
+import {IngestJobs} from "./ingest-jobs.js";
 import {ModelRegistry} from "./model-registry.js";
 import type {ServedModel} from "./served-model.js";
 
@@ -45,6 +48,18 @@ export interface ServerOptions {
   readonly promptTypes?: readonly string[];
   /** Web origins (`https://app.example`) allowed to call the API from a browser; bearer keys only, no cookies. */
   readonly corsOrigins?: readonly string[];
+  /** Proxies (addresses or CIDR blocks) whose X-Forwarded-For and X-Forwarded-Proto are believed. */
+  readonly trustedProxies?: readonly string[];
+  /** Mark the session cookie Secure even when requests arrive over plain http. */
+  readonly secureCookies?: boolean;
+  /** Document collections (h2oGPT's langchain_mode); the server closes the manager when it closes. */
+  readonly collections?: CollectionManager;
+  /** Whether users may upload to, delete from or purge shared collections over HTTP (h2oGPT's allow_upload_to_user_data). */
+  readonly allowSharedChanges?: boolean;
+  /** Largest document upload in bytes. Default 100 MiB. */
+  readonly maxUploadBytes?: number;
+  /** h2oGPT's --langchain_mode: the collection requests answer from when they name none. Default LLM (none). */
+  readonly defaultLangchainMode?: string;
   /** Where the built UI is; default the package's `dist/ui/static`. */
   readonly uiDir?: string;
 }
@@ -72,7 +87,7 @@ function listen(server: Server, host: string, port: number): Promise<void> {
           ? new UsageError(`port ${port} on ${host} is already in use (choose another with --port)`)
           : error.code === "EADDRNOTAVAIL" || error.code === "ENOTFOUND"
             ? new UsageError(`cannot listen on ${host}: no such local address (--host)`)
-            : error
+            : new UsageError(`cannot listen on ${host} port ${port}: ${error.message}`, {cause: error})
       );
     };
     server.once("error", onError);
@@ -90,6 +105,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port: expected 0-65535, got ${port}`);
 
   const apiKeys: ApiKey[] = loadApiKeys({file: options.apiKeysFile, env: options.apiKeysEnv});
+  const trustedProxies = parseTrustedProxies(options.trustedProxies ?? []);
   checkBindPolicy({host, hasUsers: options.authFile != null, hasApiKeys: apiKeys.length > 0, allowInsecurePublic: options.allowInsecurePublic ?? false});
   const auth = options.authFile == null ? undefined : await loadAuthFile(options.authFile);
   const users: ReadonlyMap<string, AuthUser> = auth?.users ?? new Map();
@@ -100,6 +116,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const keyIdentities = new Set(apiKeys.map((key) => key.identity));
   store.pruneSessions((user) => users.has(user) || keyIdentities.has(user) || !authRequired(access));
 
+  const ingestJobs = options.collections == null ? undefined : new IngestJobs(options.collections);
   const app = createApp({
     registry,
     store,
@@ -116,6 +133,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     assets: readUiAssets(options.uiDir),
     promptTypes: options.promptTypes ?? [],
     corsOrigins: options.corsOrigins,
+    trustedProxies,
+    secureCookies: options.secureCookies,
+    collections: options.collections,
+    allowSharedChanges: options.allowSharedChanges ?? true,
+    ingestJobs,
+    maxUploadBytes: options.maxUploadBytes,
+    defaultLangchainMode: options.defaultLangchainMode,
     startedAt: Date.now()
   });
 
@@ -125,6 +149,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   } catch (error) {
     server.close();
     store.close();
+    await options.collections?.close();
     throw error;
   }
   const address = server.address() as AddressInfo;
@@ -143,6 +168,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         server.closeAllConnections();
         await closed;
         await registry.close();
+        await options.collections?.close();
         store.close();
       })())
   };

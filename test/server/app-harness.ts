@@ -1,12 +1,17 @@
+import type {CollectionManager} from "../../src/docs/index.js";
+import {parseTrustedProxies} from "../../src/server/client-address.js";
 import {createApp} from "../../src/server/create-app.js";
 import {HistoryStore} from "../../src/server/history-store.js";
 import {LoginThrottle} from "../../src/server/login-throttle.js";
 import {ModelRegistry} from "../../src/server/model-registry.js";
 import type {ApiKey, AuthUser, ServedModel} from "../../src/server/index.js";
 
-/** The server's Hono app in-process (no socket): `fetch` behaves like a client of http://127.0.0.1:7860. */
+/**
+ * The server's Hono app in-process (no socket): `fetch` behaves like a client of http://127.0.0.1:7860 connecting
+ * from `peer` (the TCP peer address the server sees; default 127.0.0.1).
+ */
 export interface Harness {
-  readonly fetch: (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
+  readonly fetch: (input: string | URL | Request, init?: RequestInit, peer?: string) => Promise<Response>;
   readonly store: HistoryStore;
   readonly registry: ModelRegistry;
 }
@@ -22,6 +27,10 @@ export function makeHarness(options: {
   checkHostHeader?: boolean;
   loginThrottle?: LoginThrottle;
   corsOrigins?: string[];
+  trustedProxies?: string[];
+  secureCookies?: boolean;
+  collections?: CollectionManager;
+  allowSharedChanges?: boolean;
 }): Harness {
   const store = HistoryStore.open(":memory:");
   const registry = new ModelRegistry(options.models, {concurrency: options.concurrency, maxQueue: options.maxQueue});
@@ -42,12 +51,18 @@ export function makeHarness(options: {
     promptTypes: ["plain", "human_bot"],
     startedAt: Date.now(),
     loginThrottle: options.loginThrottle,
-    corsOrigins: options.corsOrigins
+    corsOrigins: options.corsOrigins,
+    trustedProxies: parseTrustedProxies(options.trustedProxies ?? []),
+    secureCookies: options.secureCookies,
+    collections: options.collections,
+    allowSharedChanges: options.allowSharedChanges
   });
-  const fetch = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
+  const fetch = async (input: string | URL | Request, init?: RequestInit, peer = "127.0.0.1"): Promise<Response> => {
     const request = new Request(typeof input === "string" && input.startsWith("/") ? `http://127.0.0.1:7860${input}` : input, init);
     if (!request.headers.has("host")) request.headers.set("host", "127.0.0.1:7860");
-    return app.fetch(request);
+    // What @hono/node-server passes as the environment: getConnInfo reads the socket's remote address from it.
+    const socket = {remoteAddress: peer, remotePort: 50_000, remoteFamily: peer.includes(":") ? "IPv6" : "IPv4"};
+    return app.fetch(request, {incoming: {socket}});
   };
   return {fetch, store, registry};
 }

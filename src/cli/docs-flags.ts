@@ -1,0 +1,115 @@
+import {resolve} from "node:path";
+import {
+  CollectionManager,
+  createEmbedder,
+  createTesseractOcr,
+  DEFAULT_PERSIST_DIRECTORY,
+  LLM_MODE,
+  openCollection,
+  type CollectionScope,
+  type Embedder
+} from "../docs/index.js";
+import {UsageError} from "../errors/index.js";
+import {
+  DOCS_ORDERING_TYPES,
+  DOCS_TOKEN_HANDLINGS,
+  DOCUMENT_SUBSETS,
+  LANGCHAIN_ACTIONS,
+  type DocsOrderingType,
+  type DocsTokenHandling,
+  type DocumentOptions,
+  type DocumentSubset,
+  type LangchainAction
+} from "../generate/index.js";
+import {LOCAL_USER} from "../server/index.js";
+import type {FlagDefs, ParsedFlags} from "./args.js";
+import type {CommandIo} from "./command.js";
+
+/** Where the document commands find collections, with h2oGPT's names. */
+export const COLLECTION_FLAGS = {
+  langchain_mode: {kind: "string", description: "the collection: UserData (shared), MyData (yours) or a collection name", defaultText: "UserData"},
+  persist_directory: {kind: "string", description: "folder holding the collections' databases", defaultText: DEFAULT_PERSIST_DIRECTORY},
+  embedding_model: {kind: "string", description: "a GGUF embedding model for vectors and hybrid ranking", defaultText: "none: BM25 full-text search"}
+} as const satisfies FlagDefs;
+
+/** How generate answers from documents, with h2oGPT's names and defaults. */
+export const DOCUMENT_QA_FLAGS = {
+  langchain_mode: {kind: "string", description: "answer from this collection (UserData, MyData or a name); LLM = no documents", defaultText: "LLM"},
+  persist_directory: COLLECTION_FLAGS.persist_directory,
+  embedding_model: COLLECTION_FLAGS.embedding_model,
+  langchain_action: {kind: "string", description: `what to do with the documents: ${LANGCHAIN_ACTIONS.join(", ")}`, defaultText: "Query"},
+  top_k_docs: {kind: "number", description: "chunks to retrieve; -1 = as many as fit (Summarize/Extract: all)", defaultText: "10 for Query"},
+  docs_ordering_type: {kind: "string", description: `order of chunks in the prompt: ${DOCS_ORDERING_TYPES.join(", ")}`, defaultText: "best_near_prompt"},
+  docs_token_handling: {kind: "string", description: `a chunk that does not fit: ${DOCS_TOKEN_HANDLINGS.join(" (cut to fit), ")} (dropped)`, defaultText: "split_or_merge"},
+  docs_joiner: {kind: "string", description: "text between chunks in the prompt", defaultText: "a blank line"},
+  pre_prompt_query: {kind: "string", description: "text before the documents of a Query", defaultText: "h2oGPT's"},
+  prompt_query: {kind: "string", description: "text after the documents of a Query, before the question", defaultText: "h2oGPT's"},
+  pre_prompt_summary: {kind: "string", description: "text before the documents of a Summarize/Extract", defaultText: "h2oGPT's"},
+  prompt_summary: {kind: "string", description: "text after the documents of a Summarize/Extract", defaultText: "h2oGPT's"},
+  use_llm_if_no_docs: {kind: "boolean", description: "answer from the model alone (and say so) when no document matches", defaultText: "True"},
+  document_subset: {kind: "string", description: `${DOCUMENT_SUBSETS.join(", ")} (the last two list sources without asking the model)`, defaultText: "Relevant"},
+  document_choice: {kind: "list", description: "only documents with this source (repeatable)"},
+  keep_sources_in_context: {kind: "boolean", description: "--cli: keep the sources block in the chat history", defaultText: "False"}
+} as const satisfies FlagDefs;
+
+type CollectionFlags = ParsedFlags<typeof COLLECTION_FLAGS>;
+type DocumentQaFlags = ParsedFlags<typeof DOCUMENT_QA_FLAGS>;
+
+/** A command-line user is the same user an open (no-auth) server serves, so both see the same MyData. */
+export function collectionScopeFromFlags(flags: Pick<CollectionFlags, "persist_directory">, io: Pick<CommandIo, "cwd">): CollectionScope {
+  return {persistDirectory: resolve(io.cwd, flags.persist_directory ?? DEFAULT_PERSIST_DIRECTORY), user: LOCAL_USER};
+}
+
+export function collectionNameFromFlags(flags: Pick<CollectionFlags, "langchain_mode">): string {
+  return flags.langchain_mode ?? "UserData";
+}
+
+/** An integer flag in [min, max], or undefined when absent; anything else is a usage error naming the flag. */
+export function integerFlag(name: string, value: number | undefined, min: number, max = Number.MAX_SAFE_INTEGER): number | undefined {
+  if (value != null && (!Number.isInteger(value) || value < min || value > max))
+    throw new UsageError(`--${name}: expected an integer from ${min}${max === Number.MAX_SAFE_INTEGER ? "" : ` to ${max}`}, got ${value}`);
+  return value;
+}
+
+export async function embedderFromFlags(flags: Pick<CollectionFlags, "embedding_model">, io: Pick<CommandIo, "cwd">, threads?: number): Promise<Embedder | undefined> {
+  if (flags.embedding_model == null || flags.embedding_model === "") return undefined;
+  return createEmbedder({modelPath: resolve(io.cwd, flags.embedding_model), threads: integerFlag("n_threads", threads, 1)});
+}
+
+function oneOf<T extends string>(name: string, value: string | undefined, allowed: readonly T[]): T | undefined {
+  if (value == null) return undefined;
+  if (!(allowed as readonly string[]).includes(value)) throw new UsageError(`--${name}: expected one of ${allowed.join(", ")}, got '${value}'`);
+  return value as T;
+}
+
+/**
+ * The document Q&A settings from the flags, checked, or undefined for langchain_mode LLM (no documents). The
+ * collection must exist (UserData and MyData always do): another name is a usage error listing those there are.
+ */
+export async function documentQaFromFlags(
+  flags: DocumentQaFlags,
+  io: Pick<CommandIo, "cwd">,
+  threads?: number
+): Promise<{options: Omit<DocumentOptions, "retriever">; manager: CollectionManager; retriever: DocumentOptions["retriever"]} | undefined> {
+  const name = flags.langchain_mode;
+  if (name == null || name === LLM_MODE || name === "Disabled") return undefined;
+  const options: Omit<DocumentOptions, "retriever"> = {
+    langchainMode: name,
+    langchainAction: oneOf<LangchainAction>("langchain_action", flags.langchain_action, LANGCHAIN_ACTIONS),
+    topKDocs: flags.top_k_docs == null || flags.top_k_docs === -1 ? flags.top_k_docs : integerFlag("top_k_docs", flags.top_k_docs, 1),
+    docsOrderingType: oneOf<DocsOrderingType>("docs_ordering_type", flags.docs_ordering_type, DOCS_ORDERING_TYPES),
+    docsTokenHandling: oneOf<DocsTokenHandling>("docs_token_handling", flags.docs_token_handling, DOCS_TOKEN_HANDLINGS),
+    docsJoiner: flags.docs_joiner,
+    prePromptQuery: flags.pre_prompt_query,
+    promptQuery: flags.prompt_query,
+    prePromptSummary: flags.pre_prompt_summary,
+    promptSummary: flags.prompt_summary,
+    useLlmIfNoDocs: flags.use_llm_if_no_docs,
+    documentSubset: oneOf<DocumentSubset>("document_subset", flags.document_subset, DOCUMENT_SUBSETS),
+    documentChoice: flags.document_choice
+  };
+  const scope = collectionScopeFromFlags(flags, io);
+  openCollection(scope, name).close();
+  const manager = new CollectionManager({persistDirectory: scope.persistDirectory, embedder: await embedderFromFlags(flags, io, threads), ocr: createTesseractOcr()});
+  return {options, manager, retriever: manager.retriever(scope.user, name)};
+}
