@@ -6,5 +6,6 @@ export * from "./gguf/index.js";
 export * from "./engine/index.js";
 export * from "./generate/index.js";
 export * from "./data/index.js";
+export * from "./docs/index.js";
 export * from "./train/index.js";
 export * from "./server/index.js";

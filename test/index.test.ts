@@ -19,7 +19,12 @@ describe("package root", () => {
       "generateStream",
       "prepare",
       "finetune",
-      "startServer"
+      "startServer",
+      "ingest",
+      "retrieve",
+      "openCollection",
+      "splitText",
+      "generateWithDocuments"
     ])
       expect(typeof (h2ogpt as Record<string, unknown>)[name], name).not.toBe("undefined");
   });

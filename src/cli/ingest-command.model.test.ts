@@ -6,11 +6,10 @@ import {join} from "node:path";
 import {pathToFileURL} from "node:url";
 import Database from "better-sqlite3";
 import {afterAll, beforeAll, describe, expect, it} from "vitest";
-import {memoryIo} from "../../test/support/memory-io.js";
+import {runMain} from "../../test/support/run-main.js";
 import {projectRoot} from "../../test/support/shared.js";
 import {collectionPath, openCollection, type DocumentCollection} from "../docs/index.js";
 import {writeRandomLlamaGguf} from "../gguf/index.js";
-import {main} from "./main.js";
 
 let dir: string;
 beforeAll(async () => {
@@ -20,11 +19,7 @@ afterAll(async () => {
   await rm(dir, {recursive: true, force: true});
 });
 
-async function h2ogpt(...args: string[]): Promise<{code: number; out: string; err: string}> {
-  const io = memoryIo({cwd: dir});
-  const code = await main(args, io);
-  return {code, out: io.out(), err: io.err()};
-}
+const h2ogpt = (...args: string[]) => runMain(args, {cwd: dir});
 
 /** What a clean run must reproduce: every document's source and its chunks (index, page, offsets, text), in order. */
 function contents(collection: DocumentCollection): unknown {

@@ -2,17 +2,12 @@ import {mkdtemp, rm, writeFile} from "node:fs/promises";
 import {tmpdir} from "node:os";
 import {join} from "node:path";
 import {afterAll, describe, expect, it} from "vitest";
-import {memoryIo} from "../../test/support/memory-io.js";
-import {main} from "./main.js";
+import {runMain} from "../../test/support/run-main.js";
 
 const dir = await mkdtemp(join(tmpdir(), "h2ogpt-ingest-cli-"));
 afterAll(() => rm(dir, {recursive: true, force: true}));
 
-async function h2ogpt(...args: string[]): Promise<{code: number; out: string; err: string}> {
-  const io = memoryIo({cwd: dir});
-  const code = await main(args, io);
-  return {code, out: io.out(), err: io.err()};
-}
+const h2ogpt = (...args: string[]) => runMain(args, {cwd: dir});
 
 describe("h2ogpt ingest / retrieve", () => {
   it("ingests, lists, retrieves as JSON, deletes and purges (the CLI contract other tools rely on)", async () => {

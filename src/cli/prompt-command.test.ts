@@ -5,10 +5,9 @@ import {tmpdir} from "node:os";
 import {join} from "node:path";
 import {promisify} from "node:util";
 import {afterAll, beforeAll, describe, expect, it} from "vitest";
-import {memoryIo} from "../../test/support/memory-io.js";
+import {runMain} from "../../test/support/run-main.js";
 import {projectRoot} from "../../test/support/shared.js";
 import {h2ogptVectors as V} from "../../test/prompts/h2ogpt-vectors.js";
-import {main} from "./main.js";
 
 let dir: string;
 beforeAll(async () => {
@@ -18,11 +17,7 @@ afterAll(async () => {
   await rm(dir, {recursive: true, force: true});
 });
 
-async function run(...argv: string[]): Promise<{code: number; out: string; err: string}> {
-  const io = memoryIo({cwd: dir});
-  const code = await main(argv, io);
-  return {code, out: io.out(), err: io.err()};
-}
+const run = (...argv: string[]) => runMain(argv, {cwd: dir});
 
 const humanBot3 = V.test_prompter.with_context.find((c) => c.prompt_type === "human_bot")!.expected;
 
