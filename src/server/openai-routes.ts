@@ -188,6 +188,7 @@ function completionHandler<Parsed extends ParsedCompletionBase>(
     const chunk = (choices: unknown[], extra: Record<string, unknown> = {}): string =>
       JSON.stringify({id, object: api.chunkObject, created: Math.floor(Date.now() / 1000), model, choices, ...extra});
     c.header("X-Accel-Buffering", "no");
+    let sources: Record<string, unknown> = {};
     return streamSSE(c, async (sse) => {
       try {
         await runChoices(choices, {
@@ -198,11 +199,13 @@ function completionHandler<Parsed extends ParsedCompletionBase>(
           onDelta: (index, text) => sse.writeSSE({data: chunk([{index, ...api.delta(text), logprobs: null, finish_reason: null}])}),
           onChoiceEnd: async (index, outcome) => {
             addUsage(usage, outcome, index === 0);
-            const sources = index === 0 ? documentResultFields(outcome) : {};
-            await sse.writeSSE({data: chunk([{index, ...api.closing, logprobs: null, finish_reason: finishReason(outcome.stopReason)}], sources)});
+            if (index === 0) sources = documentResultFields(outcome);
+            // The sources ride on the stream's last chunk: this one, unless a usage chunk follows.
+            const last = index === parsed.n - 1 && !parsed.includeUsage;
+            await sse.writeSSE({data: chunk([{index, ...api.closing, logprobs: null, finish_reason: finishReason(outcome.stopReason)}], last ? sources : {})});
           }
         });
-        if (parsed.includeUsage) await sse.writeSSE({data: chunk([], {usage})});
+        if (parsed.includeUsage) await sse.writeSSE({data: chunk([], {usage, ...sources})});
         await sse.writeSSE({data: "[DONE]"});
       } catch (error) {
         if (signal.aborted) return;

@@ -31,6 +31,7 @@ export function makeHarness(options: {
   secureCookies?: boolean;
   collections?: CollectionManager;
   allowSharedChanges?: boolean;
+  maxUploadBytes?: number;
 }): Harness {
   const store = HistoryStore.open(":memory:");
   const registry = new ModelRegistry(options.models, {concurrency: options.concurrency, maxQueue: options.maxQueue});
@@ -55,7 +56,8 @@ export function makeHarness(options: {
     trustedProxies: parseTrustedProxies(options.trustedProxies ?? []),
     secureCookies: options.secureCookies,
     collections: options.collections,
-    allowSharedChanges: options.allowSharedChanges
+    allowSharedChanges: options.allowSharedChanges,
+    maxUploadBytes: options.maxUploadBytes
   });
   const fetch = async (input: string | URL | Request, init?: RequestInit, peer = "127.0.0.1"): Promise<Response> => {
     const request = new Request(typeof input === "string" && input.startsWith("/") ? `http://127.0.0.1:7860${input}` : input, init);
