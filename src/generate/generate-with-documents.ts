@@ -97,11 +97,21 @@ function answerReserve(options: GenerateOptions): number {
 export function generateWithDocuments(options: GenerateOptions & DocumentOptions): {
   readonly stream: AsyncIterable<string>;
   readonly result: Promise<DocumentGenerateResult>;
+  /**
+   * Resolves when a map-reduce starts its map prompts: its first token comes only after all of them, so a server
+   * answering a stream should send its headers then rather than hold them. Never settles for other requests,
+   * whose first token (or failure) comes first.
+   */
+  readonly mapping: Promise<void>;
 } {
-  return startGeneration(options.signal, (io) => run(options, io));
+  let markMapping: () => void = () => undefined;
+  const mapping = new Promise<void>((resolve) => (markMapping = resolve));
+  return {...startGeneration(options.signal, (io) => run({...options, onMapStart: markMapping}, io)), mapping};
 }
 
-async function run(options: GenerateOptions & DocumentOptions, io: GenerationIo): Promise<DocumentGenerateResult> {
+type RunOptions = GenerateOptions & DocumentOptions & {readonly onMapStart?: () => void};
+
+async function run(options: RunOptions, io: GenerationIo): Promise<DocumentGenerateResult> {
   if (options.prompt != null) throw new UsageError("a raw prompt cannot be answered from documents: give an instruction or messages");
   const action = options.langchainAction ?? "Query";
   const conversation = conversationOf(options);
@@ -175,7 +185,7 @@ async function fitChunks(options: GenerateOptions & DocumentOptions, chunks: rea
     return plan.count(plan.render(keepHistory ? plan.historyTurns : 0, 0));
   };
   const withHistory = await promptTokens([""], true);
-  const withoutHistory = await promptTokens([""], false);
+  const withoutHistory = conversation.history.length === 0 ? withHistory : await promptTokens([""], false);
   // Documents may take up to half of what dropping the history would free: the generate stage then drops history to fit.
   const budget = Math.max(limit - withHistory, Math.floor((limit - withoutHistory) / 2));
   const joiner = await engine.countTokens(options.docsJoiner ?? "\n\n");
@@ -228,7 +238,7 @@ async function prefixWithin(text: string, tokens: number, count: (text: string) 
  * count and the loop ends. Extract returns the map step's answers, one per group, in document order.
  */
 async function mapReduce(
-  options: GenerateOptions & DocumentOptions,
+  options: RunOptions,
   chunks: readonly ScoredChunk[],
   message: (documents: readonly string[]) => string,
   base: {langchainMode: string; langchainAction: LangchainAction; chunksRetrieved: number},
@@ -246,6 +256,7 @@ async function mapReduce(
     mapPrompts: prompts
   });
   if (groups.length === 1) return finish(await stream(options, message(groups[0]!), io), 1);
+  options.onMapStart?.();
 
   const contextLength = options.engine.info.contextLength;
   // Intermediate prompts are about the documents alone: no chat history, and short answers.

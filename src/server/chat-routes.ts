@@ -117,7 +117,10 @@ export function chatRoutes(options: {
       throw badRequest("messages", "the chat has no user message to answer");
     }
     const parsed = parseGenerate({...body, instruction: conversation.instruction, chat_conversation: conversation.history}, limits, options.defaultLangchainMode);
-    const documents = documentOptionsFor({request: parsed.documents, collections: options.collections, user: owner});
+    // Map-reduce progress reaches the stream once it is open (the headers go out when the map prompts start).
+    let progress: ((state: {stage: string; done: number; total: number}) => void) | undefined;
+    const attached = documentOptionsFor({request: parsed.documents, collections: options.collections, user: owner});
+    const documents = attached == null ? undefined : {...attached, onProgress: (state: {stage: string; done: number; total: number}) => progress?.(state)};
     const entry = registry.resolve(modelName);
     const signal = c.req.raw.signal;
     const run = await registry.lease(entry, signal, (s) => entry.model.chat({...parsed.request, documents}, s));
@@ -139,6 +142,7 @@ export function chatRoutes(options: {
     return streamSSE(c, async (sse) => {
       try {
         await sse.writeSSE({event: "start", data: JSON.stringify({message_id: answerId, model: modelName, turn: conversation.turn})});
+        progress = (state) => void sse.writeSSE({event: "progress", data: JSON.stringify(state)}).catch(() => undefined);
         for await (const delta of run.stream) {
           if (delta === "") continue;
           text += delta;

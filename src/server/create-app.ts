@@ -125,7 +125,14 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
       auth_required: authRequired(access),
       models: registry.all.map((entry) => modelInfoBody(entry.model.info)),
       prompt_types: options.promptTypes,
-      documents: options.collections == null ? null : {langchain_mode: options.defaultLangchainMode ?? "LLM", langchain_actions: ["Query", "Summarize", "Extract"]},
+      documents:
+        options.collections == null
+          ? null
+          : {
+              langchain_mode: options.defaultLangchainMode ?? "LLM",
+              langchain_actions: ["Query", "Summarize", "Extract"],
+              shared_writable: options.allowSharedChanges ?? true
+            },
       limits: {
         max_new_tokens_cap: limits.maxNewTokensCap,
         default_max_new_tokens: Math.min(limits.defaultMaxNewTokens, limits.maxNewTokensCap),

@@ -496,3 +496,26 @@ describe("isolation between users", () => {
     expect(bobAnswer.sources).toEqual([]);
   });
 });
+
+describe("a long map-reduce over a stream", () => {
+  it("opens the stream when the map prompts start and sends their progress before the summary", async () => {
+    const small = new FakeEngine({contextLength: 200, script: (call) => [`part${call}`, " summary."]});
+    const local = makeHarness({models: [engineModel({engine: small, name: "small", promptType: "plain"})], apiKeys: loadApiKeys({env: ALICE}), collections});
+    const long = Array.from({length: 40}, (_, i) => `Section ${i} ${"words ".repeat(30)}`).join("\n\n");
+    await collections.ingest({user: "", name: "UserData", inputs: [{name: "long.txt", bytes: encode(long)}]});
+    const response = await local.fetch(
+      "/api/generate_stream",
+      as(ALICE, jsonInit({langchain_mode: "UserData", langchain_action: "Summarize", document_choice: ["long.txt"], max_new_tokens: 30}))
+    );
+    expect(response.status).toBe(200);
+    const events = await readSse(response);
+    const kinds = events.map((event) => event.event);
+    const firstDelta = kinds.indexOf("delta");
+    expect(kinds.indexOf("progress")).toBeGreaterThanOrEqual(0);
+    expect(kinds.indexOf("progress")).toBeLessThan(firstDelta);
+    expect(JSON.parse(events.find((event) => event.event === "progress")!.data)).toMatchObject({stage: "map", done: 1});
+    expect(kinds.at(-1)).toBe("result");
+    expect(small.calls.length).toBeGreaterThan(2);
+    local.store.close();
+  });
+});

@@ -38,9 +38,10 @@ function withoutUndefined<T extends object>(value: T): Partial<T> {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
-function toRun(stream: {stream: AsyncIterable<string>; result: Promise<GenerateResult & Partial<DocumentGenerateResult>>}): GenerationRun {
+function toRun(stream: {stream: AsyncIterable<string>; result: Promise<GenerateResult & Partial<DocumentGenerateResult>>; mapping?: Promise<void>}): GenerationRun {
   return {
     stream: stream.stream,
+    ...(stream.mapping == null ? {} : {started: stream.mapping}),
     result: stream.result.then(
       (result): GenerationOutcome => ({
         response: result.response,

@@ -72,9 +72,14 @@ export function h2oGptRoutes(options: H2oGptRoutesOptions): Hono<AppEnv> {
     const parsed = await parse(c);
     const entry = choose(registry, parsed.model);
     const signal = c.req.raw.signal;
-    const run = await registry.lease(entry, signal, (s) => entry.model.chat(parsed.request, s));
+    // A map-reduce's progress goes out as `progress` events once the stream is open.
+    let progress: ((state: {stage: string; done: number; total: number}) => void) | undefined;
+    const documents = parsed.request.documents;
+    const request = documents == null ? parsed.request : {...parsed.request, documents: {...documents, onProgress: (state: {stage: string; done: number; total: number}) => progress?.(state)}};
+    const run = await registry.lease(entry, signal, (s) => entry.model.chat(request, s));
     c.header("X-Accel-Buffering", "no");
     return streamSSE(c, async (sse) => {
+      progress = (state) => void sse.writeSSE({event: "progress", data: JSON.stringify(state)}).catch(() => undefined);
       try {
         for await (const text of run.stream) if (text !== "") await sse.writeSSE({event: "delta", data: JSON.stringify({text})});
         await sse.writeSSE({event: "result", data: JSON.stringify(resultBody(await run.result, entry.model.info.name, startedAt))});

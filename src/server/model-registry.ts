@@ -90,10 +90,14 @@ export class ModelRegistry {
     }
     run.result.then(done, done);
     const iterator = run.stream[Symbol.asyncIterator]();
-    const first = await iterator.next();
+    const firstDelta = iterator.next();
+    // Errors found while planning the prompt come before the first token, so they can still be an HTTP status; a
+    // run that says it started (a long map-reduce) is answered before its first token instead.
+    await (run.started == null ? firstDelta : Promise.race([firstDelta, run.started]));
     const rest: AsyncIterable<string> = {[Symbol.asyncIterator]: () => iterator};
     const stream = (async function* () {
       try {
+        const first = await firstDelta;
         if (first.done) return;
         yield first.value;
         yield* rest;

@@ -49,6 +49,8 @@ export interface GenerationRun {
   /** Text deltas; stop strings never appear, even partly. */
   readonly stream: AsyncIterable<string>;
   readonly result: Promise<GenerationOutcome>;
+  /** Resolves when the run is known to be answerable before its first token (a map-reduce summary starting). */
+  readonly started?: Promise<void>;
 }
 
 export interface ModelInfo {

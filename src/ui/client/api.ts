@@ -28,7 +28,7 @@ async function failure(response: Response): Promise<ApiError> {
 
 // The server refuses state-changing requests that another site could forge (request-guards.ts); this header,
 // which no page can add cross-site without a CORS preflight, lets body-less ones (Delete, logout) and uploads through.
-const CSRF_HEADERS = {"x-requested-with": "h2ogpt"};
+export const CSRF_HEADERS: Readonly<Record<string, string>> = {"x-requested-with": "h2ogpt"};
 
 function init(method: string, body: unknown, signal?: AbortSignal): RequestInit {
   return {

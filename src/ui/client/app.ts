@@ -1,11 +1,19 @@
 import {api, ApiError, streamEvents} from "./api.js";
 import {createChatList} from "./chat-list.js";
 import {createConversationView} from "./conversation-view.js";
+import {createDocumentChoice, LLM} from "./document-choice.js";
+import {createDocumentViewer} from "./document-viewer.js";
+import {createDocumentsPanel} from "./documents-panel.js";
 import {byId, h} from "./dom.js";
+import {acceptFileDrops} from "./drop-zone.js";
 import {createExpertPanel} from "./expert-panel.js";
+import {sidePanel} from "./side-panel.js";
 import type {AnswerMeta, Chat, ChatSummary, Message, MessageStatus, ServerInfo} from "./types.js";
 
-/** The chat page: wires the header, sidebar, conversation, composer and expert panel to the server's API. */
+/**
+ * The chat page: wires the header, sidebar, conversation, composer, expert panel and (when the server has
+ * document collections) the Documents panel and document viewer to the server's API.
+ */
 
 async function main(): Promise<void> {
   const root = byId("app");
@@ -17,7 +25,19 @@ async function main(): Promise<void> {
   const streams = new Map<string, AbortController>();
 
   const expert = createExpertPanel(info);
-  const view = createConversationView();
+  const viewer = createDocumentViewer();
+  const view = createConversationView({onOpenSource: (collection, source) => void viewer.open(collection, source.document_id, source.chunk_row_id)});
+  const docs = info.documents ?? null;
+  const choice = docs == null ? null : createDocumentChoice(info.user, docs.langchain_mode, docs.langchain_actions);
+  const documents =
+    choice == null
+      ? null
+      : createDocumentsPanel({
+          choice,
+          actions: docs?.langchain_actions ?? [],
+          onOpenDocument: (collection, id) => void viewer.open(collection, id),
+          onClose: () => documentsPanel?.close()
+        });
   const chatList = createChatList({onNew: newChat, onOpen: (id) => void openChat(id), onDelete: (id) => void deleteChat(id)});
 
   const modelSelect = (id: string): HTMLSelectElement =>
@@ -45,6 +65,30 @@ async function main(): Promise<void> {
   const clearButton = button("clear", "Clear", () => void chatAction("clear"));
   stop.disabled = true;
 
+  const toggleDocuments =
+    documents == null ? null : h("button", {className: "icon text", attrs: {id: "toggle-documents", type: "button", "aria-label": "Documents", title: "Documents"}, text: "Docs"});
+  const documentsPanel =
+    documents == null || toggleDocuments == null
+      ? null
+      : sidePanel({
+          panel: documents.element,
+          toggleButton: toggleDocuments,
+          openClass: "documents-open",
+          focusOnOpen: () => documents.element.querySelector("select"),
+          onOpen: () => void documents.refresh()
+        });
+  toggleDocuments?.addEventListener("click", () => documentsPanel?.toggle());
+  // Under the composer: what the next answer will be grounded in, so LLM and document modes are never confused.
+  const docMode = h("button", {className: "doc-mode link", attrs: {id: "doc-mode", type: "button", title: "Choose documents"}, on: {click: () => documentsPanel?.open()}});
+  const showDocMode = (): void => {
+    const current = choice?.get();
+    docMode.hidden = current == null;
+    if (current != null)
+      docMode.textContent = current.langchain_mode === LLM ? "No documents (LLM)" : `Answering from ${current.langchain_mode} · ${current.langchain_action}`;
+  };
+  choice?.onChange(showDocMode);
+  showDocMode();
+
   const userBox = info.auth_required
     ? h("div", {className: "user"}, h("span", {text: info.user}), button("logout", "Log out", () => void logout()))
     : null;
@@ -56,6 +100,7 @@ async function main(): Promise<void> {
       h("button", {className: "icon", attrs: {id: "toggle-sidebar", type: "button", "aria-label": "Chats"}, text: "☰", on: {click: () => document.body.classList.toggle("sidebar-open")}}),
       h("h1", {text: "h2oGPT"}),
       h("div", {className: "models"}, model1, compareLabel),
+      toggleDocuments,
       h("button", {className: "icon", attrs: {id: "toggle-expert", type: "button", "aria-label": "Expert settings"}, text: "⚙", on: {click: () => document.body.classList.toggle("expert-open")}}),
       userBox
     ),
@@ -75,11 +120,21 @@ async function main(): Promise<void> {
           prompt,
           h("div", {className: "buttons"}, send, stop)
         ),
-        h("div", {className: "actions"}, regenerate, undo, clearButton)
+        h("div", {className: "actions"}, regenerate, undo, clearButton, docMode)
       ),
+      documents?.element,
       expert.element
-    )
+    ),
+    viewer.element
   );
+  if (documents != null) {
+    // Files dropped on the chat go where the panel would put them; the panel opens to show their progress.
+    acceptFileDrops(root.querySelector("main")!, (files) => {
+      documentsPanel?.open();
+      documents.upload(files);
+    });
+    void documents.refresh();
+  }
 
   function selectedModels(): string[] {
     return compare.checked && model2.value !== model1.value ? [model1.value, model2.value] : [model1.value];
@@ -177,7 +232,7 @@ async function main(): Promise<void> {
     let text = "";
     let finished = false;
     try {
-      await streamEvents(`/api/chats/${chatId}/answer`, {model, ...settingsBody()}, controller.signal, (event) => {
+      await streamEvents(`/api/chats/${chatId}/answer`, {model, ...settingsBody(), ...choice?.requestFields()}, controller.signal, (event) => {
         const data = JSON.parse(event.data);
         if (event.event === "delta") {
           text += data.text;
@@ -286,12 +341,18 @@ async function main(): Promise<void> {
       void sendMessage();
     }
   });
-  document.addEventListener("keydown", (event) => {
-    if (event.key === "Escape" && streams.size > 0) {
-      event.preventDefault();
-      stopAll();
-    }
-  });
+  // Capture phase: stopping an answer comes before Esc closes a panel (side-panel.ts skips a used Esc); an open
+  // document viewer takes Esc for itself.
+  document.addEventListener(
+    "keydown",
+    (event) => {
+      if (event.key === "Escape" && streams.size > 0 && document.querySelector("dialog[open]") == null) {
+        event.preventDefault();
+        stopAll();
+      }
+    },
+    true
+  );
   for (const element of [model1, model2, compare]) element.addEventListener("change", showModels);
 
   showModels();

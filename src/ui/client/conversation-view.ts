@@ -1,11 +1,12 @@
 import {clear, h} from "./dom.js";
 import {renderMarkdown} from "./markdown.js";
+import {renderSources, type OpenSource} from "./sources-list.js";
 import type {AnswerMeta, Chat, Message, MessageStatus} from "./types.js";
 
 /**
  * The conversation: each turn is the user's message and, below it, one answer per model side by side (compare
  * mode) or a single answer. Answers render as sanitized Markdown and re-render at most once per frame while
- * streaming; user messages are shown as plain text.
+ * streaming; user messages are shown as plain text. An answer from documents has its sources below it.
  */
 
 export interface AnswerCell {
@@ -46,14 +47,16 @@ function addCopyButtons(root: Element): void {
   }
 }
 
-function createAnswerCell(model: string, showModel: boolean, onRendered: () => void): {element: HTMLElement; cell: AnswerCell} {
+function createAnswerCell(model: string, showModel: boolean, onRendered: () => void, onOpenSource: OpenSource): {element: HTMLElement; cell: AnswerCell} {
   const body = h("div", {className: "markdown"});
   const footer = h("div", {className: "meta"});
+  const sources = h("div", {className: "answer-sources"});
   const element = h(
     "div",
     {className: "answer", attrs: {"data-model": model}},
     showModel ? h("div", {className: "model-name", text: model}) : null,
     body,
+    sources,
     footer
   );
   let pending: string | undefined;
@@ -76,6 +79,8 @@ function createAnswerCell(model: string, showModel: boolean, onRendered: () => v
         render();
         element.dataset.status = status;
         footer.textContent = describeMeta(status, meta);
+        const rendered = renderSources(meta, onOpenSource);
+        sources.replaceChildren(...(rendered == null ? [] : [rendered]));
       }
     }
   };
@@ -90,7 +95,7 @@ export interface ConversationView {
   addUserTurn(turn: number, content: string, models: readonly string[]): void;
 }
 
-export function createConversationView(): ConversationView {
+export function createConversationView(options: {onOpenSource: OpenSource}): ConversationView {
   const element = h("div", {className: "conversation", attrs: {id: "conversation", "aria-live": "polite"}});
   let columns: readonly string[] = [];
 
@@ -111,7 +116,7 @@ export function createConversationView(): ConversationView {
   const placeAnswer = (section: HTMLElement, model: string, message?: Message): AnswerCell => {
     const answers = section.querySelector(".answers")!;
     answers.querySelector(`.answer[data-model="${CSS.escape(model)}"]`)?.remove();
-    const {element: cellElement, cell} = createAnswerCell(model, columns.length > 1, follow);
+    const {element: cellElement, cell} = createAnswerCell(model, columns.length > 1, follow, options.onOpenSource);
     const order = columns.indexOf(model);
     const after = [...answers.children].find((child) => columns.indexOf((child as HTMLElement).dataset.model ?? "") > order);
     answers.insertBefore(cellElement, after ?? null);

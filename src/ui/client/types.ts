@@ -23,6 +23,69 @@ export interface ServerInfo {
   readonly models: readonly ModelInfo[];
   readonly prompt_types: readonly string[];
   readonly limits: {readonly max_new_tokens_cap: number; readonly default_max_new_tokens: number};
+  /** Null when the server has no document collections: the UI then shows no Documents panel. */
+  readonly documents?: {readonly langchain_mode: string; readonly langchain_actions: readonly string[]} | null;
+}
+
+/** A cited chunk under an answer (AnswerMeta.sources), best first. */
+export type AnswerSource = NonNullable<AnswerMeta["sources"]>[number];
+
+export interface CollectionSummary {
+  readonly name: string;
+  readonly shared: boolean;
+  readonly documents: number;
+  readonly chunks: number;
+}
+
+export interface DocumentSummary {
+  readonly id: number;
+  readonly source: string;
+  readonly format: string;
+  readonly title: string | null;
+  readonly chunks: number;
+  readonly text_chars: number;
+  readonly added_at: number;
+}
+
+export interface DocumentChunk {
+  readonly chunk_row_id: number;
+  readonly chunk_id: number;
+  readonly page: number | null;
+  readonly start: number;
+  readonly end: number;
+  readonly content: string;
+}
+
+export interface DocumentDetail {
+  readonly id: number;
+  readonly source: string;
+  readonly format: string;
+  readonly title: string | null;
+  readonly text_chars: number;
+  readonly chunks: readonly DocumentChunk[];
+}
+
+/** GET /api/documents/jobs/:id: an upload being ingested. */
+export interface IngestJobStatus {
+  readonly state: "running" | "done" | "failed";
+  readonly progress: {
+    readonly files_done: number;
+    readonly files_total: number;
+    readonly bytes_done: number;
+    readonly bytes_total: number;
+    readonly documents: number;
+    readonly chunks: number;
+  } | null;
+  readonly summary: {
+    readonly added: number;
+    readonly updated: number;
+    readonly unchanged: number;
+    readonly failed: number;
+    readonly documents: number;
+    readonly chunks: number;
+    readonly failures: readonly {readonly source: string; readonly reason: string}[];
+  } | null;
+  readonly error: string | null;
 }
 
 export interface Message {
