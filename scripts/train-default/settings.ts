@@ -1,5 +1,5 @@
 /**
- * The default model's recipe settings. `full` is the committed model (about an hour on 2 cores); `tiny` runs the
+ * The default model's recipe settings. `full` is the committed model (about half an hour on 2 cores); `tiny` runs the
  * same steps in a few minutes to develop and test the recipe.
  */
 export interface RecipeSettings {

@@ -9,6 +9,30 @@ export interface CommandIo {
   readonly cwd: string;
   /** Aborted on Ctrl-C so long-running commands can save their work before exiting. */
   readonly signal: AbortSignal;
+  /**
+   * Lets a command take the next Ctrl-C for one piece of work (a chat's running answer) instead of ending the
+   * command: while `handler` is registered, Ctrl-C calls it once and unregisters it, so a second Ctrl-C aborts
+   * `signal`. Returns the function that unregisters it. Absent where nothing can be interrupted piecewise.
+   */
+  readonly onInterrupt?: (handler: () => void) => () => void;
+}
+
+/** Routes Ctrl-C (`interrupt()`) to a registered one-shot handler, else to `fallback`; `onInterrupt` as in CommandIo. */
+export function interruptRouter(fallback: () => void): {interrupt: () => void; onInterrupt: (handler: () => void) => () => void} {
+  let claimed: (() => void) | undefined;
+  return {
+    interrupt() {
+      const handler = claimed;
+      claimed = undefined;
+      (handler ?? fallback)();
+    },
+    onInterrupt(handler) {
+      claimed = handler;
+      return () => {
+        if (claimed === handler) claimed = undefined;
+      };
+    }
+  };
 }
 
 export interface Command<F extends FlagDefs = FlagDefs> {

@@ -78,6 +78,8 @@ export async function evaluateDataPath(options: EvaluateDataPathOptions): Promis
     inputs.add(item.source.file);
     total++;
   }
+  // As prepare does: an empty input is a mistake, not a run with nothing to do.
+  if (total === 0) throw new H2oGptError("no records found in --data_path");
   // The answers replace the output file when the run ends: that must never be a file being read.
   for (const input of inputs) if (resolve(io.cwd, input) === outPath) throw new UsageError(`--eval_filename ${outPath} is one of the --data_path files`);
 

@@ -1,14 +1,16 @@
 import {readdir, readFile} from "node:fs/promises";
 import {join} from "node:path";
+import type {PassThrough} from "node:stream";
 import {gzipSync} from "node:zlib";
 import {parquetWriteBuffer} from "hyparquet-writer";
 import {describe, expect, it} from "vitest";
 import {fixture, jsonl, tempDir} from "../../test/data/helpers.js";
 import {FakeEngine} from "../../test/generate/fake-engine.js";
 import {memoryIo} from "../../test/support/memory-io.js";
-import {NotSupportedError} from "../errors/index.js";
+import {H2oGptError, NotSupportedError} from "../errors/index.js";
 import {generationParamsFromFlags} from "./engine-flags.js";
 import {EvalStoppedError, evaluateDataPath} from "./evaluate-data-path.js";
+import {chat} from "./generate-command.js";
 import {main} from "./main.js";
 
 const dir = await tempDir("h2ogpt-eval-");
@@ -144,6 +146,21 @@ describe("h2ogpt generate --eval (records read as prepare reads them, on a fake 
     expect((await readdir(dir)).filter((name) => name.startsWith("one.eval") || name.endsWith(".tmp"))).toEqual([]);
   });
 
+  it("exits 1 without loading a model or writing a file when the input has no record, as prepare does", async () => {
+    await fixture(dir, "empty.jsonl", "");
+    const io = memoryIo({cwd: dir});
+    let opened = false;
+    const openEngine = async () => {
+      opened = true;
+      return new FakeEngine({script});
+    };
+    const error = await evaluateDataPath({dataPath: "empty.jsonl", settings, openEngine, io}).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(H2oGptError);
+    expect(error).toMatchObject({message: "no records found in --data_path", exitCode: 1});
+    expect(opened).toBe(false);
+    expect((await readdir(dir)).filter((name) => name.startsWith("empty.eval"))).toEqual([]);
+  });
+
   it("answers a record's context before its prompt", async () => {
     await fixture(dir, "ctx.jsonl", jsonl([{context: "<human>: Hi\n<bot>: Hello!\n", instruction: "Who are you?"}]));
     const engine = new FakeEngine({script});
@@ -167,5 +184,62 @@ describe("h2ogpt generate --eval (records read as prepare reads them, on a fake 
     expect(await main(["generate", ...argv], io)).toBe(2);
     expect(io.err()).toEqual(line);
     expect(io.err().split("\n")).toHaveLength(2);
+  });
+});
+
+describe("h2ogpt generate --cli (chat on a fake engine)", () => {
+  const settings = {promptType: "human_bot", maxNewTokens: 500} as const;
+  const long = Array.from({length: 400}, () => " la");
+  const short = [" A", " bot."];
+
+  it("stops the answer being written on Ctrl-C and goes on with the chat, keeping the partial answer", async () => {
+    const io = memoryIo({stdin: "Sing\nWho are you?\n"});
+    const engine = new FakeEngine({script: (call) => (call === 0 ? long : short)});
+    let sent = false;
+    io.stdout.on("data", () => {
+      if (!sent && io.out().includes(" la la")) {
+        sent = true;
+        io.interrupt();
+      }
+    });
+    expect(await chat({engine, settings, keepSources: false, io})).toBe(0);
+    expect(io.err()).toContain("(answer stopped)");
+    const [first, second] = io.out().split("\n");
+    expect(first!.split(" la").length - 1).toBeLessThan(long.length);
+    expect(second).toBe("A bot.");
+    expect(engine.calls).toHaveLength(2);
+    expect(engine.calls[1]!.prompt).toContain(`<human>: Sing\n<bot>: ${first}\n<human>: Who are you?`);
+    expect(io.signal.aborted).toBe(false);
+  });
+
+  it("ends with 130 on a second Ctrl-C during the answer", async () => {
+    const io = memoryIo({stdin: "Sing\nWho are you?\n"});
+    const engine = new FakeEngine({script: long});
+    io.stdout.once("data", () => {
+      io.interrupt();
+      io.interrupt();
+    });
+    expect(await chat({engine, settings, keepSources: false, io})).toBe(130);
+    expect(engine.calls).toHaveLength(1);
+  });
+
+  it("ends with 130 on Ctrl-C at the prompt", async () => {
+    const io = memoryIo();
+    const engine = new FakeEngine({script: short});
+    const done = chat({engine, settings, keepSources: false, io});
+    io.stdout.on("data", () => {
+      if (io.out().endsWith("A bot.\n")) io.interrupt();
+    });
+    (io.stdin as PassThrough).write("Who are you?\n");
+    expect(await done).toBe(130);
+    expect(engine.calls).toHaveLength(1);
+  });
+
+  it("/help lists the chat's commands instead of sending them to the model", async () => {
+    const io = memoryIo({stdin: "/help\n"});
+    const engine = new FakeEngine({script: short});
+    expect(await chat({engine, settings, keepSources: false, io})).toBe(0);
+    expect(engine.calls).toHaveLength(0);
+    for (const command of ["/help", "/clear", "/exit", "Ctrl-C", "Ctrl-D"]) expect(io.out()).toContain(command);
   });
 });

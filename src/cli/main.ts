@@ -1,11 +1,12 @@
 import {DEFAULT_MODEL_NOTICE} from "../engine/index.js";
 import {H2oGptError} from "../errors/index.js";
 import {formatFlagHelp, parseArgs} from "./args.js";
-import type {Command, CommandIo} from "./command.js";
+import {interruptRouter, type Command, type CommandIo} from "./command.js";
 import {commandLoaders} from "./commands.js";
 
 /**
- * The process's own streams. Ctrl-C aborts `io.signal` for commands that read it (they save their work and return);
+ * The process's own streams. Ctrl-C goes to a handler a command registered with `io.onInterrupt` (a chat stops the
+ * answer being written), else aborts `io.signal` for commands that read it (they save their work and return);
  * a command that never looked at the signal, or a second Ctrl-C, exits at once with 130. The listener stays
  * registered (`on`, not `once`): a dependency's signal-exit handler re-raises SIGINT when it finds itself the only
  * listener left, which would kill the process before the command could save anything.
@@ -13,10 +14,11 @@ import {commandLoaders} from "./commands.js";
 function defaultIo(): CommandIo {
   const controller = new AbortController();
   let signalRead = false;
-  process.on("SIGINT", () => {
+  const interrupts = interruptRouter(() => {
     if (!signalRead || controller.signal.aborted) process.exit(130);
     controller.abort(new Error("interrupted"));
   });
+  process.on("SIGINT", interrupts.interrupt);
   return {
     stdout: process.stdout,
     stderr: process.stderr,
@@ -26,7 +28,8 @@ function defaultIo(): CommandIo {
     get signal() {
       signalRead = true;
       return controller.signal;
-    }
+    },
+    onInterrupt: interrupts.onInterrupt
   };
 }
 

@@ -18,10 +18,6 @@ import type {FlagDefs} from "./args.js";
 import {defineCommand, type CommandIo} from "./command.js";
 import {ENGINE_FLAGS, engineOptionsFromFlags, GENERATION_FLAGS, generationParamsFromFlags, PROMPT_FLAGS, promptOptionsFromFlags} from "./engine-flags.js";
 
-/**
- * Shown in the UI above the chat when no model was given and the package's built-in model is served. This is
- * the one place that text lives.
- */
 /** Generations at once per llama.cpp model unless --concurrency says otherwise: each sequence holds its own KV cache. */
 const DEFAULT_LLAMA_SEQUENCES = 2;
 
@@ -108,6 +104,8 @@ export const serveCommand = defineCommand({
     try {
       for (const baseModel of baseModels.length === 0 ? [undefined] : baseModels)
         engines.push(await createEngine(engineOptionsFromFlags({...flags, base_model: baseModel}, io, concurrency)));
+      // The UI shows it above the chat; a terminal user should not have to open the page to learn it.
+      for (const notice of new Set(engines.map((engine) => engine.info.notice))) if (notice != null) io.stderr.write(`note: ${notice}\n`);
       const models: ServedModel[] = uniqueNames(engines).map((name, index) =>
         engineModel({
           engine: engines[index]!,

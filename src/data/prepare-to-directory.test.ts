@@ -1,3 +1,4 @@
+import {existsSync} from "node:fs";
 import {mkdir, readdir, readFile} from "node:fs/promises";
 import {join} from "node:path";
 import {asyncBufferFromFile, parquetReadObjects} from "hyparquet";
@@ -84,7 +85,21 @@ describe.skipIf(neoxTokenizerPath == null)("prepareToDirectory", () => {
 
     const bad = await fixture(dir, "late-error.jsonl", jsonl([...data, {input: "x", output: 5}]));
     await expect(prepareToDirectory({dataPath: bad, tokenizer, workers: 0, outputDir: join(dir, "strict"), strict: true})).rejects.toThrow("wrong_field_type");
-    expect(await readdir(join(dir, "strict"))).toEqual([]);
+    // The error comes before the first row is written, so the folder is not even made.
+    expect(existsSync(join(dir, "strict"))).toBe(false);
+  });
+
+  it("creates --output_dir only when it writes: not when the run fails first", async () => {
+    const out = join(dir, "never-made", "out");
+    await expect(prepareToDirectory({dataPath: join(dir, "missing.jsonl"), tokenizer, workers: 0, outputDir: out})).rejects.toThrow("missing.jsonl");
+    expect(existsSync(join(dir, "never-made"))).toBe(false);
+    const empty = await fixture(dir, "empty.jsonl", "");
+    const result = await prepareToDirectory({dataPath: empty, tokenizer, workers: 0, outputDir: out});
+    expect(result.report.read).toBe(0);
+    expect(await readdir(out)).toEqual(["report.json", "train.jsonl", "valid.jsonl"]);
+    // A folder that cannot be made is still found before any work.
+    const file = await fixture(dir, "a-file", "");
+    await expect(prepareToDirectory({dataPath: empty, tokenizer, workers: 0, outputDir: join(file, "out")})).rejects.toThrow("cannot create the output folder (ENOTDIR)");
   });
 
   it("refuses an output folder inside an input folder", async () => {

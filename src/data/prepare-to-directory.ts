@@ -1,5 +1,6 @@
-import {mkdir, stat} from "node:fs/promises";
-import {join, relative, resolve, isAbsolute} from "node:path";
+import {constants} from "node:fs";
+import {access, mkdir, stat} from "node:fs/promises";
+import {dirname, join, relative, resolve, isAbsolute} from "node:path";
 import {H2oGptError, InputFileError, UsageError} from "../errors/index.js";
 import {writeFileAtomic} from "../util/index.js";
 import {prepare} from "./prepare.js";
@@ -48,6 +49,21 @@ async function checkOutsideInputs(outputDir: string, dataPath: string | readonly
 }
 
 /**
+ * Fails now, not after tokenizing, when `outputDir` could not be made: its nearest existing ancestor must be a
+ * writable folder. Nothing is created.
+ */
+async function checkCanMake(outputDir: string, shown: string): Promise<void> {
+  let path = outputDir;
+  let info = await stat(path).catch(() => undefined);
+  while (info == null && dirname(path) !== path) {
+    path = dirname(path);
+    info = await stat(path).catch(() => undefined);
+  }
+  const problem = info == null ? "ENOENT" : !info.isDirectory() ? "ENOTDIR" : await access(path, constants.W_OK).then(() => undefined, (error: NodeJS.ErrnoException) => error.code ?? String(error));
+  if (problem != null) throw new InputFileError(shown, `cannot create the output folder (${problem})`);
+}
+
+/**
  * Runs `prepare` and writes train / valid files and report.json into `outputDir`. Each file is written under a
  * temporary name and renamed when complete; on any failure or interruption the temporary files are removed.
  */
@@ -57,12 +73,19 @@ export async function prepareToDirectory(options: PrepareToDirectoryOptions): Pr
   const cwd = options.cwd ?? process.cwd();
   const outputDir = resolve(cwd, options.outputDir);
   await checkOutsideInputs(outputDir, options.dataPath, cwd);
+  await checkCanMake(outputDir, options.outputDir);
   const rows = prepare(options);
-  try {
-    await mkdir(outputDir, {recursive: true});
-  } catch (error) {
-    throw new InputFileError(options.outputDir, `cannot create the output folder (${(error as NodeJS.ErrnoException).code ?? error})`);
-  }
+  // Made with the first row (or the report of a run with none), so a run that fails before that leaves no folder.
+  let outputDirMade = false;
+  const makeOutputDir = async (): Promise<void> => {
+    if (outputDirMade) return;
+    try {
+      await mkdir(outputDir, {recursive: true});
+    } catch (error) {
+      throw new InputFileError(options.outputDir, `cannot create the output folder (${(error as NodeJS.ErrnoException).code ?? error})`);
+    }
+    outputDirMade = true;
+  };
   const writers = {
     train: createRowWriter(format, join(outputDir, `train.${format}`)),
     valid: createRowWriter(format, join(outputDir, `valid.${format}`))
@@ -72,8 +95,10 @@ export async function prepareToDirectory(options: PrepareToDirectoryOptions): Pr
   try {
     for await (const row of rows) {
       options.signal?.throwIfAborted();
+      await makeOutputDir();
       await writers[row.split].write(row);
     }
+    await makeOutputDir();
     await writers.train.finish();
     await writers.valid.finish();
   } catch (error) {

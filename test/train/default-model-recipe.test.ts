@@ -1,9 +1,11 @@
-import {mkdtemp, rm, writeFile} from "node:fs/promises";
+import {mkdtemp, readFile, rm, writeFile} from "node:fs/promises";
 import {tmpdir} from "node:os";
 import {join} from "node:path";
 import hf from "tokenizers";
 import {afterAll, beforeAll, describe, expect, it} from "vitest";
+import {DEFAULT_MODEL_NOTICE} from "../../src/engine/index.js";
 import {vocabularyMetadata} from "../../src/gguf/index.js";
+import {stopStrings, TOKEN_STOP_RULES} from "../../src/prompts/index.js";
 import {byteLevelAlphabet, END_OF_TEXT, trainByteLevelBpe} from "../../scripts/train-default/bpe-tokenizer.js";
 import {sampleQuestions} from "../../scripts/train-default/check-answers.js";
 import {documentChunks, qaRecords, readFaq} from "../../scripts/train-default/corpus.js";
@@ -31,6 +33,25 @@ describe("the default model's data", () => {
     expect(new Set(questions).size).toBe(questions.length);
     expect(sampleQuestions(faq, 20)).toEqual(sampleQuestions(faq, 20));
     expect(new Set(sampleQuestions(faq, 20).map((q) => q.question)).size).toBe(20);
+  });
+
+  it("has no answer that its own prompt type's stop strings would cut short", async () => {
+    const records = qaRecords(await readFaq(join(projectRoot, "data/default-model/faq.json")));
+    const cut = records.flatMap((record) => {
+      const stops = [...stopStrings({promptType: record.prompt_type}), ...(TOKEN_STOP_RULES[record.prompt_type] ?? []).map((rule) => rule.text)];
+      return stops.filter((stop) => record.output.includes(stop)).map((stop) => `${record.input} -> ${JSON.stringify(stop)}`);
+    });
+    expect(cut).toEqual([]);
+  });
+
+  it("gives the training time the notice and the docs give", async () => {
+    const faq = await readFaq(join(projectRoot, "data/default-model/faq.json"));
+    const durations = (text: string): string[] => [...text.matchAll(/about ((?:half )?an? hour|[\w-]+ hours|[\w-]+ minutes)/g)].map((match) => match[1]!);
+    const trained = faq.find((entry) => entry.questions.includes("How were you trained?"))!.answer;
+    const recipe = /trained by `h2ogpt finetune --full` itself \([^)]*\)/.exec(await readFile(join(projectRoot, "docs/finetune.md"), "utf8"))![0];
+    const said = {faq: durations(trained), notice: durations(DEFAULT_MODEL_NOTICE), docs: durations(recipe)};
+    expect(said.faq).toHaveLength(1);
+    expect(said).toEqual({faq: said.faq, notice: said.faq, docs: said.faq});
   });
 
   it("cuts documents at paragraphs into pieces no longer than asked, named after their file", async () => {
