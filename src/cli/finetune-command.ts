@@ -1,14 +1,21 @@
-import {basename, resolve} from "node:path";
+import {readFile, stat} from "node:fs/promises";
+import {basename, join, resolve} from "node:path";
 import {UsageError} from "../errors/index.js";
 import {formatReport, prepare, type PrepareOptions} from "../data/index.js";
+import {resolvePromptType} from "../prompts/index.js";
 import {
   DEFAULT_LORA_TARGET_MODULES,
   FINETUNE_DEFAULTS,
   LR_SCHEDULES,
   baseModelTokenizerPath,
+  checkFinetuneOptions,
   finetune,
   isPreparedData,
-  type FinetuneRow
+  locateCheckpoint,
+  readTrainerState,
+  type FinetuneOptions,
+  type FinetuneRow,
+  type TrainerState
 } from "../train/index.js";
 import {parseLiteral} from "../util/index.js";
 import {defineCommand} from "./command.js";
@@ -49,20 +56,29 @@ const PREPARE_FLAGS = {
   valid_path: {kind: "string", description: "validation records in their own file(s) (prepared the same way)"}
 } as const;
 
+/** What decides the rows besides the training settings; kept in checkpoints so a resume makes the same rows. */
+const DATA_FLAGS = ["data_path", ...(Object.keys(PREPARE_FLAGS) as (keyof typeof PREPARE_FLAGS)[]), "seed"] as const;
+const PATH_FLAGS = new Set(["data_path", "valid_path", "chat_template"]);
+/** Defaults a flag left out of a run stands for, where resuming with it given explicitly is no difference. */
+const DATA_DEFAULTS: Readonly<Record<string, string | number | boolean>> = {prompt_type: "plain", seed: FINETUNE_DEFAULTS.seed};
+
+type DataSettings = Readonly<Record<string, string | number | boolean>>;
+
 export const finetuneCommand = defineCommand({
   name: "finetune",
   summary: "fine-tune a llama GGUF on CPU (LoRA by default, --full for every weight) and export GGUF",
   usage: [
     "h2ogpt finetune --base_model=model.gguf --data_path=records.jsonl --prompt_type=human_bot --output_dir=out",
     "h2ogpt finetune --base_model=model.gguf --data_path=prepared/ --output_dir=out --full --num_epochs=3",
-    "h2ogpt finetune --resume_from_checkpoint=out/checkpoint-40 --data_path=records.jsonl --output_dir=out",
+    "h2ogpt finetune --resume_from_checkpoint=out/checkpoint-40   (or =True --output_dir=out: the newest checkpoint there)",
     "--data_path: records (prepared with the base model's tokenizer and the prepare flags below, as h2oGPT's",
     "finetune.py does) or the output folder of `h2ogpt prepare`. The base model is a llama-architecture GGUF with",
     "F32/F16 weights (quantized models cannot be trained) or a checkpoint folder of an earlier run. Small models",
     "only: this trains on the CPU (about 500 tokens/s for a 5M-parameter model on 2 cores).",
     "Writes OUTPUT_DIR/adapter.gguf (LoRA; load it with `h2ogpt generate --lora_weights`), model.gguf (--full, or",
-    "--merge), metrics.jsonl, loss.svg and checkpoint-N/. Ctrl-C saves a checkpoint; --resume_from_checkpoint",
-    "continues the same loss curve."
+    "--merge), metrics.jsonl, loss.svg and checkpoint-N/; written models record the prompt type (h2ogpt.prompt_type),",
+    "so generate uses it. Ctrl-C saves a checkpoint; --resume_from_checkpoint continues the same loss curve with the",
+    "checkpoint's base model, data and settings (a flag given again must match; a difference is named)."
   ],
   flags: {
     base_model: {kind: "string", description: "llama GGUF (F32/F16) or a finetune checkpoint folder"},
@@ -84,66 +100,57 @@ export const finetuneCommand = defineCommand({
     group_by_length: {kind: "boolean", description: "micro-batches of rows of similar length (less padding)", defaultText: "False"},
     pad_to_multiple_of: {kind: "number", description: "pad micro-batches to a multiple of N tokens (fewer shapes to compile)", defaultText: "8"},
     learning_rate: {kind: "number", description: "peak AdamW learning rate", defaultText: String(FINETUNE_DEFAULTS.learningRate)},
-    warmup_steps: {kind: "number", description: "linear warmup steps", defaultText: String(FINETUNE_DEFAULTS.warmupSteps)},
+    warmup_steps: {
+      kind: "number",
+      description: "linear warmup steps (the default is cut to a tenth of shorter runs; one not shorter than the run, to a tenth of it)",
+      defaultText: String(FINETUNE_DEFAULTS.warmupSteps)
+    },
     weight_decay: {kind: "number", description: "AdamW decoupled weight decay (not on norms)", defaultText: String(FINETUNE_DEFAULTS.weightDecay)},
     lr_scheduler_type: {kind: "string", description: `decay after warmup: ${Object.keys(LR_SCHEDULES).join(", ")}`, defaultText: FINETUNE_DEFAULTS.lrSchedulerType},
     max_grad_norm: {kind: "number", description: "gradient clipping by global norm (0: off)", defaultText: String(FINETUNE_DEFAULTS.maxGradNorm)},
     eval_steps: {kind: "number", description: "evaluate every N steps (with validation rows)", defaultText: "about 20 per run"},
     save_steps: {kind: "number", description: "save a checkpoint every N steps", defaultText: "at the end and on Ctrl-C"},
     save_total_limit: {kind: "number", description: "checkpoints kept", defaultText: String(FINETUNE_DEFAULTS.saveTotalLimit)},
-    resume_from_checkpoint: {kind: "string", description: "a checkpoint folder, or True for the newest in --output_dir"},
+    resume_from_checkpoint: {kind: "string", description: "a checkpoint folder, or True for the newest in --output_dir; its run's flags apply"},
     seed: {kind: "number", description: "seed for adapters, shuffling, dropout and the validation split", defaultText: String(FINETUNE_DEFAULTS.seed)},
     merge: {kind: "boolean", description: "also write the base model with the adapters merged (model.gguf)", defaultText: "False"},
     output_type: {kind: "string", description: "weights of written models: f32 or f16", defaultText: "f32"},
     model_name: {kind: "string", description: "general.name of written models"},
     threads: {kind: "number", description: "compute threads", defaultText: "the number of CPUs"}
   },
-  async run({flags, positionals}, io) {
+  async run({flags: given, positionals}, io) {
     if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}' (see --help)`);
-    const resume = resumeOption(flags.resume_from_checkpoint, io.cwd);
-    if (flags.data_path == null) throw new UsageError("--data_path is required (records, or a folder written by h2ogpt prepare)");
-    if (flags.base_model == null && resume == null)
-      throw new UsageError("--base_model is required (a llama GGUF with F32/F16 weights, or a checkpoint folder)");
-    const numEpochs = flags.num_epochs ?? FINETUNE_DEFAULTS.numEpochs;
-    const outputDir = resolve(
-      io.cwd,
-      flags.output_dir ?? (typeof resume === "string" ? resolve(resume, "..") : defaultOutputDir(flags.base_model ?? "model", flags.data_path, numEpochs))
-    );
-    const baseModel = flags.base_model == null ? undefined : resolve(io.cwd, flags.base_model);
-    const outputType = flags.output_type == null ? undefined : flags.output_type.toUpperCase();
+    const resume = resumeOption(given.resume_from_checkpoint, io.cwd);
+    const outputType = given.output_type == null ? undefined : given.output_type.toUpperCase();
     if (outputType != null && outputType !== "F32" && outputType !== "F16")
-      throw new UsageError(`--output_type: expected f32 or f16, got '${flags.output_type}'`);
+      throw new UsageError(`--output_type: expected f32 or f16, got '${given.output_type}'`);
+    // Every flag is checked before the data are read or the model loaded: a typo should not wait for tokenizing.
+    const settings = trainingOptions(given, outputType);
+    checkFinetuneOptions(settings);
+    const givenData = dataSettings(given, io.cwd);
 
-    const data = await trainingRows(flags, io, baseModel, resume);
+    if (resume == null && given.data_path == null) throw new UsageError("--data_path is required (records, or a folder written by h2ogpt prepare)");
+    if (resume == null && given.base_model == null)
+      throw new UsageError("--base_model is required (a llama GGUF with F32/F16 weights, or a checkpoint folder)");
+    const outputDir = resolve(io.cwd, given.output_dir ?? defaultOutputFor(given, resume));
+    const checkpointPath = await locateCheckpoint(resume, outputDir);
+    const checkpoint = checkpointPath == null ? undefined : {path: checkpointPath, state: await readTrainerState(checkpointPath)};
+    const data = checkpoint == null ? givenData : resumedDataSettings(givenData, checkpoint);
+    // Flags given keep their spelling (paths as typed, for messages); the checkpoint's fill in the rest.
+    const flags = {...data, ...Object.fromEntries(Object.entries(given).filter(([, value]) => value != null))} as Flags;
+    if (flags.data_path == null) throw new UsageError(`--data_path is required: ${checkpointPath} does not record the run's data`);
+    const baseModel = given.base_model == null ? undefined : resolve(io.cwd, given.base_model);
+
+    const rows = await trainingRows(flags, io, baseModel ?? checkpointPath!);
     let progress: Progress | undefined;
     const result = await finetune({
+      ...settings,
       baseModel,
-      ...data,
+      ...rows,
       outputDir,
-      full: flags.full,
-      loraR: flags.lora_r,
-      loraAlpha: flags.lora_alpha,
-      loraDropout: flags.lora_dropout,
-      loraTargetModules: targetModules(flags.lora_target_modules),
-      microBatchSize: flags.micro_batch_size,
-      batchSize: flags.batch_size,
-      numEpochs: flags.num_epochs,
-      groupByLength: flags.group_by_length,
-      padToMultipleOf: flags.pad_to_multiple_of,
-      learningRate: flags.learning_rate,
-      warmupSteps: flags.warmup_steps,
-      weightDecay: flags.weight_decay,
-      lrSchedulerType: flags.lr_scheduler_type,
-      maxGradNorm: flags.max_grad_norm,
-      evalSteps: flags.eval_steps,
-      saveSteps: flags.save_steps,
-      saveTotalLimit: flags.save_total_limit,
-      resumeFromCheckpoint: resume,
+      resumeFromCheckpoint: checkpointPath,
       seed: flags.seed,
-      merge: flags.merge,
-      outputType: outputType as "F32" | "F16" | undefined,
-      modelName: flags.model_name,
-      threads: flags.threads,
+      dataSettings: data,
       signal: io.signal,
       onMessage: (line) => {
         if (io.stderr.isTTY && progress != null) io.stderr.write("\n");
@@ -157,7 +164,7 @@ export const finetuneCommand = defineCommand({
     }).finally(() => progress?.finish());
 
     const lines = [
-      `trained ${result.steps} steps (${result.mode === "full" ? "full" : "LoRA"}): train loss ${result.trainLoss.toFixed(4)}` +
+      `trained ${result.steps} step${result.steps === 1 ? "" : "s"} (${result.mode === "full" ? "full" : "LoRA"}): train loss ${result.trainLoss.toFixed(4)}` +
         (result.evalLoss == null ? "" : `, eval loss ${result.evalLoss.toFixed(4)}`) +
         `, ${Math.round(result.tokensPerSecond)} tokens/s`
     ];
@@ -169,22 +176,104 @@ export const finetuneCommand = defineCommand({
 });
 
 type Flags = Parameters<(typeof finetuneCommand)["run"]>[0]["flags"];
+type Io = Parameters<(typeof finetuneCommand)["run"]>[1];
+
+/** The training settings the flags give (the library fills in defaults, or a resumed checkpoint's settings). */
+function trainingOptions(flags: Flags, outputType: string | undefined): Omit<FinetuneOptions, "outputDir"> {
+  return {
+    full: flags.full,
+    loraR: flags.lora_r,
+    loraAlpha: flags.lora_alpha,
+    loraDropout: flags.lora_dropout,
+    loraTargetModules: targetModules(flags.lora_target_modules),
+    microBatchSize: flags.micro_batch_size,
+    batchSize: flags.batch_size,
+    numEpochs: flags.num_epochs,
+    groupByLength: flags.group_by_length,
+    padToMultipleOf: flags.pad_to_multiple_of,
+    learningRate: flags.learning_rate,
+    warmupSteps: flags.warmup_steps,
+    weightDecay: flags.weight_decay,
+    lrSchedulerType: flags.lr_scheduler_type,
+    maxGradNorm: flags.max_grad_norm,
+    evalSteps: flags.eval_steps,
+    saveSteps: flags.save_steps,
+    saveTotalLimit: flags.save_total_limit,
+    seed: flags.seed,
+    merge: flags.merge,
+    outputType: outputType as "F32" | "F16" | undefined,
+    modelName: flags.model_name,
+    threads: flags.threads
+  };
+}
+
+/** The data flags given, paths made absolute and the prompt type by its name, as a checkpoint keeps them. */
+function dataSettings(flags: Flags, cwd: string): DataSettings {
+  const out: Record<string, string | number | boolean> = {};
+  for (const name of DATA_FLAGS) {
+    const value = flags[name];
+    if (value == null) continue;
+    if (PATH_FLAGS.has(name)) out[name] = String(value).split(",").map((part) => resolve(cwd, part.trim())).join(",");
+    else if (name === "prompt_type") out[name] = resolvePromptType(String(value)).name;
+    else out[name] = value;
+  }
+  return out;
+}
+
+/** Where the run writes: a checkpoint's own folder when resuming from one, else h2oGPT's default name. */
+function defaultOutputFor(flags: Flags, resume: string | boolean | undefined): string {
+  if (typeof resume === "string") return resolve(resume, "..");
+  if (resume === true && (flags.base_model == null || flags.data_path == null))
+    throw new UsageError("--resume_from_checkpoint=True resumes the newest checkpoint in --output_dir: give --output_dir");
+  return defaultOutputDir(flags.base_model!, flags.data_path!, flags.num_epochs ?? FINETUNE_DEFAULTS.numEpochs);
+}
+
+const shown = (value: string | number | boolean | undefined): string => (value === undefined ? "not given (the default)" : JSON.stringify(value));
+
+/** The checkpoint's data settings, with those given again; one given differently is refused by name. */
+function resumedDataSettings(given: DataSettings, checkpoint: {path: string; state: TrainerState}): DataSettings {
+  const saved = checkpoint.state.dataSettings;
+  if (saved == null) return given;
+  const differences = Object.entries(given)
+    .filter(([name, value]) => (saved[name] ?? DATA_DEFAULTS[name]) !== value)
+    .map(([name, value]) => `--${name}: ${shown(saved[name] ?? DATA_DEFAULTS[name])} in the checkpoint, ${shown(value)} now`);
+  if (differences.length > 0)
+    throw new UsageError(`--resume_from_checkpoint ${checkpoint.path}: ${differences.join("; ")} (leave the flag out to use the checkpoint's)`);
+  return {...saved, ...given};
+}
+
+/** The prompt type every row was rendered with, if there is exactly one (custom is not kept: its prompt_dict is not stored). */
+function solePromptType(counts: Readonly<Record<string, number>> | undefined, io: Io): string | undefined {
+  const names = Object.keys(counts ?? {});
+  if (names.length > 1)
+    io.stderr.write(`note: the rows use ${names.length} prompt types, so the model does not record one; give --prompt_type to generate\n`);
+  return names.length === 1 && names[0] !== "custom" ? names[0] : undefined;
+}
+
+/** The prompt types of a prepared folder, from the report.json `h2ogpt prepare` wrote beside the rows. */
+async function preparedPromptTypes(dataPath: string): Promise<Record<string, number> | undefined> {
+  if (!(await stat(dataPath).catch(() => undefined))?.isDirectory()) return undefined;
+  const text = await readFile(join(dataPath, "report.json"), "utf8").catch(() => undefined);
+  if (text == null) return undefined;
+  try {
+    return (JSON.parse(text) as {promptTypes?: Record<string, number>}).promptTypes;
+  } catch {
+    return undefined;
+  }
+}
 
 /** A prepared folder is read as it is; records are prepared like h2oGPT's finetune.py does, with the base model's tokenizer. */
 async function trainingRows(
   flags: Flags,
-  io: Parameters<(typeof finetuneCommand)["run"]>[1],
-  baseModel: string | undefined,
-  resume: string | boolean | undefined
-): Promise<{dataPath: string} | {rows: FinetuneRow[]}> {
+  io: Io,
+  tokenizerSource: string
+): Promise<({dataPath: string} | {rows: FinetuneRow[]}) & {promptType?: string}> {
   const dataPath = resolve(io.cwd, flags.data_path!);
   if (await isPreparedData(dataPath)) {
     const ignored = Object.keys(PREPARE_FLAGS).filter((name) => flags[name as keyof typeof PREPARE_FLAGS] != null);
     if (ignored.length > 0) throw new UsageError(`--data_path ${flags.data_path} is already tokenized; --${ignored[0]} does not apply to it`);
-    return {dataPath};
+    return {dataPath, promptType: solePromptType(await preparedPromptTypes(dataPath), io)};
   }
-  const tokenizerSource = baseModel ?? (typeof resume === "string" ? resume : undefined);
-  if (tokenizerSource == null) throw new UsageError("--base_model is needed to tokenize --data_path");
   const tokenizer = await baseModelTokenizerPath(tokenizerSource);
   const shared: Omit<PrepareOptions, "dataPath"> = {
     tokenizer,
@@ -197,11 +286,12 @@ async function trainingRows(
   const rows: FinetuneRow[] = [];
   const train = prepare({...shared, dataPath: flags.data_path!, valSetSize: flags.val_set_size});
   for await (const row of train) rows.push(row);
-  io.stderr.write(formatReport(await train.report()) + "\n");
+  const report = await train.report();
+  io.stderr.write(formatReport(report) + "\n");
   if (flags.valid_path != null) {
     const valid = prepare({...shared, dataPath: flags.valid_path});
     for await (const row of valid) rows.push({inputIds: row.inputIds, labels: row.labels, split: "valid"});
     io.stderr.write(`validation (--valid_path): ${formatReport(await valid.report()).split("\n")[1]}\n`);
   }
-  return {rows};
+  return {rows, promptType: solePromptType(report.promptTypes, io)};
 }

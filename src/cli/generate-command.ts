@@ -82,9 +82,11 @@ function reportSources(final: Partial<DocumentGenerateResult>, io: CommandIo): s
 }
 
 function jsonLine(final: GenerateResult & Partial<DocumentGenerateResult>): string {
-  if (final.langchainMode == null) return JSON.stringify(resultFields(final));
+  // The prompt type used, so one detected from the model (its name, or what h2ogpt finetune stored) is visible.
+  const fields = {...resultFields(final), prompt_type: final.promptType};
+  if (final.langchainMode == null) return JSON.stringify(fields);
   return JSON.stringify({
-    ...resultFields(final),
+    ...fields,
     langchain_mode: final.langchainMode,
     langchain_action: final.langchainAction,
     prompt_raw: final.promptRaw,
@@ -124,14 +126,36 @@ async function answerOnce(
   return final.stopReason === "abort" ? INTERRUPTED : 0;
 }
 
-/** An interactive chat; a context stays in front of the conversation as it grows. */
-async function chat(engine: Engine, settings: Settings, context: string | undefined, documents: DocumentOptions | undefined, keepSources: boolean, io: CommandIo): Promise<number> {
+export interface ChatOptions {
+  readonly engine: Engine;
+  readonly settings: Settings;
+  /** Stays in front of the conversation as it grows. */
+  readonly context?: string;
+  readonly documents?: DocumentOptions;
+  /** h2oGPT's keep_sources_in_context: the sources block stays in the history the model sees next. */
+  readonly keepSources: boolean;
+  readonly io: CommandIo;
+}
+
+const CHAT_HELP = [
+  "/help   this list",
+  "/clear  forget the conversation",
+  "/exit   quit (also /quit or Ctrl-D)",
+  "Ctrl-C  stop the answer being written; at the prompt (or a second time), quit"
+].join("\n");
+
+/**
+ * An interactive chat. Ctrl-C while an answer is written stops that answer (its text so far stays in the
+ * conversation, as h2oGPT's Stop button leaves it); Ctrl-C at the prompt, or twice, ends the chat with 130.
+ */
+export async function chat(options: ChatOptions): Promise<number> {
+  const {engine, settings, context, documents, keepSources, io} = options;
   const interactive = io.stdin.isTTY === true;
   const prompt = (): void => {
     if (interactive) io.stdout.write("\n> ");
   };
   if (interactive)
-    io.stdout.write(`Chatting with ${engine.info.name}. Type a message and press Enter; /clear forgets the conversation; Ctrl-D quits.\n`);
+    io.stdout.write(`Chatting with ${engine.info.name}. Type a message and press Enter; /help lists the commands; Ctrl-D quits.\n`);
   const history: [string, string][] = [];
   const lines = createInterface({input: io.stdin, terminal: false});
   // Ctrl-C while waiting for a line ends the chat too, not only a running answer.
@@ -147,19 +171,32 @@ async function chat(engine: Engine, settings: Settings, context: string | undefi
         continue;
       }
       if (message === "/exit" || message === "/quit") break;
+      if (message === "/help") {
+        io.stdout.write(`${CHAT_HELP}\n`);
+        prompt();
+        continue;
+      }
       if (message === "/clear") {
         history.length = 0;
         io.stderr.write("(conversation cleared)\n");
         prompt();
         continue;
       }
-      const {stream, result} = answer({...settings, engine, instruction: line, context, history, signal: io.signal}, documents, io);
-      for await (const delta of stream) io.stdout.write(delta);
-      const final = await result;
+      const stopAnswer = new AbortController();
+      const release = io.onInterrupt?.(() => stopAnswer.abort(new Error("answer stopped")));
+      let final: Awaited<ReturnType<typeof answer>["result"]>;
+      try {
+        const {stream, result} = answer({...settings, engine, instruction: line, context, history, signal: AbortSignal.any([io.signal, stopAnswer.signal])}, documents, io);
+        for await (const delta of stream) io.stdout.write(delta);
+        final = await result;
+      } finally {
+        release?.();
+      }
       const sources = reportSources(final, io);
       io.stdout.write(`${sources}\n`);
       if (final.turnsDropped > 0) io.stderr.write(`(the ${final.turnsDropped} oldest turn(s) no longer fit the context and were left out)\n`);
-      if (final.stopReason === "abort") return INTERRUPTED;
+      if (io.signal.aborted) return INTERRUPTED;
+      if (final.stopReason === "abort") io.stderr.write("(answer stopped)\n");
       // h2oGPT strips the sources block from the history the model sees next, unless keep_sources_in_context.
       history.push([line, keepSources ? final.response + sources : final.response]);
       prompt();
@@ -183,7 +220,7 @@ export const generateCommand = defineCommand({
     "The prompt is the prompt type's exact text (h2ogpt prompt shows it). Old history turns are left out to fit",
     "the context; a message (with its --context) that does not fit at all exits with code 3 and both numbers (or use",
     "--truncation=left, which cuts the start of the context, then of the message).",
-    "--json prints {response, prompt_tokens, completion_tokens, max_new_tokens, stop_reason, turns_dropped}.",
+    "--json prints {response, prompt_tokens, completion_tokens, max_new_tokens, stop_reason, turns_dropped, prompt_type}.",
     "",
     "h2ogpt generate --langchain_mode=UserData --instruction=\"How many vacation days carry over?\" [--json]",
     "h2ogpt generate --langchain_mode=MyData --langchain_action=Summarize [--document_choice=SOURCE]",
@@ -229,7 +266,7 @@ export const generateCommand = defineCommand({
       const engine = await openEngine();
       if (engine.info.notice != null) io.stderr.write(`note: ${engine.info.notice}\n`);
       try {
-        if (flags.cli) return await chat(engine, settings, context, documents, flags.keep_sources_in_context ?? false, io);
+        if (flags.cli) return await chat({engine, settings, context, documents, keepSources: flags.keep_sources_in_context ?? false, io});
         return await answerOnce(engine, settings, context, flags, documents, io);
       } finally {
         await engine.close();

@@ -1,7 +1,7 @@
 import {basename} from "node:path";
 import {type LlamaContext, type LlamaContextSequence, type LlamaEmbeddingContext, type LlamaModel, type SequenceEvaluateOptions, type Token} from "node-llama-cpp";
 import {ContextOverflowError, NotSupportedError} from "../errors/index.js";
-import {ggufMetadataValue, readGguf, type GgufFile} from "../gguf/index.js";
+import {PROMPT_TYPE_KEY, ggufMetadataValue, readGguf, type GgufFile} from "../gguf/index.js";
 import {mulberry32} from "../util/index.js";
 import {EngineClosedError, ModelLoadError} from "./engine-errors.js";
 import type {EmbeddingResult, Engine, EngineGenerateOptions, EngineGeneration, EngineInfo, EngineResult, StopReason} from "./engine-types.js";
@@ -73,7 +73,10 @@ export class LlamaCppEngine implements Engine {
   static async load(options: LlamaCppEngineOptions): Promise<LlamaCppEngine> {
     const {modelPath, threads = 1, sequences = 1} = options;
     const gguf = await checkedGguf(modelPath, "model");
-    for (const adapter of options.loraAdapters ?? []) await checkedGguf(adapter.path, "LoRA adapter");
+    const adapters: GgufFile[] = [];
+    for (const adapter of options.loraAdapters ?? []) adapters.push(await checkedGguf(adapter.path, "LoRA adapter"));
+    // An adapter from h2ogpt finetune records the prompt type it was trained with, which the base's metadata cannot.
+    const trainedPromptType = adapters.map((file) => file.metadata[PROMPT_TYPE_KEY]).filter((value) => value != null).at(-1);
     const llama = await llamaRuntime();
     let model: LlamaModel;
     try {
@@ -114,7 +117,7 @@ export class LlamaCppEngine implements Engine {
       promptFormat: "raw",
       tokenCounting: "exact",
       modelPath,
-      ggufMetadata: gguf.metadata,
+      ggufMetadata: trainedPromptType == null ? gguf.metadata : {...gguf.metadata, [PROMPT_TYPE_KEY]: trainedPromptType},
       chatTemplate: text("tokenizer.chat_template"),
       bosToken: tokenText(model.tokens.bos),
       eosToken: tokenText(model.tokens.eos),

@@ -14,6 +14,7 @@ export {ggufValue, toPlainValue, type GgufPlainValue} from "./gguf-value.js";
 export {float16BitsToFloat32, float32ToFloat16Bits} from "./float16.js";
 export {writeGguf, type GgufTensorData, type GgufTensorInput, type WriteGgufOptions, type WriteGgufResult} from "./write-gguf.js";
 export {ggufMetadataValue, readGguf, readGgufTensor, readGgufTensorBytes, type GgufFile} from "./read-gguf.js";
+export {PROMPT_TYPE_KEY} from "./metadata-keys.js";
 export {llamaArchitectureMetadata, llamaTensorShapes, type LlamaHparams, type LlamaTensorRole, type LlamaTensorShape} from "./llama-layout.js";
 export {vocabularyMetadata, type VocabularyMetadata, type VocabularySource} from "./vocabulary-metadata.js";
 export {writeRandomLlamaGguf, type WriteRandomLlamaGgufOptions, type WriteRandomLlamaGgufResult} from "./write-random-llama-gguf.js";

@@ -1,5 +1,5 @@
 import {describe, expect, it} from "vitest";
-import {readGguf} from "../gguf/index.js";
+import {PROMPT_TYPE_KEY, readGguf} from "../gguf/index.js";
 import {tinyLlamaPath} from "../../test/support/shared.js";
 import {detectPromptType} from "./index.js";
 
@@ -19,6 +19,14 @@ describe("detectPromptType", () => {
     expect(detectPromptType({modelName: "gpt-4o"})).toBe("openai_chat");
     expect(detectPromptType({modelName: "gemma-7b-it"})).toBe("groq");
     expect(detectPromptType({modelName: "/models/gemma-7b-it.Q4_K_M.gguf"})).toBe("gemma");
+  });
+
+  it("prefers the prompt type h2ogpt finetune stored over the model's name, and ignores one it cannot render", () => {
+    const metadata = {"general.name": {type: "string", value: "zephyr-7b-beta"}, [PROMPT_TYPE_KEY]: {type: "string", value: "human_bot"}};
+    expect(detectPromptType({modelName: "/models/llama-2-7b-chat.f16.gguf", ggufMetadata: metadata})).toBe("human_bot");
+    expect(detectPromptType({ggufMetadata: {[PROMPT_TYPE_KEY]: "plain"}})).toBe("plain");
+    expect(detectPromptType({ggufMetadata: {"general.name": "zephyr-7b-beta", [PROMPT_TYPE_KEY]: "custom"}})).toBe("zephyr");
+    expect(detectPromptType({ggufMetadata: {"general.name": "zephyr-7b-beta", [PROMPT_TYPE_KEY]: "no-such-type"}})).toBe("zephyr");
   });
 
   it("reads GGUF general.name / general.basename, typed or plain", () => {
@@ -42,8 +50,10 @@ describe("detectPromptType", () => {
   it("returns undefined for a model it does not know", async () => {
     expect(detectPromptType({})).toBeUndefined();
     expect(detectPromptType({modelName: "my-own-model"})).toBeUndefined();
-    if (tinyLlamaPath == null) return;
-    const file = await readGguf(tinyLlamaPath);
+  });
+
+  it.skipIf(tinyLlamaPath == null)("returns undefined for the tiny llama fixture's GGUF metadata", async () => {
+    const file = await readGguf(tinyLlamaPath!);
     expect(detectPromptType({modelName: tinyLlamaPath, ggufMetadata: file.metadata})).toBeUndefined();
   });
 });

@@ -1,5 +1,7 @@
+import {PROMPT_TYPE_KEY} from "../gguf/index.js";
 import {CHAT_TEMPLATE_MARKERS} from "./chat-template-markers.js";
 import {PROMPT_TYPE_MODEL_NAMES} from "./model-names.js";
+import {PROMPT_TYPES_BY_NAME} from "./prompt-types.js";
 
 export interface DetectPromptTypeOptions {
   /** A Hugging Face name (`meta-llama/Llama-2-7b-chat-hf`), a file path or a huggingface.co download URL. */
@@ -61,12 +63,16 @@ function lookUp(name: string): string | undefined {
 }
 
 /**
- * The prompt type for a model: h2oGPT's model-name table (by model name, then GGUF general.name /
+ * The prompt type for a model: the one `h2ogpt finetune` stored (PROMPT_TYPE_KEY: what the model was last trained
+ * with, whatever its name says), then h2oGPT's model-name table (by model name, then GGUF general.name /
  * general.basename), then markers in the GGUF chat template. Undefined when unknown: the caller then uses the
  * model's chat template, or plain.
  */
 export function detectPromptType(options: DetectPromptTypeOptions): string | undefined {
   const metadata = options.ggufMetadata ?? {};
+  const trained = stringValue(metadata[PROMPT_TYPE_KEY]);
+  // custom needs its prompt_dict, which is not stored; an unknown name comes from another tool.
+  if (trained != null && trained !== "custom" && PROMPT_TYPES_BY_NAME.has(trained)) return trained;
   const names = [options.modelName, stringValue(metadata["general.name"]), stringValue(metadata["general.basename"])];
   for (const name of names) {
     const found = name ? lookUp(name) : undefined;

@@ -37,6 +37,8 @@ export interface TrainerState {
   readonly config: LlamaConfig;
   /** The settings that decide the data order and the schedule; a resume must use the same ones. */
   readonly settings: Readonly<Record<string, number | string | boolean>>;
+  /** How the caller made the rows (FinetuneOptions.dataSettings). */
+  readonly dataSettings?: Readonly<Record<string, string | number | boolean>>;
 }
 
 export interface Checkpoint {
@@ -83,16 +85,22 @@ export async function saveCheckpoint(options: {
   return finalPath;
 }
 
-export async function loadCheckpoint(path: string): Promise<Checkpoint> {
+/** A checkpoint's trainer_state.json alone (no tensors): what a resume needs to know before loading anything. */
+export async function readTrainerState(path: string): Promise<TrainerState> {
   let state: TrainerState;
   try {
     state = JSON.parse(await readFile(join(path, STATE_FILE), "utf8")) as TrainerState;
   } catch (error) {
-    const missing = (error as NodeJS.ErrnoException).code === "ENOENT";
+    const missing = (error as NodeJS.ErrnoException).code === "ENOENT" || (error as NodeJS.ErrnoException).code === "ENOTDIR";
     throw new CheckpointError(path, missing ? `no ${STATE_FILE}: not a finetune checkpoint` : `${STATE_FILE} is not valid JSON`, {cause: error});
   }
-  if (state.version !== 1 || typeof state.step !== "number" || state.config == null)
+  if (state?.version !== 1 || typeof state.step !== "number" || state.config == null)
     throw new CheckpointError(path, `${STATE_FILE} is not from this version of h2ogpt finetune`);
+  return state;
+}
+
+export async function loadCheckpoint(path: string): Promise<Checkpoint> {
+  const state = await readTrainerState(path);
   const {tensors} = await readSafetensors(join(path, PARAMS_FILE));
   const params = new Map<string, Float32Array>();
   const shapes = new Map<string, readonly number[]>();

@@ -1,4 +1,4 @@
-import {writeGguf, type GgufValue, type WriteGgufResult} from "../gguf/index.js";
+import {PROMPT_TYPE_KEY, writeGguf, type GgufValue, type WriteGgufResult} from "../gguf/index.js";
 import {llamaTensorSpecs, type LlamaConfig} from "./llama-config.js";
 
 /** GGUF dims are the row-major shape reversed (fastest-varying first). */
@@ -17,6 +17,8 @@ export async function writeLoraAdapterGguf(options: {
   readonly adapters: ReadonlyMap<string, Float32Array>;
   readonly shapes: ReadonlyMap<string, readonly number[]>;
   readonly name?: string;
+  /** The prompt type the adapters were trained with (PROMPT_TYPE_KEY). */
+  readonly promptType?: string;
 }): Promise<WriteGgufResult> {
   const names = [...options.adapters.keys()].sort();
   return writeGguf(options.path, {
@@ -25,7 +27,8 @@ export async function writeLoraAdapterGguf(options: {
       "general.type": {type: "string", value: "adapter"},
       "general.name": {type: "string", value: options.name ?? "h2ogpt-ts LoRA adapter"},
       "adapter.type": {type: "string", value: "lora"},
-      "adapter.lora.alpha": {type: "f32", value: options.alpha}
+      "adapter.lora.alpha": {type: "f32", value: options.alpha},
+      ...(options.promptType == null ? {} : {[PROMPT_TYPE_KEY]: {type: "string", value: options.promptType}})
     },
     tensors: names.map((name) => ({
       name,
@@ -47,11 +50,15 @@ export async function writeLlamaModelGguf(options: {
   readonly tensors: ReadonlyMap<string, Float32Array>;
   readonly type?: "F32" | "F16";
   readonly name?: string;
+  /** The prompt type the weights were trained with (PROMPT_TYPE_KEY); without it a base model's own is dropped. */
+  readonly promptType?: string;
 }): Promise<WriteGgufResult> {
   const type = options.type ?? "F32";
   const metadata: Record<string, GgufValue> = {...options.metadata};
   metadata["general.file_type"] = {type: "u32", value: type === "F32" ? 0 : 1};
   if (options.name != null) metadata["general.name"] = {type: "string", value: options.name};
+  if (options.promptType != null) metadata[PROMPT_TYPE_KEY] = {type: "string", value: options.promptType};
+  else delete metadata[PROMPT_TYPE_KEY];
   return writeGguf(options.path, {
     metadata,
     tensors: llamaTensorSpecs(options.config).map((spec) => ({

@@ -12,18 +12,19 @@ export async function exportModels(options: {
   outputDir: string;
   settings: Settings;
   name?: string;
+  promptType?: string;
 }): Promise<{adapterPath?: string; modelPath?: string}> {
-  const {setup, base, outputDir, settings} = options;
+  const {setup, base, outputDir, settings, promptType} = options;
   const modelPath = join(outputDir, MODEL_FILE);
   if (setup.mode === "full") {
-    await writeLlamaModelGguf({path: modelPath, config: base.config, metadata: base.metadata, tensors: setup.trainable, type: settings.outputType, name: options.name});
+    await writeLlamaModelGguf({path: modelPath, config: base.config, metadata: base.metadata, tensors: setup.trainable, type: settings.outputType, name: options.name, promptType});
     return {modelPath};
   }
   const lora = setup.lora!;
   const adapterPath = join(outputDir, ADAPTER_FILE);
-  await writeLoraAdapterGguf({path: adapterPath, alpha: lora.alpha, adapters: setup.trainable, shapes: setup.shapes, name: options.name});
+  await writeLoraAdapterGguf({path: adapterPath, alpha: lora.alpha, adapters: setup.trainable, shapes: setup.shapes, name: options.name, promptType});
   if (!settings.merge) return {adapterPath};
   const tensors = mergeLora({base: base.tensors, adapters: setup.trainable, shapes: setup.shapes, targets: lora.targets, rank: lora.rank, scale: loraScale(lora)});
-  await writeLlamaModelGguf({path: modelPath, config: base.config, metadata: base.metadata, tensors, type: settings.outputType, name: options.name});
+  await writeLlamaModelGguf({path: modelPath, config: base.config, metadata: base.metadata, tensors, type: settings.outputType, name: options.name, promptType});
   return {adapterPath, modelPath};
 }

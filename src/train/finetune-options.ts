@@ -1,5 +1,5 @@
 import {UsageError} from "../errors/index.js";
-import {DEFAULT_LORA_TARGET_MODULES} from "./lora.js";
+import {DEFAULT_LORA_TARGET_MODULES, loraModuleNames} from "./lora.js";
 import {LR_SCHEDULES} from "./lr-schedule.js";
 import type {TrainRow} from "./micro-batch.js";
 
@@ -50,6 +50,13 @@ export interface FinetuneOptions {
   readonly outputType?: "F32" | "F16";
   /** Name stored in written models' general.name. */
   readonly modelName?: string;
+  /** The prompt type the rows were rendered with, stored in written adapters and models (gguf's PROMPT_TYPE_KEY). */
+  readonly promptType?: string;
+  /**
+   * How the caller made the rows (the CLI's data flags), kept in checkpoints and training_args.json so a resumed
+   * run can make the same rows (see readCheckpointState).
+   */
+  readonly dataSettings?: Readonly<Record<string, string | number | boolean>>;
   /** Kernel threads (default: the CPU count). */
   readonly threads?: number;
   /** Compile steps with jax-js's jit (default on; eager mode is for debugging). */
@@ -108,7 +115,7 @@ export const MODEL_FILE = "model.gguf";
 export const METRICS_FILE = "metrics.jsonl";
 export const CHART_FILE = "loss.svg";
 
-export type Settings = Required<Omit<FinetuneOptions, "baseModel" | "rows" | "dataPath" | "resumeFromCheckpoint" | "signal" | "onProgress" | "onMessage" | "evalSteps" | "saveSteps" | "modelName" | "threads" | "jit" | "loraTargetModules">> & {
+export type Settings = Required<Omit<FinetuneOptions, "baseModel" | "rows" | "dataPath" | "resumeFromCheckpoint" | "signal" | "onProgress" | "onMessage" | "evalSteps" | "saveSteps" | "modelName" | "threads" | "jit" | "loraTargetModules" | "promptType" | "dataSettings">> & {
   readonly loraTargetModules: readonly string[];
 };
 
@@ -134,21 +141,45 @@ export function checkSettings(s: Settings): void {
   if (LR_SCHEDULES[s.lrSchedulerType] == null)
     throw new UsageError(`--lr_scheduler_type: expected ${Object.keys(LR_SCHEDULES).join(", ")}, got '${s.lrSchedulerType}'`);
   if (s.outputType !== "F32" && s.outputType !== "F16") throw new UsageError(`--output_type: expected F32 or F16, got '${s.outputType}'`);
+  if (!s.full) loraModuleNames(s.loraTargetModules);
 }
 
-/** The settings a resumed run must share with the checkpoint, or the data order and schedule would differ. */
+/** Refuses bad settings before any data or model is read (finetune checks them again itself). */
+export function checkFinetuneOptions(options: Omit<FinetuneOptions, "outputDir">): void {
+  checkSettings(withDefaults({...options, outputDir: ""}));
+}
+
+/** Settings in a checkpoint's fingerprint (snake_case, as in training_args.json) and their option names. */
+export const FINGERPRINT_OPTIONS = {
+  micro_batch_size: "microBatchSize",
+  batch_size: "batchSize",
+  num_epochs: "numEpochs",
+  learning_rate: "learningRate",
+  warmup_steps: "warmupSteps",
+  weight_decay: "weightDecay",
+  lr_scheduler_type: "lrSchedulerType",
+  max_grad_norm: "maxGradNorm",
+  group_by_length: "groupByLength",
+  seed: "seed"
+} as const satisfies Record<string, keyof Settings>;
+
+/**
+ * The settings a resumed run must share with the checkpoint, or the data order and schedule would differ;
+ * `warmupSteps` is the run's effective warmup (see warmupFor).
+ */
 export function fingerprint(s: Settings, rows: number): Record<string, number | string | boolean> {
-  return {
-    rows,
-    micro_batch_size: s.microBatchSize,
-    batch_size: s.batchSize,
-    num_epochs: s.numEpochs,
-    learning_rate: s.learningRate,
-    warmup_steps: s.warmupSteps,
-    weight_decay: s.weightDecay,
-    lr_scheduler_type: s.lrSchedulerType,
-    max_grad_norm: s.maxGradNorm,
-    group_by_length: s.groupByLength,
-    seed: s.seed
-  };
+  const out: Record<string, number | string | boolean> = {rows};
+  for (const [key, option] of Object.entries(FINGERPRINT_OPTIONS)) out[key] = s[option];
+  return out;
+}
+
+/** Each setting that differs between a checkpoint's fingerprint and this run's: "--name: X in the checkpoint, Y now". */
+export function fingerprintDifferences(saved: Readonly<Record<string, unknown>>, now: Readonly<Record<string, unknown>>): string[] {
+  const out: string[] = [];
+  for (const [key, value] of Object.entries(now)) {
+    if (!(key in saved) || saved[key] === value) continue;
+    if (key === "rows") out.push(`the data give ${String(value)} training rows, the checkpoint's run had ${String(saved[key])}`);
+    else out.push(`--${key}: ${String(saved[key])} in the checkpoint, ${String(value)} now`);
+  }
+  return out;
 }

@@ -1,4 +1,4 @@
-import {mkdtemp, readFile, readdir, rm} from "node:fs/promises";
+import {mkdir, mkdtemp, readFile, readdir, rm, writeFile} from "node:fs/promises";
 import {tmpdir} from "node:os";
 import {join} from "node:path";
 import {afterAll, beforeAll, describe, expect, it} from "vitest";
@@ -87,8 +87,8 @@ describe("finetune", () => {
     expect(resumedLosses.map((m) => m.step)).toEqual([1, 2, 3, 4, 5, 6]);
     resumedLosses.forEach((m, i) => expect(Math.abs(m.loss! - straightLosses[i]!)).toBeLessThan(1e-5));
 
-    await expect(finetune({...common(outputDir), learningRate: 1e-3, resumeFromCheckpoint: join(outputDir, "checkpoint-6")})).rejects.toThrow(
-      "training settings differ from the checkpoint's"
+    await expect(finetune({...common(outputDir), learningRate: 1e-3, loraR: 2, resumeFromCheckpoint: join(outputDir, "checkpoint-6")})).rejects.toThrow(
+      `--resume_from_checkpoint ${join(outputDir, "checkpoint-6")}: --lora_r: 4 in the checkpoint, 2 now; --learning_rate: 0.02 in the checkpoint, 0.001 now`
     );
   });
 
@@ -110,7 +110,10 @@ describe("finetune", () => {
 
   it("refuses bad settings, an existing output folder and out-of-vocabulary ids with one-line errors", async () => {
     await expect(finetune({...common(join(dir, "bad")), microBatchSize: 0})).rejects.toThrow("--micro_batch_size: expected a positive integer");
-    await expect(finetune({...common(join(dir, "lora"))})).rejects.toThrow("already exists and is not empty");
+    const used = join(dir, "used");
+    await mkdir(used, {recursive: true});
+    await writeFile(join(used, "notes.txt"), "not ours");
+    await expect(finetune({...common(used)})).rejects.toThrow("already exists and is not empty");
     await expect(finetune({...common(join(dir, "oov")), rows: [{inputIds: [1, 99999], labels: [1, 99999]}]})).rejects.toThrow(
       "train row 1: token id 99999 is outside the base model's vocabulary"
     );

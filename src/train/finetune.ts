@@ -10,6 +10,7 @@ import {
   METRICS_FILE,
   checkSettings,
   fingerprint,
+  fingerprintDifferences,
   withDefaults,
   type FinetuneOptions,
   type FinetuneResult
@@ -24,11 +25,11 @@ import {appendMetrics, readMetrics, truncateMetrics, type MetricsRecord} from ".
 import {toMicroBatch, type TrainRow} from "./micro-batch.js";
 import type {ModelBackend} from "./model-backend.js";
 import {Random} from "./random.js";
-import {findResumeCheckpoint, prepareOutputDir, restoreFromCheckpoint} from "./resume.js";
+import {findResumeCheckpoint, prepareOutputDir, restoreFromCheckpoint, setupDifferences, withCheckpointSettings} from "./resume.js";
 import {decaysWeight, setupTrainable} from "./trainable-setup.js";
 import {TrainingDivergedError, TrainingMemoryError} from "./train-errors.js";
 import {checkRows, collectRows} from "./training-data.js";
-import {epochAt, epochOrder, groupedEpochOrder, stepMicroBatches, trainingPlan} from "./training-plan.js";
+import {describePlan, epochAt, epochOrder, groupedEpochOrder, stepMicroBatches, trainingPlan, warmupFor} from "./training-plan.js";
 
 /** Ctrl-C (or the signal) stopped training; the last completed step is saved as a checkpoint. Exit code 130. */
 export class FinetuneInterruptedError extends H2oGptError {
@@ -64,13 +65,16 @@ interface StepResult {
  * Writes metrics.jsonl, loss.svg, checkpoints, and adapter.gguf (LoRA) / model.gguf (full, or LoRA with
  * `merge`) into `outputDir`. Interrupting via `signal` saves a checkpoint and throws FinetuneInterruptedError.
  */
-export async function finetune(options: FinetuneOptions): Promise<FinetuneResult> {
+export async function finetune(given: FinetuneOptions): Promise<FinetuneResult> {
+  // What was given is refused before a checkpoint is read; what a checkpoint fills in is checked after.
+  checkSettings(withDefaults(given));
+  const outputDir = resolve(given.outputDir);
+  const message = given.onMessage ?? (() => {});
+  const resuming = given.resumeFromCheckpoint != null && given.resumeFromCheckpoint !== false;
+  const checkpoint = await findResumeCheckpoint(given.resumeFromCheckpoint, outputDir);
+  const options = checkpoint == null ? given : withCheckpointSettings(given, checkpoint.state);
   const settings = withDefaults(options);
   checkSettings(settings);
-  const outputDir = resolve(options.outputDir);
-  const message = options.onMessage ?? (() => {});
-  const resuming = options.resumeFromCheckpoint != null && options.resumeFromCheckpoint !== false;
-  const checkpoint = await findResumeCheckpoint(options.resumeFromCheckpoint, outputDir);
   const basePath = options.baseModel ?? checkpoint?.state.baseModel;
   if (basePath == null) throw new UsageError("--base_model is required (a llama GGUF with F32/F16 weights, or a finetune checkpoint)");
   const base: BaseModel = await loadBaseModel(basePath);
@@ -93,11 +97,11 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
     batchSize: settings.batchSize,
     numEpochs: settings.numEpochs
   });
-  const fingerprintNow = fingerprint(settings, data.train.length);
-  if (checkpoint != null && JSON.stringify(checkpoint.state.settings) !== JSON.stringify(fingerprintNow))
-    throw new UsageError(
-      `--resume_from_checkpoint: training settings differ from the checkpoint's (${JSON.stringify(checkpoint.state.settings)})`
-    );
+  const warmup = warmupFor({requested: options.warmupSteps, totalSteps: plan.totalSteps});
+  const fingerprintNow = fingerprint({...settings, warmupSteps: warmup.steps}, data.train.length);
+  const differences =
+    checkpoint == null ? [] : [...setupDifferences(checkpoint.state, setup), ...fingerprintDifferences(checkpoint.state.settings, fingerprintNow)];
+  if (differences.length > 0) throw new UsageError(`--resume_from_checkpoint ${checkpoint!.path}: ${differences.join("; ")}`);
   const optimizer = checkpoint != null ? restoreFromCheckpoint(setup, checkpoint) : createAdamWState(setup.trainable);
   let step = checkpoint?.state.step ?? 0;
   let tokensSeen = checkpoint?.state.tokensSeen ?? 0;
@@ -107,7 +111,7 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
   if (checkpoint != null) await truncateMetrics(metricsPath, step);
   await writeFileAtomic(
     join(outputDir, "training_args.json"),
-    JSON.stringify({base_model: base.path, mode: setup.mode, lora: setup.lora, ...fingerprintNow, plan}, null, 2) + "\n"
+    JSON.stringify({base_model: base.path, mode: setup.mode, lora: setup.lora, ...fingerprintNow, plan, data: options.dataSettings}, null, 2) + "\n"
   );
 
   const runtime = await loadJax({threads: options.threads});
@@ -124,10 +128,12 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
   const longest = Math.max(...data.train.map((row) => row.inputIds.length));
   if (longest > base.config.contextLength)
     message(`warning: rows of up to ${longest} tokens exceed the model's context length ${base.config.contextLength}`);
+  if (warmup.message != null) message(warmup.message);
   message(
     `training ${setup.mode === "full" ? "every weight" : `LoRA r=${settings.loraR} on ${setup.lora!.targets.length} weights`}: ` +
-      `${data.train.length} rows, ${plan.totalSteps} steps of ${plan.accumulation} micro-batches of ${plan.microBatchSize}` +
-      (data.valid.length > 0 ? `, ${data.valid.length} validation rows` : "")
+      describePlan(plan, settings.numEpochs) +
+      (data.valid.length > 0 ? `, ${data.valid.length} validation rows` : "") +
+      `; learning rate ${settings.learningRate} (${settings.lrSchedulerType}) after ${warmup.steps} warmup steps`
   );
 
   const evalSteps = options.evalSteps ?? Math.max(1, Math.floor(plan.totalSteps / 20));
@@ -154,7 +160,8 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
     lora: setup.lora,
     baseModel: base.path,
     config: base.config,
-    settings: fingerprintNow
+    settings: fingerprintNow,
+    ...(options.dataSettings == null ? {} : {dataSettings: options.dataSettings})
   });
   const save = async (): Promise<string> => {
     const path = await saveCheckpoint({
@@ -194,7 +201,7 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
     const learningRate = learningRateAt({
       step,
       totalSteps: plan.totalSteps,
-      warmupSteps: settings.warmupSteps,
+      warmupSteps: warmup.steps,
       peak: settings.learningRate,
       schedule: settings.lrSchedulerType
     });
@@ -257,7 +264,7 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
         message(`saved ${await save()}`);
     }
     const checkpointPath = await save();
-    const exported = await exportModels({setup, base, outputDir, settings, name: options.modelName});
+    const exported = await exportModels({setup, base, outputDir, settings, name: options.modelName, promptType: options.promptType});
     const elapsed = (performance.now() - started) / 1000;
     return {
       outputDir,

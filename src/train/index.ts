@@ -8,6 +8,7 @@ export {
   CHART_FILE,
   FINETUNE_DEFAULTS,
   METRICS_FILE,
+  checkFinetuneOptions,
   MODEL_FILE,
   type FinetuneOptions,
   type FinetuneProgress,
@@ -17,6 +18,8 @@ export {
 export {DEFAULT_LORA_TARGET_MODULES, LORA_MODULES} from "./lora.js";
 export {LR_SCHEDULES} from "./lr-schedule.js";
 export {baseModelTokenizerPath, loadBaseModel, type BaseModel} from "./load-base-model.js";
+export {readTrainerState, type TrainerState} from "./checkpoint.js";
+export {locateCheckpoint} from "./resume.js";
 export {isPreparedData, readPreparedData, type TrainingData} from "./prepared-rows.js";
 export {CheckpointError, TrainingDivergedError, TrainingMemoryError, UnsupportedModelError} from "./train-errors.js";
 export type {LlamaConfig} from "./llama-config.js";

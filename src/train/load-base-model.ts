@@ -2,8 +2,8 @@ import {stat} from "node:fs/promises";
 import {join, resolve} from "node:path";
 import {InputFileError} from "../errors/index.js";
 import {readGguf} from "../gguf/index.js";
-import {CHECKPOINT_META_FILE, loadCheckpoint} from "./checkpoint.js";
-import {loadGgufModel, type LoadedModel} from "./gguf-model.js";
+import {CHECKPOINT_META_FILE, loadCheckpoint, readTrainerState} from "./checkpoint.js";
+import {llamaConfigFromGguf, loadGgufModel, type LoadedModel} from "./gguf-model.js";
 import {llamaTensorSpecs} from "./llama-config.js";
 import {loraScale, mergeLora} from "./lora.js";
 import {CheckpointError} from "./train-errors.js";
@@ -52,12 +52,19 @@ export async function loadBaseModel(path: string): Promise<BaseModel> {
   return {...base, tensors, path: absolute};
 }
 
-/** The GGUF holding a base model's tokenizer, without loading its weights (for preparing data to train it on). */
+/**
+ * The GGUF holding a base model's tokenizer, without loading its weights (for preparing data to train it on).
+ * Its header is checked here, before any data is read: a file that is not a GGUF is named as such (not as a bad
+ * tokenizer.json), and another architecture is refused at once.
+ */
 export async function baseModelTokenizerPath(path: string): Promise<string> {
   const absolute = resolve(path);
   const info = await stat(absolute).catch(() => undefined);
   if (info == null) throw new InputFileError(path, "not found");
-  if (!info.isDirectory()) return absolute;
-  const checkpoint = await loadCheckpoint(absolute);
-  return checkpoint.state.mode === "full" ? join(absolute, CHECKPOINT_META_FILE) : baseModelTokenizerPath(checkpoint.state.baseModel);
+  if (!info.isDirectory()) {
+    llamaConfigFromGguf(await readGguf(absolute));
+    return absolute;
+  }
+  const state = await readTrainerState(absolute);
+  return state.mode === "full" ? join(absolute, CHECKPOINT_META_FILE) : baseModelTokenizerPath(state.baseModel);
 }

@@ -33,10 +33,10 @@ export function loraScale(config: Pick<LoraConfig, "rank" | "alpha">): number {
 }
 
 /**
- * The base weights to adapt, from h2oGPT-style names (`q_proj`), llama.cpp names (`attn_q`) or `all-linear`
- * (every projection, as peft's shorthand).
+ * The llama.cpp names (`attn_q`) of h2oGPT-style module names (`q_proj`), llama.cpp names or `all-linear` (every
+ * projection, as peft's shorthand); needs no model, so bad names are refused before anything is loaded.
  */
-export function resolveLoraTargets(modules: readonly string[], config: LlamaConfig): string[] {
+export function loraModuleNames(modules: readonly string[]): Set<string> {
   const names = modules.flatMap((m) => m.split(",")).map((m) => m.trim()).filter(Boolean);
   const wanted = new Set<string>();
   for (const name of names) {
@@ -52,6 +52,12 @@ export function resolveLoraTargets(modules: readonly string[], config: LlamaConf
     wanted.add(gguf);
   }
   if (wanted.size === 0) throw new UsageError("--lora_target_modules: no modules given");
+  return wanted;
+}
+
+/** The base weights to adapt (see loraModuleNames for the names accepted). */
+export function resolveLoraTargets(modules: readonly string[], config: LlamaConfig): string[] {
+  const wanted = loraModuleNames(modules);
   if (wanted.has("output") && config.tiedEmbeddings)
     throw new UsageError("--lora_target_modules: lm_head shares token_embd in this model (tied embeddings) and cannot carry an adapter");
   const targets: string[] = [];

@@ -1,5 +1,6 @@
 import {describe, expect, it} from "vitest";
-import {epochAt, epochOrder, groupedEpochOrder, stepMicroBatches, trainingPlan} from "./training-plan.js";
+import {learningRateAt} from "./lr-schedule.js";
+import {describePlan, epochAt, epochOrder, groupedEpochOrder, stepMicroBatches, trainingPlan, warmupFor} from "./training-plan.js";
 
 describe("trainingPlan", () => {
   it("follows h2oGPT's batch_size / micro_batch_size accumulation", () => {
@@ -27,5 +28,34 @@ describe("trainingPlan", () => {
     for (let i = 1; i < order.length; i++) if (i % 16 !== 0) expect(lengths[order[i]!]!).toBeLessThanOrEqual(lengths[order[i - 1]!]!);
     expect(groupedEpochOrder(lengths, 4, 1, 0)).toEqual(order);
     expect(groupedEpochOrder(Array.from({length: 400}, (_, i) => i % 7), 4, 1, 1)).not.toEqual(groupedEpochOrder(Array.from({length: 400}, (_, i) => i % 7), 4, 1, 0));
+  });
+});
+
+describe("warmupFor and describePlan", () => {
+  it("scales the default warmup to a short run, so its one step trains at the peak learning rate", () => {
+    const plan = trainingPlan({rows: 30, microBatchSize: 4, batchSize: 128, numEpochs: 1});
+    const warmup = warmupFor({totalSteps: plan.totalSteps});
+    expect(warmup.steps).toBe(0);
+    expect(warmup.message).toContain("the default 100 is for runs of 1,000 steps or more; this run has 1");
+    expect(learningRateAt({step: 0, totalSteps: 1, warmupSteps: warmup.steps, peak: 3e-4, schedule: "cosine"})).toBe(3e-4);
+    expect(warmupFor({totalSteps: 300})).toEqual({steps: 30, message: expect.stringContaining("this run has 300")});
+    expect(warmupFor({totalSteps: 5000})).toEqual({steps: 100});
+  });
+
+  it("keeps a given warmup shorter than the run, and cuts a longer one to a tenth with a warning", () => {
+    expect(warmupFor({requested: 5, totalSteps: 20})).toEqual({steps: 5});
+    expect(warmupFor({requested: 0, totalSteps: 1})).toEqual({steps: 0});
+    const cut = warmupFor({requested: 100, totalSteps: 40});
+    expect(cut.steps).toBe(4);
+    expect(cut.message).toMatch(/^warning: --warmup_steps=100 is not shorter than this 40-step run/);
+  });
+
+  it("reports the real counts: micro-batches per step, not batch_size / micro_batch_size", () => {
+    expect(describePlan(trainingPlan({rows: 30, microBatchSize: 4, batchSize: 128, numEpochs: 1}), 1)).toBe(
+      "30 rows, 1 epoch: 1 optimizer step of 8 micro-batches of up to 4 rows; --batch_size is more than all the rows, so each step is a whole epoch"
+    );
+    expect(describePlan(trainingPlan({rows: 10, microBatchSize: 4, batchSize: 8, numEpochs: 2}), 2)).toBe(
+      "10 rows, 2 epochs: 4 optimizer steps (2 per epoch) of 2 micro-batches of up to 4 rows (the last step of each epoch: 1)"
+    );
   });
 });
