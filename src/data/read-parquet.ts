@@ -1,4 +1,4 @@
-import {asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects} from "hyparquet";
+import {asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects, parquetSchema} from "hyparquet";
 import {problem, type RawItem} from "./record-types.js";
 import type {InputFile} from "./input-files.js";
 import type {ReaderOptions} from "./reader-options.js";
@@ -11,13 +11,16 @@ import type {ReaderOptions} from "./reader-options.js";
 export async function* readParquet(file: InputFile, options: ReaderOptions): AsyncGenerator<RawItem[]> {
   const buffer = await asyncBufferFromFile(file.absolutePath);
   const metadata = await parquetMetadataAsync(buffer);
+  // Only the columns the schema names: hyparquet reads a column chunk whose path the schema lacks (a corrupt
+  // file) but never awaits it, so its decoding error would escape as an unhandled rejection and end the process.
+  const columns = parquetSchema(metadata).children.map((child) => child.element.name);
   let rowStart = 0;
   for (const group of metadata.row_groups) {
     options.signal?.throwIfAborted();
     const rowEnd = rowStart + Number(group.num_rows);
     let items: RawItem[];
     try {
-      const rows = await parquetReadObjects({file: buffer, metadata, rowStart, rowEnd});
+      const rows = await parquetReadObjects({file: buffer, metadata, columns, rowStart, rowEnd});
       items = rows.map((value, i) => ({kind: "record", value, source: {file: file.path, line: rowStart + i + 1}}));
     } catch (error) {
       const detail = `row group ${rowStart + 1}-${rowEnd} cannot be decoded: ${(error as Error).message}`;

@@ -137,6 +137,16 @@ describe("Parquet", () => {
   it("turns a file that is not Parquet into a problem", async () => {
     expect(await readAll(await fixture(dir, "bad.parquet", "not parquet at all"))).toEqual(["1 !unreadable_file"]);
   });
+
+  it("turns a corrupt column its schema does not name into problems, with no error escaping unhandled", async () => {
+    // Found by readers-fuzz.test.ts: the schema says "out\x19ut", the column chunk "output", whose page is corrupt.
+    const corrupt = Buffer.from(
+      "UEFSMRUGFZYBFZwBXBWrFQAVBhUAFQQVAAAAAwdJ8EgwAAAA8J+Ps++4j+KAjfCfjIgIaWYgKGEgJiYgYikgewoJcmV0dXJuOwp9JyBzMTIzNDUgBAAAAHRydWUJAAAAYXNzaXN0YW50FQYVrgEVnAFcFQYVABUGFQAVBBUAAAADB1WYBgAAAHN5c3RlbQAAAABDAAAA8J+RqOKAjfCfkrt8PiDvv70ICgoKOgIAeCAgCmNhZsOpPHxlbmRvZnRleHQg16nXnNeV1510aGUVBBk8SARyb290FQQAFQwlAhgLaW5zdHJ1Y3Rpb24lAAAVDCUCGAZvdXQZdXQlAAAWBhkcGSwmCBwVDBkVABkYC2luc3RydWN0aW9uFQIWBhbEARbKASYIPDYAKBDwn4+z77iP4oCN8J+MiAhqGAlhc3Npc3RhbnQSABkcFQYVABUCAAAAJtIBHBUMGRUAGRgGb3V0cHV0FQIWBhbcARbKASbSATw2ACgO8J+RqOKAjfCfkrt8PiEYABIAGRwVBhUAFQIAAAAWoAMWBjaUAwAoCWh5cGFycXVldBksHAAAHAAAAOMAAABQQVIx",
+      "base64"
+    );
+    // Before the fix the orphan column's decoding error escaped as an unhandled rejection (vitest fails the run).
+    expect(await readAll(await fixture(dir, "orphan-column.parquet", corrupt))).toEqual(["1 !unreadable_file", "2 !unreadable_file", "3 !unreadable_file"]);
+  });
 });
 
 describe("listInputFiles", () => {

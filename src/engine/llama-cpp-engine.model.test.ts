@@ -8,7 +8,7 @@ import {neoxVocabGgufPath, tinyLlamaPath} from "../../test/support/shared.js";
 import {createEngine, ModelLoadError, type Engine, type EngineGeneration} from "./index.js";
 
 let dir: string;
-let tiny: Engine | undefined;
+let tiny: Engine;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "h2ogpt-llama-engine-"));
@@ -46,8 +46,7 @@ async function eosModel(): Promise<string> {
 const prompt = "<human>: Who are you?\n<bot>:";
 
 describe("llama.cpp engine on the tiny fixture (random weights, deterministic at temperature 0)", () => {
-  it("describes the model and counts tokens as it feeds them (with BOS)", async () => {
-    if (tiny == null) return;
+  it.skipIf(tinyLlamaPath == null)("describes the model and counts tokens as it feeds them (with BOS)", async () => {
     expect(tiny.info).toMatchObject({kind: "llama.cpp", name: "LLaMA v2", contextLength: 512, trainContextLength: 4096, sequences: 2, promptFormat: "raw", tokenCounting: "exact", bosToken: "<s>", eosToken: "</s>"});
     expect(tiny.info.ggufMetadata?.["general.architecture"]).toEqual({type: "string", value: "llama"});
     const ids = await tiny.tokenize("Hello");
@@ -57,8 +56,7 @@ describe("llama.cpp engine on the tiny fixture (random weights, deterministic at
     expect(await tiny.tokenize("<s>Hello")).toEqual([1, 15043]);
   });
 
-  it("greedy output repeats, and the stream adds up to the result", async () => {
-    if (tiny == null) return;
+  it.skipIf(tinyLlamaPath == null)("greedy output repeats, and the stream adds up to the result", async () => {
     const first = await drain(tiny.generate({prompt, maxNewTokens: 12}));
     const second = await drain(tiny.generate({prompt, maxNewTokens: 12}));
     expect(first.text).toBe(second.text);
@@ -68,8 +66,7 @@ describe("llama.cpp engine on the tiny fixture (random weights, deterministic at
     expect(result).toMatchObject({stopReason: "length", completionTokens: 12, promptTokens: 12});
   });
 
-  it("stops at a stop string the model produces, and never streams any part of one split across tokens", async () => {
-    if (tiny == null) return;
+  it.skipIf(tinyLlamaPath == null)("stops at a stop string the model produces, and never streams any part of one split across tokens", async () => {
     const stopped = await tiny.generate({prompt, maxNewTokens: 30, stop: [" Pakistan"]}).result;
     expect(stopped).toMatchObject({text: " мало ung", stopReason: "stop", stopString: " Pakistan"});
     // "stan Pak" spans two tokens (" Pakistan", " Pakistan").
@@ -79,8 +76,7 @@ describe("llama.cpp engine on the tiny fixture (random weights, deterministic at
     expect((await tiny.generate({prompt, maxNewTokens: 30, stop: ["stan Pak"]}).result).stopReason).toBe("stop");
   });
 
-  it("abort ends generation at once and frees the sequence for the next request", async () => {
-    if (tiny == null) return;
+  it.skipIf(tinyLlamaPath == null)("abort ends generation at once and frees the sequence for the next request", async () => {
     const controller = new AbortController();
     const long = tiny.generate({prompt, maxNewTokens: 400, signal: controller.signal});
     let seen = 0;
@@ -93,8 +89,7 @@ describe("llama.cpp engine on the tiny fixture (random weights, deterministic at
     expect(a.text).toBe(b.text);
   });
 
-  it("leaving the stream early aborts too, and an already-aborted signal generates nothing", async () => {
-    if (tiny == null) return;
+  it.skipIf(tinyLlamaPath == null)("leaving the stream early aborts too, and an already-aborted signal generates nothing", async () => {
     const generation = tiny.generate({prompt, maxNewTokens: 400});
     for await (const _ of generation.stream) break;
     expect((await generation.result).stopReason).toBe("abort");
@@ -103,30 +98,26 @@ describe("llama.cpp engine on the tiny fixture (random weights, deterministic at
     expect(await tiny.generate({prompt, maxNewTokens: 5, signal: controller.signal}).result).toMatchObject({stopReason: "abort", completionTokens: 0});
   });
 
-  it("max_time ends generation with stop reason time", async () => {
-    if (tiny == null) return;
+  it.skipIf(tinyLlamaPath == null)("max_time ends generation with stop reason time", async () => {
     const result = await tiny.generate({prompt, maxNewTokens: 480, maxTime: 0.02}).result;
     expect(result.stopReason).toBe("time");
     expect(result.completionTokens).toBeLessThan(480);
   });
 
-  it("runs more requests than sequences: they queue and give the same greedy text", async () => {
-    if (tiny == null) return;
+  it.skipIf(tinyLlamaPath == null)("runs more requests than sequences: they queue and give the same greedy text", async () => {
     const alone = (await tiny.generate({prompt, maxNewTokens: 10}).result).text;
     const together = await Promise.all(Array.from({length: 5}, () => tiny!.generate({prompt, maxNewTokens: 10}).result));
     for (const result of together) expect(result.text).toBe(alone);
   });
 
-  it("samples reproducibly with a seed, and differently with another", async () => {
-    if (tiny == null) return;
+  it.skipIf(tinyLlamaPath == null)("samples reproducibly with a seed, and differently with another", async () => {
     const run = (seed: number) => tiny!.generate({prompt, maxNewTokens: 16, temperature: 1.5, topK: 0, topP: 1, seed}).result;
     const [a, b, c] = [await run(1), await run(1), await run(2)];
     expect(a.text).toBe(b.text);
     expect(c.text).not.toBe(a.text);
   });
 
-  it("never exceeds the context: a prompt that fills it is an overflow error with both numbers", async () => {
-    if (tiny == null) return;
+  it.skipIf(tinyLlamaPath == null)("never exceeds the context: a prompt that fills it is an overflow error with both numbers", async () => {
     const long = "Pakistan ".repeat(600);
     const error = await tiny.generate({prompt: long, maxNewTokens: 5}).result.catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ContextOverflowError);
@@ -138,8 +129,7 @@ describe("llama.cpp engine on the tiny fixture (random weights, deterministic at
     expect(result.completionTokens).toBeLessThanOrEqual(512 - promptTokens);
   });
 
-  it("embeds texts as vectors of the model's width", async () => {
-    if (tiny == null) return;
+  it.skipIf(tinyLlamaPath == null)("embeds texts as vectors of the model's width", async () => {
     const {vectors, promptTokens} = await tiny.embed!(["hello", "world"]);
     expect(vectors.map((v) => v.length)).toEqual([8, 8]);
     expect(promptTokens).toBe(4);
@@ -160,11 +150,10 @@ describe("llama.cpp engine: end of sequence, min_new_tokens, LoRA, bad files", (
     }
   });
 
-  it("applies a LoRA adapter at context creation: a zero adapter changes nothing, a real one changes the output", async () => {
-    if (neoxVocabGgufPath == null) return;
+  it.skipIf(neoxVocabGgufPath == null)("applies a LoRA adapter at context creation: a zero adapter changes nothing, a real one changes the output", async () => {
     const base = join(dir, "lora-base.gguf");
     const hparams = {nEmbd: 64, nLayer: 2, nHead: 4, nFf: 128, contextLength: 256};
-    await writeRandomLlamaGguf({path: base, ...hparams, seed: 3, vocabulary: {gguf: neoxVocabGgufPath}});
+    await writeRandomLlamaGguf({path: base, ...hparams, seed: 3, vocabulary: {gguf: neoxVocabGgufPath!}});
     const rank = 4;
     const adapter = async (name: string, scale: number): Promise<string> => {
       const path = join(dir, name);

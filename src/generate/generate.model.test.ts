@@ -8,8 +8,8 @@ import {writeRandomLlamaGguf} from "../gguf/index.js";
 import {neoxVocabGgufPath, tinyLlamaPath} from "../../test/support/shared.js";
 import {generate, generateStream} from "./index.js";
 
-let tiny: Engine | undefined;
-let neox: Engine | undefined;
+let tiny: Engine;
+let neox: Engine;
 let dir: string;
 
 beforeAll(async () => {
@@ -28,8 +28,7 @@ afterAll(async () => {
 });
 
 describe("generate on llama.cpp (tiny fixture: gibberish, but deterministic at temperature 0)", () => {
-  it("streams the answer to a human_bot prompt and ends at a stop string the model writes", async () => {
-    if (tiny == null) return;
+  it.skipIf(tinyLlamaPath == null)("streams the answer to a human_bot prompt and ends at a stop string the model writes", async () => {
     const {stream, result} = generateStream({engine: tiny, promptType: "human_bot", instruction: "Who are you?", maxNewTokens: 30, stop: [" Pakistan"]});
     const deltas: string[] = [];
     for await (const delta of stream) deltas.push(delta);
@@ -46,8 +45,7 @@ describe("generate on llama.cpp (tiny fixture: gibberish, but deterministic at t
     expect(deltas.join("")).toBe("мало ung");
   });
 
-  it("grants only what the context leaves and drops old turns to fit", async () => {
-    if (tiny == null) return;
+  it.skipIf(tinyLlamaPath == null)("grants only what the context leaves and drops old turns to fit", async () => {
     const history = Array.from({length: 6}, (_, i) => [`Tell me about topic number ${i} in some detail please`, `Topic ${i} is a long story that goes on and on for a while`] as const);
     const result = await generate({engine: tiny, promptType: "human_bot", history, instruction: "And the last one?", maxNewTokens: 100});
     expect(result.turnsDropped).toBeGreaterThan(0);
@@ -57,16 +55,14 @@ describe("generate on llama.cpp (tiny fixture: gibberish, but deterministic at t
     expect(result.completionTokens).toBeLessThanOrEqual(100);
   });
 
-  it("refuses a message that cannot fit, with both numbers", async () => {
-    if (tiny == null) return;
+  it.skipIf(tinyLlamaPath == null)("refuses a message that cannot fit, with both numbers", async () => {
     const error = await generate({engine: tiny, promptType: "plain", instruction: "word ".repeat(400)}).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ContextOverflowError);
     expect((error as ContextOverflowError).nCtx).toBe(256);
     expect((error as ContextOverflowError).nPromptTokens).toBeGreaterThan(256);
   });
 
-  it("runs on a random GGUF with the GPT-NeoX vocabulary written by our writer", async () => {
-    if (neox == null) return;
+  it.skipIf(neoxVocabGgufPath == null)("runs on a random GGUF with the GPT-NeoX vocabulary written by our writer", async () => {
     const first = await generate({engine: neox, promptType: "human_bot", instruction: "Hello there", maxNewTokens: 16});
     const second = await generate({engine: neox, promptType: "human_bot", instruction: "Hello there", maxNewTokens: 16});
     expect(first.response).toBe(second.response);

@@ -66,6 +66,19 @@ describe.skipIf(tinyLlamaPath == null)("web chat UI in Chromium", () => {
     await server?.close();
   });
 
+  /** The first test logs in through the form; the others log in and make a chat themselves when run alone (vitest -t). */
+  async function loggedInWithAChat(): Promise<void> {
+    const session = await (await context.request.get(`${server.url}/auth/session`)).json();
+    if (session.user == null) {
+      const login = await context.request.post(`${server.url}/auth/login`, {data: {username: "alice", password: "wonderland"}});
+      expect(login.status()).toBe(200);
+    }
+    const {chats} = await (await context.request.get(`${server.url}/api/chats`)).json();
+    if (chats.length === 0) expect((await context.request.post(`${server.url}/api/chats`, {data: {title: "Who are you?"}})).status()).toBe(201);
+    if (!page.url().startsWith(server.url)) await page.goto(server.url);
+    await page.waitForSelector("body.ready");
+  }
+
   async function setMaxNewTokens(value: number): Promise<void> {
     if (!(await page.isVisible("#setting-max_new_tokens"))) await page.click("#toggle-expert");
     await page.fill("#setting-max_new_tokens", String(value));
@@ -131,6 +144,7 @@ describe.skipIf(tinyLlamaPath == null)("web chat UI in Chromium", () => {
   });
 
   it("never renders HTML or script from model output, streamed or stored", async () => {
+    await loggedInWithAChat();
     const hostile = [
       "Here: <img src=x onerror=\"document.title='pwned'\"> and <script>document.title='pwned'</script>",
       "[link](javascript:alert(1)) <iframe src=\"https://example.com\"></iframe> <b onclick=alert(1)>b</b>",
@@ -176,6 +190,7 @@ describe.skipIf(tinyLlamaPath == null)("web chat UI in Chromium", () => {
   });
 
   it("compares two models side by side; regenerate, undo and clear work", async () => {
+    await loggedInWithAChat();
     await setMaxNewTokens(40);
     await page.click("#new-chat");
     await page.check("#compare");
@@ -211,6 +226,7 @@ describe.skipIf(tinyLlamaPath == null)("web chat UI in Chromium", () => {
   });
 
   it("fits a phone-width screen", async () => {
+    await loggedInWithAChat();
     await page.setViewportSize({width: 390, height: 844});
     await page.reload();
     await page.waitForSelector("body.ready");

@@ -6,14 +6,15 @@ import {defaultModelPath} from "../../src/engine/index.js";
 import {readGguf} from "../../src/gguf/index.js";
 import {checkAnswers, sampleQuestions} from "../../scripts/train-default/check-answers.js";
 import {readFaq} from "../../scripts/train-default/corpus.js";
-import {projectRoot} from "../support/shared.js";
+import {inCi, projectRoot} from "../support/shared.js";
 
 /** The built-in model `npm run train:default` writes and the repository commits. */
 const modelPath = join(projectRoot, "models", "h2ogpt-ts-demo.gguf");
 const present = existsSync(modelPath);
-if (!present) console.warn(`skipping: ${modelPath} is not there yet; npm run train:default writes it`);
+// The repository commits the model, so CI runs these tests (and fails on a missing file) rather than skipping.
+if (!present && !inCi) console.warn(`skipping: ${modelPath} is not there yet; npm run train:default writes it`);
 
-describe.skipIf(!present)("the built-in demonstration model", () => {
+describe.skipIf(!present && !inCi)("the built-in demonstration model", () => {
   it("is the package's default model, under 25 MB, with the human_bot format in its metadata", async () => {
     expect(defaultModelPath(join(projectRoot, "models"))).toBe(modelPath);
     expect((await stat(modelPath)).size).toBeLessThan(25_000_000);
