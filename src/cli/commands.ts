@@ -11,5 +11,6 @@ export const commandLoaders: Readonly<Record<string, () => Promise<Command>>> = 
   "serve": async () => (await import("./serve-command.js")).serveCommand,
   "finetune": async () => (await import("./finetune-command.js")).finetuneCommand,
   "ingest": async () => (await import("./ingest-command.js")).ingestCommand,
-  "retrieve": async () => (await import("./retrieve-command.js")).retrieveCommand
+  "retrieve": async () => (await import("./retrieve-command.js")).retrieveCommand,
+  "models": async () => (await import("./models-command.js")).modelsCommand
 };

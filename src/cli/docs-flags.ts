@@ -24,12 +24,18 @@ import {
 import {LOCAL_USER} from "../server/index.js";
 import type {FlagDefs, ParsedFlags} from "./args.js";
 import type {CommandIo} from "./command.js";
+import {localModel, MODEL_CACHE_FLAGS, type ModelCacheFlags} from "./model-flags.js";
 
 /** Where the document commands find collections, with h2oGPT's names. */
 export const COLLECTION_FLAGS = {
   langchain_mode: {kind: "string", description: "the collection: UserData (shared), MyData (yours) or a collection name", defaultText: "UserData"},
   persist_directory: {kind: "string", description: "folder holding the collections' databases", defaultText: DEFAULT_PERSIST_DIRECTORY},
-  embedding_model: {kind: "string", description: "a GGUF embedding model for vectors and hybrid ranking", defaultText: "none: BM25 full-text search"}
+  embedding_model: {
+    kind: "string",
+    description: "a GGUF embedding model (file, hf:OWNER/REPO:QUANT or URL) for vectors and hybrid ranking",
+    defaultText: "none: BM25 full-text search"
+  },
+  ...MODEL_CACHE_FLAGS
 } as const satisfies FlagDefs;
 
 /** How generate answers from documents, with h2oGPT's names and defaults. */
@@ -71,9 +77,17 @@ export function integerFlag(name: string, value: number | undefined, min: number
   return value;
 }
 
-export async function embedderFromFlags(flags: Pick<CollectionFlags, "embedding_model">, io: Pick<CommandIo, "cwd">, threads?: number): Promise<Embedder | undefined> {
+/** The embedder for --embedding_model (a remote one downloaded into --models_dir first), or undefined without one. */
+export async function embedderFromFlags(
+  flags: Pick<CollectionFlags, "embedding_model"> & ModelCacheFlags,
+  io: Pick<CommandIo, "cwd" | "env" | "stderr" | "signal">,
+  threads?: number,
+  command = "ingest"
+): Promise<Embedder | undefined> {
   if (flags.embedding_model == null || flags.embedding_model === "") return undefined;
-  return createEmbedder({modelPath: resolve(io.cwd, flags.embedding_model), threads: integerFlag("n_threads", threads, 1)});
+  const threadCount = integerFlag("n_threads", threads, 1);
+  const model = await localModel(flags.embedding_model, "embedding_model", flags, io, command);
+  return createEmbedder({modelPath: model.path, threads: threadCount});
 }
 
 function oneOf<T extends string>(name: string, value: string | undefined, allowed: readonly T[]): T | undefined {
@@ -87,8 +101,8 @@ function oneOf<T extends string>(name: string, value: string | undefined, allowe
  * collection must exist (UserData and MyData always do): another name is a usage error listing those there are.
  */
 export async function documentQaFromFlags(
-  flags: DocumentQaFlags,
-  io: Pick<CommandIo, "cwd">,
+  flags: DocumentQaFlags & ModelCacheFlags,
+  io: Pick<CommandIo, "cwd" | "env" | "stderr" | "signal">,
   threads?: number
 ): Promise<{options: Omit<DocumentOptions, "retriever">; manager: CollectionManager; retriever: DocumentOptions["retriever"]} | undefined> {
   const name = flags.langchain_mode;
@@ -110,6 +124,6 @@ export async function documentQaFromFlags(
   };
   const scope = collectionScopeFromFlags(flags, io);
   openCollection(scope, name).close();
-  const manager = new CollectionManager({persistDirectory: scope.persistDirectory, embedder: await embedderFromFlags(flags, io, threads), ocr: createTesseractOcr()});
+  const manager = new CollectionManager({persistDirectory: scope.persistDirectory, embedder: await embedderFromFlags(flags, io, threads, "generate"), ocr: createTesseractOcr()});
   return {options, manager, retriever: manager.retriever(scope.user, name)};
 }

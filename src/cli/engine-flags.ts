@@ -1,11 +1,12 @@
 import {resolve} from "node:path";
-import type {CreateEngineOptions} from "../engine/index.js";
+import {isRemoteModel, type CreateEngineOptions} from "../engine/index.js";
 import {UsageError} from "../errors/index.js";
 import type {GenerateOptions, GenerationParams, Truncation} from "../generate/index.js";
 import {loadChatTemplate} from "../prompts/index.js";
 import {parseLiteral} from "../util/index.js";
 import type {FlagDefs, ParsedFlags} from "./args.js";
 import type {CommandIo} from "./command.js";
+import {downloadOptionsFromFlags, MODEL_CACHE_FLAGS} from "./model-flags.js";
 
 /**
  * The engine, prompt and generation flags `generate` and `serve` share, with h2oGPT's names, and their mapping
@@ -15,15 +16,16 @@ import type {CommandIo} from "./command.js";
 export const ENGINE_FLAGS = {
   base_model: {
     kind: "string",
-    description: "a GGUF model file for llama.cpp, or the model name on --inference_server",
+    description: "a GGUF model for llama.cpp: a file, hf:OWNER/REPO:QUANT, hf:OWNER/REPO/FILE.gguf or an https URL (downloaded once into --models_dir); or the model name on --inference_server",
     defaultText: "the built-in tiny demonstration model, which only knows about h2ogpt-ts",
     aliases: ["model_path_llama"]
   },
   inference_server: {kind: "string", description: "an OpenAI-compatible server: vllm:HOST:PORT, vllm_chat:HOST:PORT, http://HOST:PORT, openai, openai_chat"},
   max_seq_len: {kind: "number", description: "context length in tokens (prompt + answer)", defaultText: "the model's trained context"},
   n_threads: {kind: "number", description: "llama.cpp threads", defaultText: "1"},
-  lora_weights: {kind: "list", description: "a LoRA adapter GGUF applied to --base_model (repeat for several)"},
-  tokenizer: {kind: "string", description: "tokenizer (tokenizer.json, its folder, or a GGUF) for counting a remote model's tokens"}
+  lora_weights: {kind: "list", description: "a LoRA adapter GGUF (file, hf: or URL) applied to --base_model (repeat for several)"},
+  tokenizer: {kind: "string", description: "tokenizer (tokenizer.json, its folder, or a GGUF) for counting a remote model's tokens"},
+  ...MODEL_CACHE_FLAGS
 } as const satisfies FlagDefs;
 
 export const PROMPT_FLAGS = {
@@ -60,18 +62,21 @@ function positiveInteger(name: string, value: number | undefined): number | unde
 }
 
 /** createEngine options from the engine flags (paths resolved against the command's cwd). */
-export function engineOptionsFromFlags(flags: EngineFlags, io: Pick<CommandIo, "cwd" | "env">, sequences?: number): CreateEngineOptions {
+export function engineOptionsFromFlags(flags: EngineFlags, io: Pick<CommandIo, "cwd" | "env"> & Partial<Pick<CommandIo, "signal">>, sequences?: number): CreateEngineOptions {
   const remote = flags.inference_server != null && flags.inference_server !== "";
   const path = (value: string | undefined): string | undefined => (value == null || value === "" ? undefined : resolve(io.cwd, value));
+  // A remote model not already resolved (withLocalModels does it with progress) is fetched by createEngine.
+  const model = (value: string | undefined): string | undefined => (value != null && isRemoteModel(value) ? value : path(value));
   return {
-    baseModel: remote ? flags.base_model : path(flags.base_model),
+    baseModel: remote ? flags.base_model : model(flags.base_model),
     inferenceServer: flags.inference_server,
     contextLength: positiveInteger("max_seq_len", flags.max_seq_len),
     threads: positiveInteger("n_threads", flags.n_threads),
     sequences,
-    loraAdapters: flags.lora_weights?.map((adapter) => ({path: resolve(io.cwd, adapter)})),
+    loraAdapters: flags.lora_weights?.map((adapter) => ({path: model(adapter)!})),
     tokenizer: path(flags.tokenizer),
-    env: io.env
+    env: io.env,
+    download: downloadOptionsFromFlags(flags, {signal: new AbortController().signal, ...io})
   };
 }
 

@@ -22,6 +22,7 @@ import {defineCommand} from "./command.js";
 import {ENGINE_FLAGS, GENERATION_FLAGS, PROMPT_FLAGS, engineOptionsFromFlags, generationParamsFromFlags, promptOptionsFromFlags} from "./engine-flags.js";
 import {DOCUMENT_QA_FLAGS, documentQaFromFlags} from "./docs-flags.js";
 import {evaluateDataPath} from "./evaluate-data-path.js";
+import {withLocalModels} from "./model-flags.js";
 import {createProgress} from "./progress.js";
 
 type Pair = readonly [string | null, string | null];
@@ -216,6 +217,7 @@ export const generateCommand = defineCommand({
     "h2ogpt generate --base_model=M.gguf --cli                      (interactive chat with streaming and history)",
     "h2ogpt generate --base_model=M.gguf --eval --data_path=F        (answers every record; writes F.eval.jsonl)",
     "h2ogpt generate --inference_server=vllm:HOST:PORT --base_model=NAME --instruction=I",
+    "h2ogpt generate --base_model=hf:OWNER/REPO:QUANT --instruction=I   (downloaded once into --models_dir; see h2ogpt models)",
     "",
     "The prompt is the prompt type's exact text (h2ogpt prompt shows it). Old history turns are left out to fit",
     "the context; a message (with its --context) that does not fit at all exits with code 3 and both numbers (or use",
@@ -245,11 +247,12 @@ export const generateCommand = defineCommand({
     ...DOCUMENT_QA_FLAGS
   },
   async run(args, io) {
-    const {flags} = args;
+    let {flags} = args;
     if (args.positionals.length > 0) throw new UsageError(`unexpected argument '${args.positionals[0]}' (see --help)`);
     const modes = [flags.cli && "--cli", flags.eval && "--eval", (flags.instruction != null || flags.history != null) && "--instruction"].filter(Boolean);
     if (modes.length > 1) throw new UsageError(`choose one of ${modes.join(", ")}`);
     if (modes.length === 0) throw new UsageError("give --instruction=TEXT, --cli or --eval --data_path=FILE (see --help)");
+    flags = await withLocalModels(flags, io, "generate");
     const settings: Settings = {...(await promptOptionsFromFlags(flags, io)), ...generationParamsFromFlags(flags)};
 
     const openEngine = () => createEngine(engineOptionsFromFlags(flags, io));

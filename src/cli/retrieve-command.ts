@@ -25,7 +25,7 @@ export const retrieveCommand = defineCommand({
     const topK = integerFlag("top_k_docs", flags.top_k_docs, 1, 10_000);
     const collection = openCollection(collectionScopeFromFlags(flags, io), collectionNameFromFlags(flags));
     try {
-      const embedder = await embedderFromFlags(flags, io, flags.n_threads);
+      const embedder = await embedderFromFlags(flags, io, flags.n_threads, "retrieve");
       const sources = await retrieve({collection, query: flags.query, topK, embedder, sources: flags.document_choice, signal: io.signal}).finally(
         () => embedder?.close()
       );

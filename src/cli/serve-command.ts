@@ -16,6 +16,7 @@ import {
 } from "../server/index.js";
 import type {FlagDefs} from "./args.js";
 import {defineCommand, type CommandIo} from "./command.js";
+import {localModel, withLocalModels, type ModelCacheFlags} from "./model-flags.js";
 import {ENGINE_FLAGS, engineOptionsFromFlags, GENERATION_FLAGS, generationParamsFromFlags, PROMPT_FLAGS, promptOptionsFromFlags} from "./engine-flags.js";
 
 /** Generations at once per llama.cpp model unless --concurrency says otherwise: each sequence holds its own KV cache. */
@@ -43,7 +44,7 @@ const SERVE_FLAGS = {
   secure_cookies: {kind: "boolean", description: "mark the login cookie Secure even over plain http (TLS ends at a proxy)"},
   persist_directory: {kind: "string", description: "folder holding the document collections' databases", defaultText: DEFAULT_PERSIST_DIRECTORY},
   user_path: {kind: "string", description: "a folder kept ingested into the shared UserData collection (at start and on POST /api/collections/UserData/sync)"},
-  embedding_model: {kind: "string", description: "a GGUF embedding model for document vectors (hybrid ranking)", defaultText: "none: BM25 full-text search"},
+  embedding_model: {kind: "string", description: "a GGUF embedding model (file, hf:OWNER/REPO:QUANT or URL) for document vectors (hybrid ranking)", defaultText: "none: BM25 full-text search"},
   shared_collections: {kind: "list", description: "a collection name every user shares besides UserData (repeat or comma-separate)"},
   allow_upload_to_user_data: {kind: "boolean", description: "let users upload to, delete from and purge shared collections", defaultText: "True"},
   langchain_mode: {kind: "string", description: "the collection requests answer from when they name none (h2oGPT's langchain_mode)", defaultText: "LLM (no documents)"},
@@ -56,6 +57,7 @@ export const serveCommand = defineCommand({
   usage: [
     "h2ogpt serve --base_model=MODEL.gguf [--prompt_type=T] [--host=127.0.0.1] [--port=7860]",
     "h2ogpt serve --base_model=A.gguf --base_model=B.gguf      several models (h2oGPT's model_lock); compare them in the UI",
+    "h2ogpt serve --base_model=hf:bartowski/Llama-3.2-1B-Instruct-GGUF:Q4_K_M   downloaded once into --models_dir (h2ogpt models)",
     "h2ogpt serve --base_model=M.gguf --host=0.0.0.0 --auth=auth.json --api_keys=keys.txt",
     "",
     "Web UI at http://HOST:PORT/. OpenAI clients: base URL http://HOST:PORT/v1 (chat/completions, completions,",
@@ -65,7 +67,7 @@ export const serveCommand = defineCommand({
   ],
   flags: {
     ...ENGINE_FLAGS,
-    base_model: {...ENGINE_FLAGS.base_model, kind: "list", description: "a GGUF model to serve; repeat to serve several side by side"},
+    base_model: {...ENGINE_FLAGS.base_model, kind: "list", description: "a GGUF model to serve (file, hf:OWNER/REPO:QUANT, hf:OWNER/REPO/FILE.gguf or URL); repeat to serve several side by side"},
     ...PROMPT_FLAGS,
     ...SERVE_GENERATION_FLAGS,
     ...SERVE_FLAGS
@@ -97,13 +99,15 @@ export const serveCommand = defineCommand({
     const concurrency = positive("concurrency", flags.concurrency) ?? (remote ? undefined : DEFAULT_LLAMA_SEQUENCES);
     const defaults = generationParamsFromFlags({...flags, num_beams: undefined, num_return_sequences: undefined});
     checkGenerateOptions({...defaults, maxNewTokens: defaults.maxNewTokens ?? 1});
-    const prompt = await promptOptionsFromFlags(flags, io);
-    const baseModels: (string | undefined)[] = flags.base_model ?? [];
+    // Remote models (hf:OWNER/REPO:QUANT, URLs) are downloaded into the models cache before anything is loaded.
+    const resolved = await withLocalModels(flags, io, "serve");
+    const prompt = await promptOptionsFromFlags(resolved, io);
+    const baseModels: (string | undefined)[] = resolved.base_model ?? [];
 
     const engines: Engine[] = [];
     try {
       for (const baseModel of baseModels.length === 0 ? [undefined] : baseModels)
-        engines.push(await createEngine(engineOptionsFromFlags({...flags, base_model: baseModel}, io, concurrency)));
+        engines.push(await createEngine(engineOptionsFromFlags({...resolved, base_model: baseModel}, io, concurrency)));
       // The UI shows it above the chat; a terminal user should not have to open the page to learn it.
       for (const notice of new Set(engines.map((engine) => engine.info.notice))) if (notice != null) io.stderr.write(`note: ${notice}\n`);
       const models: ServedModel[] = uniqueNames(engines).map((name, index) =>
@@ -178,14 +182,14 @@ function checkUserPath(value: string | undefined, io: CommandIo): string | undef
 }
 
 async function collectionManagerFromFlags(
-  flags: {persist_directory?: string; user_path?: string; embedding_model?: string; shared_collections?: string[]; n_threads?: number},
+  flags: {persist_directory?: string; user_path?: string; embedding_model?: string; shared_collections?: string[]; n_threads?: number} & ModelCacheFlags,
   io: CommandIo
 ): Promise<CollectionManager> {
   const sharedCollections = (flags.shared_collections ?? []).flatMap((item) => item.split(",")).map((name) => checkCollectionName(name.trim()));
   const embedder =
     flags.embedding_model == null || flags.embedding_model === ""
       ? undefined
-      : await createEmbedder({modelPath: resolve(io.cwd, flags.embedding_model), threads: flags.n_threads});
+      : await createEmbedder({modelPath: (await localModel(flags.embedding_model, "embedding_model", flags, io, "serve")).path, threads: flags.n_threads});
   return new CollectionManager({
     persistDirectory: resolve(io.cwd, flags.persist_directory ?? DEFAULT_PERSIST_DIRECTORY),
     sharedCollections,

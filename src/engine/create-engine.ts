@@ -5,6 +5,7 @@ import type {Engine} from "./engine-types.js";
 import type {RetryPolicy} from "./http-request.js";
 import type {LoraAdapter} from "./llama-cpp-engine.js";
 import type {TokenCounter} from "./remote-engine.js";
+import {isRemoteModel, resolveModel, type ResolveModelOptions} from "./resolve-model.js";
 
 export interface CreateEngineOptions {
   /** A GGUF path for llama.cpp, or the model id for a remote server (h2oGPT's base_model / model_path_llama). */
@@ -26,6 +27,11 @@ export interface CreateEngineOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** Where to look for a shipped model when neither baseModel nor inferenceServer is given (tests). */
   readonly modelsDir?: string;
+  /**
+   * How a remote baseModel or LoRA adapter (`hf:OWNER/REPO:QUANT`, `hf:OWNER/REPO/FILE.gguf`, an https URL) is
+   * fetched into the models cache (resolveModel's options: cache folder, offline, progress, signal).
+   */
+  readonly download?: Omit<ResolveModelOptions, "model">;
 }
 
 /** llama.cpp for a GGUF file, the remote engine for --inference_server; loaded lazily so each path pays only for itself. */
@@ -47,7 +53,11 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
     });
   }
   const builtIn = !options.baseModel;
-  const modelPath = options.baseModel || defaultModelPath(options.modelsDir);
+  const local = async (model: string): Promise<string> =>
+    isRemoteModel(model) ? (await resolveModel({env: options.env, ...options.download, model})).path : model;
+  const modelPath = options.baseModel ? await local(options.baseModel) : defaultModelPath(options.modelsDir);
+  const loraAdapters =
+    options.loraAdapters == null ? undefined : await Promise.all(options.loraAdapters.map(async (adapter) => ({...adapter, path: await local(adapter.path)})));
   if (modelPath == null)
     throw new UsageError("no model: give --base_model=MODEL.gguf (a llama.cpp GGUF file) or --inference_server=vllm:HOST:PORT");
   if (!/\.gguf$/i.test(modelPath) && !existsSync(modelPath))
@@ -58,7 +68,7 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
     contextLength: options.contextLength,
     threads: options.threads,
     sequences: options.sequences,
-    loraAdapters: options.loraAdapters,
+    loraAdapters,
     notice: builtIn ? DEFAULT_MODEL_NOTICE : undefined
   });
 }

@@ -12,7 +12,21 @@ export type {
 } from "./engine-types.js";
 export {createEngine, type CreateEngineOptions} from "./create-engine.js";
 export {DEFAULT_MODEL_NOTICE, defaultModelPath} from "./default-model.js";
-export {EngineClosedError, ModelLoadError, RemoteServerError} from "./engine-errors.js";
+export {EngineClosedError, ModelDownloadError, ModelLoadError, ModelNotFoundError, RemoteServerError} from "./engine-errors.js";
+export {
+  DEFAULT_MODELS_DIR,
+  isOfflineMode,
+  isRemoteModel,
+  modelsDirectory,
+  quantizationsOf,
+  readCacheRecord,
+  removeCachedModel,
+  resolveModel,
+  type CachedModelRecord,
+  type DownloadProgress,
+  type ResolvedModel,
+  type ResolveModelOptions
+} from "./resolve-model.js";
 export {parseInferenceServer, type InferenceServer, type ServerKind} from "./inference-server.js";
 export type {RetryPolicy} from "./http-request.js";
 export type {LlamaCppEngineOptions, LoraAdapter} from "./llama-cpp-engine.js";
