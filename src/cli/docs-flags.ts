@@ -38,6 +38,13 @@ export const COLLECTION_FLAGS = {
   ...MODEL_CACHE_FLAGS
 } as const satisfies FlagDefs;
 
+/** What ingest and retrieve share besides the collection: the embedding model's threads and JSON output. */
+export const DOCS_COMMAND_FLAGS = {
+  ...COLLECTION_FLAGS,
+  n_threads: {kind: "number", description: "llama.cpp threads for the embedding model", defaultText: "1"},
+  json: {kind: "boolean", description: "print one JSON object on stdout"}
+} as const satisfies FlagDefs;
+
 /** How generate answers from documents, with h2oGPT's names and defaults. */
 export const DOCUMENT_QA_FLAGS = {
   langchain_mode: {kind: "string", description: "answer from this collection (UserData, MyData or a name); LLM = no documents", defaultText: "LLM"},

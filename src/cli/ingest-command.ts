@@ -9,7 +9,7 @@ import {
 } from "../docs/index.js";
 import {UsageError} from "../errors/index.js";
 import {defineCommand} from "./command.js";
-import {collectionNameFromFlags, collectionScopeFromFlags, COLLECTION_FLAGS, embedderFromFlags, integerFlag} from "./docs-flags.js";
+import {collectionNameFromFlags, collectionScopeFromFlags, DOCS_COMMAND_FLAGS, embedderFromFlags, integerFlag} from "./docs-flags.js";
 import {createProgress} from "./progress.js";
 
 export const ingestCommand = defineCommand({
@@ -26,9 +26,7 @@ export const ingestCommand = defineCommand({
     "finished by running it again. Exit 0 when every file was ingested or unchanged, 1 when some failed (listed)."
   ],
   flags: {
-    ...COLLECTION_FLAGS,
-    n_threads: {kind: "number", description: "llama.cpp threads for the embedding model", defaultText: "1"},
-    json: {kind: "boolean", description: "print one JSON object on stdout"},
+    ...DOCS_COMMAND_FLAGS,
     chunk_size: {kind: "number", description: "chunk size in characters", defaultText: "512"},
     chunk_overlap: {kind: "number", description: "characters shared by neighbouring chunks", defaultText: "0"},
     chunk_size_tokens: {kind: "number", description: "chunk size in tokens of --tokenizer instead of characters"},

@@ -2,7 +2,7 @@ import {DEFAULT_TOP_K_DOCS, openCollection, retrieve} from "../docs/index.js";
 import {UsageError} from "../errors/index.js";
 import {sourceFields} from "../generate/index.js";
 import {defineCommand} from "./command.js";
-import {collectionNameFromFlags, collectionScopeFromFlags, COLLECTION_FLAGS, embedderFromFlags, integerFlag} from "./docs-flags.js";
+import {collectionNameFromFlags, collectionScopeFromFlags, DOCS_COMMAND_FLAGS, embedderFromFlags, integerFlag} from "./docs-flags.js";
 
 export const retrieveCommand = defineCommand({
   name: "retrieve",
@@ -12,9 +12,7 @@ export const retrieveCommand = defineCommand({
     "With --json: {\"sources\": [{\"source\", \"page\", \"chunk_id\", \"score\", \"content\"}, ...]}, best first, score in [0, 1]."
   ],
   flags: {
-    ...COLLECTION_FLAGS,
-    n_threads: {kind: "number", description: "llama.cpp threads for the embedding model", defaultText: "1"},
-    json: {kind: "boolean", description: "print one JSON object on stdout"},
+    ...DOCS_COMMAND_FLAGS,
     query: {kind: "string", description: "the question", aliases: ["instruction"]},
     top_k_docs: {kind: "number", description: "how many chunks to return", defaultText: String(DEFAULT_TOP_K_DOCS)},
     document_choice: {kind: "list", description: "only chunks from this source (repeatable)"}

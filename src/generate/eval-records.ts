@@ -4,7 +4,7 @@ import {generate} from "./generate-stream.js";
 import type {GenerateInput, GenerateOptions} from "./generate-options.js";
 import {messagesToChat} from "./messages-to-chat.js";
 import {generateWithDocuments, type DocumentOptions} from "./generate-with-documents.js";
-import {resultFields, sourceFields, type ResultFields} from "./result-fields.js";
+import {resultFields, sourceFields, type ResultFields, type SourceFields} from "./result-fields.js";
 
 /** A record's own prompt settings: they win over the run's. */
 interface RecordPromptSettings {
@@ -42,7 +42,7 @@ export interface EvalQuestion {
 
 /** Per-record outcome, written as one JSON line with h2oGPT's snake_case names. */
 export type EvalLine =
-  | (EvalQuestion & {readonly prompt_type: string; readonly prompt: string; readonly sources?: readonly Record<string, unknown>[]} & ResultFields)
+  | (EvalQuestion & {readonly prompt_type: string; readonly prompt: string; readonly sources?: readonly SourceFields[]} & ResultFields)
   | (EvalQuestion & {readonly error: string});
 
 type EvalSettings = Omit<GenerateOptions, keyof GenerateInput> & {

@@ -13,7 +13,7 @@ export {fitPrompt, type FitPromptOptions, type FittedPrompt, type Truncation} fr
 export {messagesToChat, MessagesError, type ChatFromMessages, type Message} from "./messages-to-chat.js";
 export {choosePromptType} from "./plan-prompt.js";
 export {ResponseShaper, type ResponseShaperOptions} from "./response-shaper.js";
-export {resultFields, sourceFields, type ResultFields} from "./result-fields.js";
+export {resultFields, sourceFields, type CitedSource, type ResultFields, type SourceFields} from "./result-fields.js";
 export {evaluateRecord, type EvalLine, type EvalQuestion, type EvalRecord} from "./eval-records.js";
 export {
   DOCS_JOINER,

@@ -25,8 +25,25 @@ export function resultFields(
   };
 }
 
+/** A cited chunk under h2oGPT's names, as every API, the CLI and LangChain documents carry it. */
+export interface SourceFields {
+  readonly source: string;
+  readonly page: number | null;
+  readonly chunk_id: number;
+  /** In [0, 1], higher is better. */
+  readonly score: number;
+  readonly content: string;
+  readonly document_id: number;
+  /** Fetches the chunk again (a viewer's highlight). */
+  readonly chunk_row_id: number;
+  readonly title: string | null;
+}
+
+/** A cited chunk without its text: what chat history keeps under an answer. */
+export type CitedSource = Omit<SourceFields, "content">;
+
 /** A cited chunk under h2oGPT's names: `{source, page, chunk_id, score, content}` first, then ids for fetching it again. */
-export function sourceFields(hit: ScoredChunk): Record<string, unknown> {
+export function sourceFields(hit: ScoredChunk): SourceFields {
   return {
     source: hit.source,
     page: hit.page,

@@ -12,19 +12,10 @@ import {
   type ScoredChunk
 } from "../docs/index.js";
 import {UsageError} from "../errors/index.js";
-import {sourceFields} from "../generate/index.js";
+import {sourceFields, type CitedSource} from "../generate/index.js";
 
 /** h2oGPT's source metadata on every retrieved Document (as the server's and the CLI's sources carry it). */
-export interface H2oGptDocumentMetadata {
-  readonly source: string;
-  readonly page: number | null;
-  readonly chunk_id: number;
-  /** In [0, 1], higher is better (BM25, or BM25 and vectors fused when an embedder is given). */
-  readonly score: number;
-  readonly document_id: number;
-  readonly chunk_row_id: number;
-  readonly title: string | null;
-}
+export type H2oGptDocumentMetadata = CitedSource;
 
 export interface H2oGptRetrieverOptions extends BaseRetrieverInput {
   /** An open collection (it stays the caller's). */
@@ -93,7 +84,7 @@ export class H2oGptRetriever extends BaseRetriever<H2oGptDocumentMetadata> {
     const hits = await this.search(query);
     return hits.map((hit) => {
       const {content, ...metadata} = sourceFields(hit);
-      return new Document({pageContent: content as string, metadata: metadata as unknown as H2oGptDocumentMetadata, id: String(hit.chunkRowId)});
+      return new Document({pageContent: content, metadata, id: String(hit.chunkRowId)});
     });
   }
 

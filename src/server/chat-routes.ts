@@ -3,6 +3,7 @@ import {streamSSE} from "hono/streaming";
 import type {AppEnv} from "./access-control.js";
 import {asObject, badRequest, optionalString, requiredString} from "./field-readers.js";
 import type {CollectionManager} from "../docs/index.js";
+import {sourceFields} from "../generate/index.js";
 import {documentOptionsFor} from "./document-request.js";
 import {parseGenerate} from "./h2ogpt-request.js";
 import type {AnswerMeta, HistoryStore, MessageStatus} from "./history-store.js";
@@ -20,6 +21,11 @@ import {toLoggedHttpError} from "./to-http-error.js";
  * `POST /api/chats/:id/answer` streams SSE: `start` `{message_id, model, turn}`, `delta` `{text}`, then `done`
  * `{status, meta}` or `error` `{error}`. Closing the connection (the UI's Stop, Esc) aborts the generation, frees
  * its slot, and keeps the text so far with status `stopped`.
+ *
+ * The server cannot know how much of that text reached the user: deltas written just before the Stop may still be
+ * on the wire or in the browser's buffers when the client drops the connection. So after a Stop the UI posts what
+ * it showed (`POST /api/chats/:id/answer/:messageId/shown` `{content}`), and the stopped answer is saved as exactly
+ * that, provided it is a start of the generated text (never other text).
  */
 
 const SAVE_INTERVAL_MS = 500;
@@ -48,6 +54,11 @@ function readModels(body: Record<string, unknown>, registry: ModelRegistry): str
   });
 }
 
+/** A stopped answer's generated text cut to what the user saw, when the UI said so and it is a start of the text. */
+function shownPart(text: string, shown: string | undefined): string {
+  return shown != null && text.startsWith(shown) ? shown : text;
+}
+
 export function chatRoutes(options: {
   registry: ModelRegistry;
   store: HistoryStore;
@@ -58,6 +69,8 @@ export function chatRoutes(options: {
   const {registry, store, limits} = options;
   const app = new Hono<AppEnv>();
   const user = (c: Context<AppEnv>): string => c.get("principal").user;
+  /** Answers still streaming, by message id: where a Stop's shown text waits until the stream saves. */
+  const streaming = new Map<number, {owner: string; chatId: string; shown?: string}>();
 
   app.get("/", (c) => c.json({chats: store.listChats(user(c))}));
 
@@ -105,6 +118,25 @@ export function chatRoutes(options: {
     return c.json({ok: true});
   });
 
+  app.post("/:id/answer/:messageId/shown", async (c) => {
+    const id = chatId(c);
+    const owner = user(c);
+    const messageId = Number(c.req.param("messageId"));
+    const body = asObject(await readJsonBody(c), "body");
+    const content = requiredString(body, "content", MAX_MESSAGE_LENGTH * 10);
+    const active = streaming.get(messageId);
+    if (active != null && active.owner === owner && active.chatId === id) {
+      active.shown = content;
+      return c.json({saved: "pending"});
+    }
+    const message = store.getChat(owner, id)?.messages.find((m) => m.id === messageId && m.role === "assistant");
+    if (message == null) throw new HttpError(404, "no such answer", {code: "message_not_found"});
+    // Only a stopped answer is cut, and only to a start of its own text.
+    if (message.status !== "stopped" || !message.content.startsWith(content)) return c.json({saved: false});
+    store.saveAnswer(messageId, content, "stopped", message.meta ?? undefined);
+    return c.json({saved: true});
+  });
+
   app.post("/:id/answer", async (c) => {
     const id = chatId(c);
     const owner = user(c);
@@ -136,7 +168,12 @@ export function chatRoutes(options: {
     const startedAt = Date.now();
     let text = "";
     let lastSave = startedAt;
-    const finish = (status: MessageStatus, meta: AnswerMeta): void => store.saveAnswer(answerId, text, status, meta);
+    const active: {owner: string; chatId: string; shown?: string} = {owner, chatId: id};
+    streaming.set(answerId, active);
+    const finish = (status: MessageStatus, meta: AnswerMeta): void => {
+      streaming.delete(answerId);
+      store.saveAnswer(answerId, status === "stopped" ? shownPart(text, active.shown) : text, status, meta);
+    };
 
     c.header("X-Accel-Buffering", "no");
     return streamSSE(c, async (sse) => {
@@ -166,15 +203,11 @@ export function chatRoutes(options: {
             : {
                 langchainMode: outcome.langchainMode,
                 note: outcome.note,
-                sources: (outcome.sources ?? []).map((hit) => ({
-                  source: hit.source,
-                  page: hit.page,
-                  chunk_id: hit.chunkId,
-                  score: Number(hit.score.toFixed(4)),
-                  document_id: hit.documentId,
-                  chunk_row_id: hit.chunkRowId,
-                  title: hit.title
-                }))
+                // History keeps where each source is, not its text: the viewer fetches the chunk.
+                sources: (outcome.sources ?? []).map((hit) => {
+                  const {content: _content, ...cited} = sourceFields(hit);
+                  return cited;
+                })
               })
         };
         const status: MessageStatus = signal.aborted || outcome.stopReason === "abort" ? "stopped" : "complete";

@@ -2,6 +2,7 @@ import {BlockList} from "node:net";
 import {Hono, type Context} from "hono";
 import {bodyLimit} from "hono/body-limit";
 import type {CollectionManager} from "../docs/index.js";
+import {GENERATION_DEFAULTS} from "../generate/index.js";
 import type {UiAsset} from "../ui/index.js";
 import {authRequired, principalOf, requirePrincipal, type AccessConfig, type AppEnv, type Gate} from "./access-control.js";
 import {authRoutes} from "./auth-routes.js";
@@ -69,6 +70,24 @@ export function modelInfoBody(info: ModelInfo): Record<string, unknown> {
   };
 }
 
+/**
+ * The sampling settings a UI request that leaves them out gets from this model on this server: the serve flags
+ * (engineModel's `defaults`) over h2oGPT's defaults, and the server's max_new_tokens. top_k 0 means no limit;
+ * do_sample says whether those settings sample (temperature > 0 and not forced greedy).
+ */
+export function generationDefaultsBody(info: ModelInfo, limits: RequestLimits): Record<string, number | boolean> {
+  const d = info.defaults ?? {};
+  const temperature = d.temperature ?? GENERATION_DEFAULTS.temperature;
+  return {
+    temperature,
+    top_p: d.topP ?? GENERATION_DEFAULTS.topP,
+    top_k: d.topK ?? 0,
+    repetition_penalty: d.repetitionPenalty ?? GENERATION_DEFAULTS.repetitionPenalty,
+    max_new_tokens: Math.min(limits.defaultMaxNewTokens, limits.maxNewTokensCap),
+    do_sample: d.doSample !== false && temperature > 0
+  };
+}
+
 function errorResponse(c: Context, error: unknown): Response {
   const http = toLoggedHttpError(error);
   for (const [name, value] of Object.entries(http.headers)) c.header(name, value);
@@ -123,7 +142,7 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
     c.json({
       user: c.get("principal").user,
       auth_required: authRequired(access),
-      models: registry.all.map((entry) => modelInfoBody(entry.model.info)),
+      models: registry.all.map((entry) => ({...modelInfoBody(entry.model.info), defaults: generationDefaultsBody(entry.model.info, limits)})),
       prompt_types: options.promptTypes,
       documents:
         options.collections == null

@@ -86,6 +86,7 @@ export function engineModel(options: EngineModelOptions): ServedModel {
     promptType: String(choosePromptType({promptType: options.promptType, engine, chatTemplate: options.chatTemplate})),
     embeddings: engine.info.embeddings && engine.embed != null,
     notice: options.notice ?? engine.info.notice,
+    ...(options.defaults == null ? {} : {defaults: options.defaults}),
     details: {
       ...(engine.info.modelPath == null ? {} : {file: basename(engine.info.modelPath), model_name: engine.info.name}),
       ...(engine.info.trainContextLength == null ? {} : {trained_context: engine.info.trainContextLength}),

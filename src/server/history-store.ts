@@ -2,6 +2,7 @@ import {randomBytes} from "node:crypto";
 import {closeSync, existsSync, mkdirSync, openSync, statSync, type Stats} from "node:fs";
 import {dirname} from "node:path";
 import Database from "better-sqlite3";
+import type {CitedSource} from "../generate/index.js";
 import {InputFileError} from "../errors/index.js";
 
 /**
@@ -35,15 +36,7 @@ export interface AnswerMeta {
 }
 
 /** A cited chunk as the UI shows it under an answer; `chunk_row_id` opens it in the document viewer. */
-export interface AnswerSource {
-  readonly source: string;
-  readonly page: number | null;
-  readonly chunk_id: number;
-  readonly score: number;
-  readonly document_id: number;
-  readonly chunk_row_id: number;
-  readonly title: string | null;
-}
+export type AnswerSource = CitedSource;
 
 export interface StoredMessage {
   readonly id: number;

@@ -69,6 +69,8 @@ export interface ModelInfo {
   readonly notice?: string;
   /** Anything else worth showing (file, parameters, chat template present...). */
   readonly details?: Readonly<Record<string, string | number | boolean>>;
+  /** The server-wide generation settings (the serve flags) a request without its own values gets. */
+  readonly defaults?: GenerationParams;
 }
 
 export interface ServedModel {
