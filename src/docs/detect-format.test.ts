@@ -11,6 +11,10 @@ describe("detectFormat", () => {
     expect(detectFormat({name: "page", bytes: text("<!DOCTYPE html><html><body>x</body></html>")})).toEqual({format: "html"});
     expect(detectFormat({name: "mail", bytes: text("From: a@b.c\nTo: d@e.f\nSubject: hi\n\nbody")})).toEqual({format: "eml"});
     expect(detectFormat({name: "data", bytes: text('{"a": 1}')})).toEqual({format: "json"});
+    expect(detectFormat({name: "list", bytes: text('[{"a": 1}]')})).toEqual({format: "json"});
+    // Prose that opens with a bracket is text (Debian's changelogs and READMEs do).
+    expect(detectFormat({name: "README.abs-guide", bytes: text("[ This is just a pointer to the guide ]")})).toEqual({format: "text"});
+    expect(detectFormat({name: "changelog", bytes: text("[Changes for 0.04 - 2010]\n* fixed")})).toEqual({format: "text"});
   });
 
   it("uses the extension where content cannot tell", () => {

@@ -133,7 +133,8 @@ function textKind(bytes: Uint8Array): DocumentFormat {
   if (lower.startsWith("<!doctype html") || lower.startsWith("<html") || /^<(head|body|meta|title)\b/.test(lower)) return "html";
   if (/^mime-version:/im.test(head) && /multipart\/related/i.test(head)) return "mhtml";
   if (/^(received|return-path|delivered-to|message-id|from|mime-version):/i.test(head) && /^(subject|from|to|date):/im.test(head)) return "eml";
-  if (head.startsWith("{") || head.startsWith("[")) return "json";
+  // JSON opens with an object's key or an array's value; "[ This is a note" or "[Changes for 1.2]" is prose.
+  if (/^\{\s*("|\})/.test(head) || /^\[\s*([[{"\]\d-]|true|false|null)/.test(head)) return "json";
   return "text";
 }
 

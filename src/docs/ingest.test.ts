@@ -1,6 +1,7 @@
 import {mkdir, mkdtemp, rm, writeFile} from "node:fs/promises";
 import {tmpdir} from "node:os";
 import {join} from "node:path";
+import Database from "better-sqlite3";
 import {afterEach, beforeEach, describe, expect, it} from "vitest";
 import {collectionPath, listCollections, openCollection} from "./collections.js";
 import {CollectionNotFoundError, EmbeddingMismatchError} from "./docs-errors.js";
@@ -191,5 +192,23 @@ describe("collections", () => {
     ]);
     expect(() => openCollection(alice, "../etc")).toThrow(/not valid/);
     expect(() => openCollection(alice, "LLM")).toThrow(/LLM has no documents/);
+  });
+});
+
+describe("ingest limits", () => {
+  it("stores at most 200 characters of a heading with each chunk", async () => {
+    const heading = "H".repeat(5000);
+    const file = join(dir, "long-heading.md");
+    await writeFile(file, `# ${heading}\n\n${"Body text about heron migration. ".repeat(40)}`);
+    await run([file]);
+    expect(collection.chunksInOrder().length).toBeGreaterThan(1);
+    const reader = new Database(collection.path, {readonly: true});
+    try {
+      const row = reader.prepare("SELECT count(*) AS n, max(length(section)) AS longest FROM chunks").get() as {n: number; longest: number};
+      expect(row.n).toBeGreaterThan(1);
+      expect(row.longest).toBe(200);
+    } finally {
+      reader.close();
+    }
   });
 });

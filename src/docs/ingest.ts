@@ -68,6 +68,7 @@ export interface IngestSummary {
 const DEFAULT_MAX_FILE_BYTES = 512 * 1024 * 1024;
 const DEFAULT_BATCH_CHARS = 4 * 1024 * 1024;
 const EMBED_BATCH = 32;
+const MAX_SECTION_CHARS = 200;
 const MAX_LISTED_FAILURES = 1000;
 /** Formats a loader reads as a stream from disk, so a dump larger than memory still ingests. */
 const STREAMED_EXTENSIONS = /\.(jsonl|ndjson|csv|tsv|parquet)$/i;
@@ -238,7 +239,8 @@ async function toRecord(document: LoadedDocument, options: IngestOptions): Promi
       chunks.push({
         chunkIndex: chunks.length,
         page: segment.page,
-        section: segment.section,
+        // A heading is stored and indexed with every chunk under it: a paragraph misused as a heading must not be.
+        section: segment.section?.slice(0, MAX_SECTION_CHARS),
         start: offset + piece.start,
         end: offset + piece.end,
         hash: createHash("sha256").update(piece.text).digest("base64url").slice(0, 22),

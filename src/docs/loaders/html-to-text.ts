@@ -66,18 +66,25 @@ interface DomNode {
  * `pre` stays verbatim, and scripts, styles, SVG and frames never become text. Entities are decoded.
  */
 export function htmlToText(html: string): {title?: string; text: string} {
+  const page = readPage(html);
+  // The page's DOM is gone by now: a large page is never held twice while Readability parses its own copy.
+  const article = page.large ? undefined : readArticle(html);
+  const text = article != null && article.text.length >= MIN_ARTICLE_SHARE * page.contentLength ? article.text : page.fullText;
+  const chosenTitle = page.title !== "" ? page.title : (article?.title ?? "");
+  return chosenTitle === "" ? {text} : {title: chosenTitle, text};
+}
+
+/** The whole page's text and title, the length of its text without page furniture, and whether Readability should skip it. */
+function readPage(html: string): {title: string; fullText: string; contentLength: number; large: boolean} {
   const document = parseDocument(html);
   const title = collapse(document.title ?? "").trim();
+  const large = tooLargeForReadability(document.documentElement as unknown as DomNode);
   for (const element of [...document.querySelectorAll(SKIPPED_SELECTOR)]) element.remove();
-
   const body = document.body as unknown as DomNode | null;
   const fullText = body == null ? "" : renderText(body);
+  if (large || body == null) return {title, fullText, contentLength: fullText.length, large};
   for (const element of [...document.querySelectorAll(BOILERPLATE.join(","))]) element.remove();
-  const contentLength = body == null ? 0 : renderText(body).length;
-  const article = readArticle(html);
-  const text = article != null && article.text.length >= MIN_ARTICLE_SHARE * contentLength ? article.text : fullText;
-  const chosenTitle = title !== "" ? title : (article?.title ?? "");
-  return chosenTitle === "" ? {text} : {title: chosenTitle, text};
+  return {title, fullText, contentLength: renderText(body).length, large};
 }
 
 /** Parses into a document with html, head and body, which linkedom only builds when the markup spells them out. */
@@ -109,10 +116,9 @@ function parseDocument(html: string): Document {
   return parseHTML(`<!DOCTYPE html><html><head>${head.join("")}</head><body>${bodyParts.join("")}</body></html>`).document;
 }
 
-/** The main content according to Readability, or undefined when it finds none (or gives up on a huge page). */
+/** The main content according to Readability, or undefined when it finds none. */
 function readArticle(html: string): {title: string; text: string} | undefined {
   const document = parseDocument(html);
-  if (tooLargeForReadability(document.documentElement as unknown as DomNode)) return undefined;
   for (const element of [...document.querySelectorAll(SKIPPED_SELECTOR)]) element.remove();
   // Readability turns h1 into h2; the original level is kept for the "#" prefixes.
   for (const heading of [...document.querySelectorAll("h1,h2,h3,h4,h5,h6")]) heading.setAttribute(LEVEL_ATTRIBUTE, heading.localName.slice(1));
