@@ -5,8 +5,10 @@ import {tmpdir} from "node:os";
 import {join} from "node:path";
 import {afterAll, beforeAll, beforeEach, describe, expect, it} from "vitest";
 import {startHubStub, type HubStub} from "../../test/support/hf-hub-stub.js";
+import {memoryIo} from "../../test/support/memory-io.js";
 import {runMain} from "../../test/support/run-main.js";
 import {writeRandomLlamaGguf} from "../gguf/index.js";
+import {main} from "./main.js";
 
 let dir: string;
 let tiny: string;
@@ -102,5 +104,28 @@ describe("h2ogpt generate --base_model=hf:OWNER/REPO:QUANT against a local hub",
     const byEnv = await runMain(["generate", "--base_model=hf:test/tiny-GGUF:F16", `--models_dir=${cache}`, "--instruction=Hi"], {cwd: dir, env: {...env, H2OGPT_OFFLINE: "1"}, stdin: ""});
     expect(byEnv.code).toBe(2);
     expect(stub.requests).toEqual([]);
+  });
+});
+
+describe("h2ogpt serve --base_model=hf:OWNER/REPO:QUANT", () => {
+  it("serves the downloaded model and shows its source with its details", async () => {
+    const controller = new AbortController();
+    const cache = join(dir, "serve-cache");
+    const io = memoryIo({cwd: dir, env, signal: controller.signal});
+    const running = main(["serve", "--port=0", "--base_model=hf:test/tiny-GGUF:F16", `--models_dir=${cache}`, "--max_seq_len=256", "--history_db=serve.db"], io);
+    const deadline = Date.now() + 60_000;
+    let url: string | undefined;
+    while (url == null && Date.now() < deadline) {
+      url = /h2ogpt serve: (http:\/\/\S+) /.exec(io.out())?.[1];
+      if (url == null) await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    try {
+      expect(url, io.err()).toBeDefined();
+      const info = (await (await fetch(`${url}/api/info`)).json()) as {models: {name: string; details: Record<string, unknown>}[]};
+      expect(info.models[0]).toMatchObject({name: "hf_test_tiny.F16", details: {source: "hf:test/tiny-GGUF:F16", file: "hf_test_tiny.F16.gguf"}});
+    } finally {
+      controller.abort();
+      expect(await running).toBe(0);
+    }
   });
 });

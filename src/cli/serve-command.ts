@@ -1,7 +1,7 @@
 import {statSync} from "node:fs";
 import {basename, resolve} from "node:path";
 import {checkCollectionName, CollectionManager, createEmbedder, createTesseractOcr, DEFAULT_PERSIST_DIRECTORY} from "../docs/index.js";
-import {checkGenerateOptions, createEngine, type Engine} from "../engine/index.js";
+import {checkGenerateOptions, createEngine, isRemoteModel, type Engine} from "../engine/index.js";
 import {UsageError} from "../errors/index.js";
 import {PROMPT_TYPES, resolvePromptType} from "../prompts/index.js";
 import {
@@ -118,7 +118,9 @@ export const serveCommand = defineCommand({
           promptDict: prompt.promptDict,
           systemPrompt: prompt.systemPrompt ?? undefined,
           chatTemplate: prompt.chatTemplate,
-          defaults
+          defaults,
+          // A downloaded model shows where it came from (hf:OWNER/REPO:QUANT or its URL) beside its name in the UI.
+          source: isRemoteModel(flags.base_model?.[index] ?? "") ? flags.base_model![index] : undefined
         })
       );
       const collections = await collectionManagerFromFlags({...flags, user_path: userPath}, io);

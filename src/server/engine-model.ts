@@ -32,6 +32,8 @@ export interface EngineModelOptions {
   readonly defaults?: GenerateParams;
   /** Shown in the UI above the chat; defaults to the engine's own (set for the built-in demonstration model). */
   readonly notice?: string;
+  /** Where a downloaded model came from (`hf:OWNER/REPO:QUANT`, a URL), shown with its details. */
+  readonly source?: string;
 }
 
 function withoutUndefined<T extends object>(value: T): Partial<T> {
@@ -89,6 +91,7 @@ export function engineModel(options: EngineModelOptions): ServedModel {
     ...(options.defaults == null ? {} : {defaults: options.defaults}),
     details: {
       ...(engine.info.modelPath == null ? {} : {file: basename(engine.info.modelPath), model_name: engine.info.name}),
+      ...(options.source == null ? {} : {source: options.source}),
       ...(engine.info.trainContextLength == null ? {} : {trained_context: engine.info.trainContextLength}),
       ...(engine.info.chatTemplate == null ? {} : {chat_template: true})
     }
