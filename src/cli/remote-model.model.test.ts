@@ -1,6 +1,7 @@
+import {execFileSync} from "node:child_process";
 import {createHash} from "node:crypto";
 import {existsSync} from "node:fs";
-import {mkdtemp, readFile, rm} from "node:fs/promises";
+import {mkdir, mkdtemp, readFile, rm} from "node:fs/promises";
 import {tmpdir} from "node:os";
 import {join} from "node:path";
 import {afterAll, beforeAll, beforeEach, describe, expect, it} from "vitest";
@@ -126,6 +127,28 @@ describe("h2ogpt serve --base_model=hf:OWNER/REPO:QUANT", () => {
     } finally {
       controller.abort();
       expect(await running).toBe(0);
+    }
+  });
+});
+
+describe("a download that does not fit the disk", () => {
+  it("fails with one line and leaves nothing under the model's name", async (context) => {
+    const small = join(dir, "small-disk");
+    await mkdir(small, {recursive: true});
+    // A 64 KiB tmpfs stands in for a full disk; mounting needs root (CI runs as root).
+    try {
+      execFileSync("mount", ["-t", "tmpfs", "-o", "size=64k", "tmpfs", small], {stdio: "ignore"});
+    } catch {
+      console.warn("skipping: cannot mount a small tmpfs here (needs root)");
+      context.skip();
+    }
+    try {
+      const result = await generate(small);
+      expect(result.code).toBe(1);
+      expect(result.err.trim().split("\n").at(-1)).toMatch(/^h2ogpt generate: hf:test\/tiny-GGUF:F16: not enough disk space in .*: the download needs [\d.]+ MB, [\d.]+ MB are free$/);
+      expect(existsSync(join(small, "hf_test_tiny.F16.gguf"))).toBe(false);
+    } finally {
+      execFileSync("umount", [small], {stdio: "ignore"});
     }
   });
 });
