@@ -54,7 +54,7 @@ describe("h2ogpt ingest / retrieve", () => {
     await writeFile(join(dir, "bad.bin"), Buffer.from([0, 0, 1, 2, 3]));
     const {code, out} = await h2ogpt("ingest", "--langchain_mode=Mixed", "ok.txt", "bad.bin", "nope.txt");
     expect(code).toBe(1);
-    expect(out).toContain("Mixed: 1 added, 0 updated, 0 unchanged, 1 failed;");
+    expect(out).toContain("Mixed: 1 added, 0 updated, 0 unchanged, 2 failed;");
     expect(out).toContain(`could not ingest 2:\n  ${join(dir, "nope.txt")}: no such file or folder\n  ${join(dir, "bad.bin")}: unknown binary format (.bin): not a document type h2ogpt-ts reads\n`);
   });
 

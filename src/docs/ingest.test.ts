@@ -51,7 +51,7 @@ describe("ingest", () => {
     await writeFile(join(docs, ".hidden.txt"), "never ingested");
 
     const summary = await run([docs, join(dir, "missing.txt")]);
-    expect(summary).toMatchObject({added: 4, updated: 0, unchanged: 0, failed: 3, documents: 5});
+    expect(summary).toMatchObject({added: 4, updated: 0, unchanged: 0, failed: 4, documents: 5});
     const reasons = Object.fromEntries(summary.failures.map((failure) => [failure.source.replace(dir, ""), failure.reason]));
     expect(Object.keys(reasons).sort()).toEqual(["/docs/broken.pdf", "/docs/empty.txt", "/docs/song.mp3", "/missing.txt"]);
     expect(reasons["/docs/broken.pdf"]).toMatch(/^corrupt PDF/);

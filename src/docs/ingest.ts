@@ -119,7 +119,11 @@ export async function ingest(options: IngestOptions): Promise<IngestSummary> {
   const counts = {added: 0, updated: 0, unchanged: 0, failed: 0, removed: 0, documents: 0, chunks: 0, bytes: 0, textChars: 0};
 
   const exclude = new Set([dirname(collection.path), ...(options.exclude ?? []).map((folder) => resolve(cwd, folder))]);
-  const {inputs, folders} = await expandInputs(options.inputs, cwd, options.allowUrls === true, exclude, fail);
+  // An input refused or missing before it is read counts as a failed file, so `failed` agrees with the list.
+  const {inputs, folders} = await expandInputs(options.inputs, cwd, options.allowUrls === true, exclude, (failure) => {
+    counts.failed++;
+    fail(failure);
+  });
   const bytesTotal = inputs.reduce((sum, input) => sum + (input.kind === "url" ? 0 : input.size), 0);
   if (options.embedder != null)
     collection.useEmbedding(options.embedder.identity, `h2ogpt ingest --langchain_mode=<collection> --embedding_model=${options.embedder.identity.name} --reembed`);
