@@ -1,4 +1,4 @@
-import {api, ApiError, streamEvents} from "./api.js";
+import {api, ApiError, CSRF_HEADERS, streamEvents} from "./api.js";
 import {createChatList} from "./chat-list.js";
 import {createConversationView} from "./conversation-view.js";
 import {createDocumentChoice, LLM} from "./document-choice.js";
@@ -38,7 +38,12 @@ async function main(): Promise<void> {
           onOpenDocument: (collection, id) => void viewer.open(collection, id),
           onClose: () => documentsPanel?.close()
         });
-  const chatList = createChatList({onNew: newChat, onOpen: (id) => void openChat(id), onDelete: (id) => void deleteChat(id)});
+  const chatList = createChatList({
+    onNew: newChat,
+    onOpen: (id) => void openChat(id),
+    onDelete: (id) => void deleteChat(id),
+    onClose: () => sidebarPanel.close()
+  });
 
   const modelSelect = (id: string): HTMLSelectElement =>
     h(
@@ -50,10 +55,29 @@ async function main(): Promise<void> {
   const model2 = modelSelect("model-2");
   model2.value = names[1] ?? names[0]!;
   const compare = h("input", {attrs: {id: "compare", type: "checkbox"}});
-  const compareLabel = h("label", {className: "compare", attrs: {title: "Send each prompt to two models side by side"}}, compare, " Compare", model2);
-  if (names.length < 2) compareLabel.hidden = true;
+  const compareLabel = h("label", {className: "compare", attrs: {title: "Send each prompt to two models side by side"}}, compare, " Compare");
+  const compareBox = h("div", {className: "compare-box"}, compareLabel, model2);
+  if (names.length < 2) compareBox.hidden = true;
 
-  const notice = h("div", {className: "notice", attrs: {id: "notice", role: "note"}});
+  // A model's notice (e.g. the built-in demonstration model's) can be dismissed; it stays dismissed until it changes.
+  const NOTICE_KEY = "h2ogpt.notice.dismissed";
+  const noticeText = h("span", {attrs: {id: "notice-text"}});
+  const dismissNotice = h("button", {
+    className: "icon",
+    attrs: {id: "dismiss-notice", type: "button", "aria-label": "Dismiss this notice", title: "Dismiss"},
+    text: "×",
+    on: {
+      click: () => {
+        localStorage.setItem(NOTICE_KEY, noticeText.textContent ?? "");
+        notice.hidden = true;
+        prompt.focus();
+      }
+    }
+  });
+  const notice = h("div", {className: "notice", attrs: {id: "notice", role: "note"}}, noticeText, dismissNotice);
+  // Clear can be undone for a while: the chat is only cleared on the server when this bar goes away.
+  const undoClearBar = h("div", {className: "undo-bar", attrs: {id: "undo-clear-bar", role: "status"}, text: "Chat cleared. "});
+  undoClearBar.hidden = true;
   const errorLine = h("div", {className: "error", attrs: {id: "error", role: "alert"}});
   const prompt = h("textarea", {attrs: {id: "prompt", rows: 2, placeholder: "Send a message", "aria-label": "Message", enterkeyhint: "send"}});
   const button = (id: string, text: string, onClick: () => void, title?: string): HTMLButtonElement =>
@@ -62,7 +86,9 @@ async function main(): Promise<void> {
   const stop = button("stop", "Stop", stopAll, "Esc");
   const regenerate = button("regenerate", "Regenerate", () => void regenerateLast());
   const undo = button("undo", "Undo", () => void chatAction("undo"));
-  const clearButton = button("clear", "Clear", () => void chatAction("clear"));
+  const clearButton = button("clear", "Clear", () => void clearChat());
+  const undoClear = button("undo-clear", "Undo", () => void restoreCleared(), "Bring the chat back");
+  undoClearBar.appendChild(undoClear);
   stop.disabled = true;
 
   const toggleDocuments =
@@ -89,6 +115,20 @@ async function main(): Promise<void> {
   choice?.onChange(showDocMode);
   showDocMode();
 
+  const toggleSidebar = h("button", {className: "icon", attrs: {id: "toggle-sidebar", type: "button", "aria-label": "Chats"}, text: "☰"});
+  const sidebarPanel = sidePanel({
+    panel: chatList.element,
+    toggleButton: toggleSidebar,
+    openClass: "sidebar-open",
+    focusOnOpen: () => chatList.element.querySelector<HTMLElement>(".current .open-chat") ?? chatList.element.querySelector("#new-chat")
+  });
+  toggleSidebar.addEventListener("click", () => sidebarPanel.toggle());
+  chatList.element.setAttribute("tabindex", "-1");
+  const toggleExpert = h("button", {className: "icon", attrs: {id: "toggle-expert", type: "button", "aria-label": "Expert settings", title: "Expert settings"}, text: "⚙"});
+  const expertPanel = sidePanel({panel: expert.element, toggleButton: toggleExpert, openClass: "expert-open", focusOnOpen: () => expert.element.querySelector("select")});
+  toggleExpert.addEventListener("click", () => expertPanel.toggle());
+  expert.closeButton.addEventListener("click", () => expertPanel.close());
+
   const userBox = info.auth_required
     ? h("div", {className: "user"}, h("span", {text: info.user}), button("logout", "Log out", () => void logout()))
     : null;
@@ -97,11 +137,11 @@ async function main(): Promise<void> {
     h(
       "header",
       {className: "topbar"},
-      h("button", {className: "icon", attrs: {id: "toggle-sidebar", type: "button", "aria-label": "Chats"}, text: "☰", on: {click: () => document.body.classList.toggle("sidebar-open")}}),
+      toggleSidebar,
       h("h1", {text: "h2oGPT"}),
-      h("div", {className: "models"}, model1, compareLabel),
+      h("div", {className: "models"}, model1, compareBox),
       toggleDocuments,
-      h("button", {className: "icon", attrs: {id: "toggle-expert", type: "button", "aria-label": "Expert settings"}, text: "⚙", on: {click: () => document.body.classList.toggle("expert-open")}}),
+      toggleExpert,
       userBox
     ),
     h(
@@ -113,6 +153,7 @@ async function main(): Promise<void> {
         {className: "main"},
         notice,
         view.element,
+        undoClearBar,
         errorLine,
         h(
           "form",
@@ -141,17 +182,29 @@ async function main(): Promise<void> {
   }
 
   function showModels(): void {
-    const selected = info.models.filter((m) => selectedModels().includes(m.name));
+    model2.hidden = !compare.checked;
+    const chosen = selectedModels();
+    const selected = chosen.map((name) => info.models.find((m) => m.name === name)!).filter(Boolean);
     expert.showModels(selected);
     const notices = selected.filter((m) => m.notice != null).map((m) => `${m.name}: ${m.notice}`);
-    notice.textContent = notices.join("\n");
-    notice.hidden = notices.length === 0;
+    noticeText.textContent = notices.join("\n");
+    notice.hidden = notices.length === 0 || localStorage.getItem(NOTICE_KEY) === noticeText.textContent;
   }
 
-  function setBusy(busy: boolean): void {
-    document.body.classList.toggle("busy", busy);
-    for (const b of [send, regenerate, undo, clearButton]) b.disabled = busy;
-    stop.disabled = !busy;
+  /** True from the moment a send starts (before any request) until its answers end: a second Enter does nothing. */
+  let busy = false;
+  function setBusy(value: boolean): void {
+    busy = value;
+    document.body.classList.toggle("busy", value);
+    send.disabled = value;
+    stop.disabled = !value;
+    updateActions();
+  }
+
+  /** Regenerate, Undo and Clear need a chat with messages, and no answer running. */
+  function updateActions(): void {
+    const empty = chat == null || chat.messages.length === 0;
+    for (const b of [regenerate, undo, clearButton]) b.disabled = busy || empty;
   }
 
   function showError(error: unknown): void {
@@ -173,16 +226,19 @@ async function main(): Promise<void> {
 
   function newChat(): void {
     stopAll();
+    void commitClear();
     chat = undefined;
     history.replaceState(null, "", "/");
     view.render(undefined, selectedModels());
     chatList.render(chats, undefined);
-    document.body.classList.remove("sidebar-open");
+    sidebarPanel.close();
+    updateActions();
     prompt.focus();
   }
 
   async function openChat(id: string): Promise<void> {
     stopAll();
+    await commitClear();
     try {
       chat = await api<Chat>(`/api/chats/${encodeURIComponent(id)}`);
     } catch (error) {
@@ -193,13 +249,15 @@ async function main(): Promise<void> {
     setModels(chat.models);
     view.render(chat, chat.models);
     chatList.render(chats, chat.id);
-    document.body.classList.remove("sidebar-open");
+    sidebarPanel.close();
+    updateActions();
   }
 
   async function reloadChat(): Promise<void> {
     if (chat == null) return;
     chat = await api<Chat>(`/api/chats/${chat.id}`);
     view.render(chat, chat.models);
+    updateActions();
   }
 
   async function deleteChat(id: string): Promise<void> {
@@ -209,19 +267,6 @@ async function main(): Promise<void> {
     await refreshList();
   }
 
-  function settingsBody(): Record<string, unknown> {
-    const s = expert.values();
-    return {
-      prompt_type: s.prompt_type || undefined,
-      system_prompt: s.system_prompt || undefined,
-      temperature: s.temperature,
-      do_sample: s.temperature > 0,
-      top_p: s.top_p,
-      top_k: s.top_k,
-      max_new_tokens: s.max_new_tokens,
-      repetition_penalty: s.repetition_penalty
-    };
-  }
 
   /** Streams one model's answer into its cell; false when the user stopped it. */
   async function answer(chatId: string, turn: number, model: string): Promise<boolean> {
@@ -231,10 +276,12 @@ async function main(): Promise<void> {
     cell.setStatus("streaming", null);
     let text = "";
     let finished = false;
+    let messageId: number | undefined;
     try {
-      await streamEvents(`/api/chats/${chatId}/answer`, {model, ...settingsBody(), ...choice?.requestFields()}, controller.signal, (event) => {
+      await streamEvents(`/api/chats/${chatId}/answer`, {model, ...expert.requestFields(), ...choice?.requestFields()}, controller.signal, (event) => {
         const data = JSON.parse(event.data);
-        if (event.event === "delta") {
+        if (event.event === "start") messageId = data.message_id;
+        else if (event.event === "delta") {
           text += data.text;
           cell.setText(text);
         } else if (event.event === "done") {
@@ -253,31 +300,37 @@ async function main(): Promise<void> {
     } finally {
       streams.delete(model);
     }
+    // The server wrote more than arrived before the Stop: it keeps exactly what this cell shows.
+    if (controller.signal.aborted && !finished && messageId != null)
+      await api(`/api/chats/${chatId}/answer/${messageId}/shown`, {body: {content: text}}).catch(() => undefined);
     return !controller.signal.aborted;
   }
 
   async function answerAll(turn: number): Promise<void> {
     if (chat == null) return;
     const chatId = chat.id;
-    setBusy(true);
-    let completed: boolean[];
-    try {
-      completed = await Promise.all(chat.models.map((model) => answer(chatId, turn, model)));
-    } finally {
-      setBusy(false);
-    }
+    const completed = await Promise.all(chat.models.map((model) => answer(chatId, turn, model)));
     // After a stop the server saves the partial answer a moment later; the cells already show it, so only a
     // fully finished round is re-read (to pick up the stored numbers).
     if (chat?.id === chatId && completed.every(Boolean)) await reloadChat();
     await refreshList();
   }
 
+  /** The chat being created, so two sends never create two chats. */
+  let creating: Promise<Chat> | undefined;
   async function ensureChat(): Promise<Chat> {
     const models = selectedModels();
     if (chat == null) {
-      const created = await api<ChatSummary>("/api/chats", {body: {models}});
-      chat = {...created, messages: []};
-      history.replaceState(null, "", `/#chat=${chat.id}`);
+      creating ??= api<ChatSummary>("/api/chats", {body: {models}}).then((created) => {
+        chat = {...created, messages: []};
+        history.replaceState(null, "", `/#chat=${chat.id}`);
+        return chat;
+      });
+      try {
+        return await creating;
+      } finally {
+        creating = undefined;
+      }
     } else if (chat.models.join("\n") !== models.join("\n")) {
       await api(`/api/chats/${chat.id}`, {method: "PATCH", body: {models}});
       chat = {...chat, models};
@@ -285,42 +338,102 @@ async function main(): Promise<void> {
     return chat;
   }
 
-  async function sendMessage(): Promise<void> {
-    const text = prompt.value;
-    if (text.trim() === "" || streams.size > 0) return;
+  /** Runs one user action (send, regenerate, undo) with the busy state set first; a second one meanwhile is ignored. */
+  async function exclusive(task: () => Promise<void>): Promise<void> {
+    if (busy || streams.size > 0) return;
+    setBusy(true);
     errorLine.textContent = "";
     try {
-      const current = await ensureChat();
-      const message = await api<Message>(`/api/chats/${current.id}/messages`, {body: {content: text}});
-      prompt.value = "";
-      current.messages.push(message);
-      view.addUserTurn(message.turn, message.content, current.models);
-      await answerAll(message.turn);
+      await commitClear();
+      await task();
     } catch (error) {
       showError(error);
+    } finally {
       setBusy(false);
+      prompt.focus();
     }
+  }
+
+  async function sendMessage(): Promise<void> {
+    const text = prompt.value;
+    if (text.trim() === "" || busy) return;
+    const problem = expert.problem();
+    if (problem != null) {
+      showError(`${problem} (Expert settings)`);
+      return;
+    }
+    await exclusive(async () => {
+      const current = await ensureChat();
+      const message = await api<Message>(`/api/chats/${current.id}/messages`, {body: {content: text}});
+      if (prompt.value === text) prompt.value = "";
+      current.messages.push(message);
+      view.addUserTurn(message.turn, message.content, current.models);
+      updateActions();
+      await answerAll(message.turn);
+    });
   }
 
   async function regenerateLast(): Promise<void> {
     const last = chat?.messages.filter((m) => m.role === "user").at(-1);
-    if (chat == null || last == null || streams.size > 0) return;
-    errorLine.textContent = "";
-    try {
+    if (chat == null || last == null) return;
+    const problem = expert.problem();
+    if (problem != null) return showError(`${problem} (Expert settings)`);
+    await exclusive(async () => {
       await ensureChat();
       await answerAll(last.turn);
-    } catch (error) {
-      showError(error);
-    }
+    });
   }
 
-  async function chatAction(action: "undo" | "clear"): Promise<void> {
-    if (chat == null || streams.size > 0) return;
-    errorLine.textContent = "";
-    try {
-      await api(`/api/chats/${chat.id}/${action}`, {body: {}});
+  async function chatAction(action: "undo"): Promise<void> {
+    if (chat == null) return;
+    const current = chat;
+    await exclusive(async () => {
+      await api(`/api/chats/${current.id}/${action}`, {body: {}});
       await reloadChat();
       await refreshList();
+    });
+  }
+
+  /** Clear hides the chat at once and offers Undo; the server clears it when the offer ends. */
+  let cleared: {chat: Chat; timer: ReturnType<typeof setTimeout>} | undefined;
+  const UNDO_CLEAR_MS = 10_000;
+  function clearChat(): void {
+    if (chat == null || busy || chat.messages.length === 0) return;
+    void commitClear();
+    cleared = {chat, timer: setTimeout(() => void commitClear(), UNDO_CLEAR_MS)};
+    chat = {...chat, messages: []};
+    view.render(chat, chat.models);
+    undoClearBar.hidden = false;
+    updateActions();
+    undoClear.focus();
+  }
+
+  function restoreCleared(): void {
+    if (cleared == null) return;
+    clearTimeout(cleared.timer);
+    if (chat?.id === cleared.chat.id) {
+      chat = cleared.chat;
+      view.render(chat, chat.models);
+    }
+    cleared = undefined;
+    undoClearBar.hidden = true;
+    updateActions();
+    prompt.focus();
+  }
+
+  async function commitClear(keepalive = false): Promise<void> {
+    if (cleared == null) return;
+    const {chat: target, timer} = cleared;
+    cleared = undefined;
+    clearTimeout(timer);
+    undoClearBar.hidden = true;
+    const path = `/api/chats/${target.id}/clear`;
+    try {
+      if (keepalive) await fetch(path, {method: "POST", keepalive: true, credentials: "same-origin", headers: {...CSRF_HEADERS, "content-type": "application/json"}, body: "{}"});
+      else {
+        await api(path, {body: {}});
+        await refreshList();
+      }
     } catch (error) {
       showError(error);
     }
@@ -354,6 +467,7 @@ async function main(): Promise<void> {
     true
   );
   for (const element of [model1, model2, compare]) element.addEventListener("change", showModels);
+  addEventListener("pagehide", () => void commitClear(true));
 
   showModels();
   await refreshList();

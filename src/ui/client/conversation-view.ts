@@ -5,8 +5,10 @@ import type {AnswerMeta, Chat, Message, MessageStatus} from "./types.js";
 
 /**
  * The conversation: each turn is the user's message and, below it, one answer per model side by side (compare
- * mode) or a single answer. Answers render as sanitized Markdown and re-render at most once per frame while
- * streaming; user messages are shown as plain text. An answer from documents has its sources below it.
+ * mode) or a single answer. Each turn keeps its own models: a turn answered by two models stays two labelled
+ * columns after Compare is turned off, in the chat's model order (then the order the answers were made).
+ * Answers render as sanitized Markdown and re-render at most once per frame while streaming; user messages are
+ * shown as plain text. An answer from documents has its sources below it.
  */
 
 export interface AnswerCell {
@@ -79,6 +81,9 @@ function createAnswerCell(model: string, showModel: boolean, onRendered: () => v
         render();
         element.dataset.status = status;
         footer.textContent = describeMeta(status, meta);
+        // An error is said in the error style and read out, not left as small grey footer text.
+        if (status === "error") footer.setAttribute("role", "alert");
+        else footer.removeAttribute("role");
         const rendered = renderSources(meta, onOpenSource);
         sources.replaceChildren(...(rendered == null ? [] : [rendered]));
       }
@@ -97,7 +102,8 @@ export interface ConversationView {
 
 export function createConversationView(options: {onOpenSource: OpenSource}): ConversationView {
   const element = h("div", {className: "conversation", attrs: {id: "conversation", "aria-live": "polite"}});
-  let columns: readonly string[] = [];
+  /** Each turn's models, in their column order. */
+  const turnModels = new WeakMap<HTMLElement, string[]>();
 
   const nearBottom = (): boolean => element.scrollHeight - element.scrollTop - element.clientHeight < 80;
   let stick = true;
@@ -106,9 +112,22 @@ export function createConversationView(options: {onOpenSource: OpenSource}): Con
     if (stick) element.scrollTop = element.scrollHeight;
   };
 
-  const turnSection = (turn: number, userText: string): HTMLElement => {
-    const answers = h("div", {className: `answers cols-${Math.max(1, columns.length)}`});
+  const setTurnModels = (section: HTMLElement, models: readonly string[]): void => {
+    turnModels.set(section, [...models]);
+    const answers = section.querySelector<HTMLElement>(".answers")!;
+    answers.className = `answers cols-${Math.max(1, models.length)}`;
+    // Labels follow the turn's own column count.
+    for (const cell of answers.querySelectorAll<HTMLElement>(".answer")) {
+      const label = cell.querySelector(".model-name");
+      if (models.length > 1 && label == null) cell.prepend(h("div", {className: "model-name", text: cell.dataset.model ?? ""}));
+      if (models.length <= 1) label?.remove();
+    }
+  };
+
+  const turnSection = (turn: number, userText: string, models: readonly string[]): HTMLElement => {
+    const answers = h("div", {className: "answers"});
     const section = h("section", {className: "turn", attrs: {"data-turn": turn}}, h("div", {className: "bubble user", text: userText}), answers);
+    setTurnModels(section, models);
     element.appendChild(section);
     return section;
   };
@@ -116,9 +135,11 @@ export function createConversationView(options: {onOpenSource: OpenSource}): Con
   const placeAnswer = (section: HTMLElement, model: string, message?: Message): AnswerCell => {
     const answers = section.querySelector(".answers")!;
     answers.querySelector(`.answer[data-model="${CSS.escape(model)}"]`)?.remove();
-    const {element: cellElement, cell} = createAnswerCell(model, columns.length > 1, follow, options.onOpenSource);
-    const order = columns.indexOf(model);
-    const after = [...answers.children].find((child) => columns.indexOf((child as HTMLElement).dataset.model ?? "") > order);
+    let models = turnModels.get(section) ?? [];
+    if (!models.includes(model)) setTurnModels(section, (models = [...models, model]));
+    const {element: cellElement, cell} = createAnswerCell(model, models.length > 1, follow, options.onOpenSource);
+    const order = models.indexOf(model);
+    const after = [...answers.children].find((child) => models.indexOf((child as HTMLElement).dataset.model ?? "") > order);
     answers.insertBefore(cellElement, after ?? null);
     if (message != null) {
       cell.setText(message.content);
@@ -138,7 +159,6 @@ export function createConversationView(options: {onOpenSource: OpenSource}): Con
   return {
     element,
     render(chat, models) {
-      columns = models;
       clear(element);
       stick = true;
       const messages = chat?.messages ?? [];
@@ -146,9 +166,21 @@ export function createConversationView(options: {onOpenSource: OpenSource}): Con
         element.appendChild(empty());
         return;
       }
+      // A turn's columns: the chat's models first, in its order, then any others in the order they answered.
+      const answered = new Map<number, string[]>();
+      for (const message of messages) {
+        if (message.role !== "assistant") continue;
+        const list = answered.get(message.turn) ?? [];
+        if (!list.includes(message.model ?? "?")) list.push(message.model ?? "?");
+        answered.set(message.turn, list);
+      }
+      const ordered = (turn: number): string[] => {
+        const list = answered.get(turn) ?? [];
+        return [...models.filter((m) => list.includes(m)), ...list.filter((m) => !models.includes(m))];
+      };
       const sections = new Map<number, HTMLElement>();
       for (const message of messages) {
-        if (message.role === "user") sections.set(message.turn, turnSection(message.turn, message.content));
+        if (message.role === "user") sections.set(message.turn, turnSection(message.turn, message.content, ordered(message.turn)));
         else {
           const section = sections.get(message.turn);
           if (section != null) placeAnswer(section, message.model ?? "?", message);
@@ -162,9 +194,8 @@ export function createConversationView(options: {onOpenSource: OpenSource}): Con
       return placeAnswer(section, model);
     },
     addUserTurn(turn, content, models) {
-      columns = models;
       element.querySelector(".empty")?.remove();
-      turnSection(turn, content);
+      turnSection(turn, content, models);
       stick = true;
       follow();
     }

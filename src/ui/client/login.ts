@@ -29,6 +29,8 @@ async function main(): Promise<void> {
   byId("password-fields").hidden = !session.login_methods.includes("password");
   byId("key-fields").hidden = !session.login_methods.includes("api_key");
   byId("or").hidden = session.login_methods.length < 2;
+  const methods = session.login_methods.map((m) => (m === "password" ? "the username and password" : "an API key"));
+  byId("login-how").textContent = `Log in with ${methods.join(" or ")} the server's administrator gave you.`;
   form.querySelector<HTMLInputElement>("div:not([hidden]) input")?.focus();
   document.body.classList.add("ready");
 }

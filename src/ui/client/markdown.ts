@@ -7,7 +7,8 @@ import {Marked} from "marked";
  * restyle the page. Raw HTML in the text is shown as text, never parsed (as h2oGPT escapes `<` and `>`):
  * parsing it even in a detached document can start an image load. Markdown is rendered by marked, then
  * DOMPurify keeps only a small set of formatting tags
- * and no event handlers, `style`, forms or images (an image URL can leak chat text to another server); links
+ * and no event handlers, `style`, forms or images (an image URL can leak chat text to another server: a Markdown
+ * image shows as its alt text and its address instead); links
  * open in a new tab without referrer or opener. The page's CSP (script-src 'self', img-src 'self') is a second
  * wall behind this one.
  */
@@ -28,7 +29,12 @@ const markdown = new Marked({
   gfm: true,
   breaks: true,
   async: false,
-  renderer: {html: ({text}) => escapeHtml(text)}
+  renderer: {
+    html: ({text}) => escapeHtml(text),
+    // Never an <img> (a remote image would leak the chat): the alt text and the address, as a link to open by choice.
+    image: ({href, text}) =>
+      `<span class="md-image">[image: ${escapeHtml(text || "no description")}]${href ? ` <a href="${escapeHtml(href)}">${escapeHtml(href)}</a>` : ""}</span>`
+  }
 });
 
 let hooked = false;
@@ -42,7 +48,7 @@ function installHooks(): void {
       node.setAttribute("target", "_blank");
       node.setAttribute("rel", "noopener noreferrer nofollow");
     }
-    if (node.hasAttribute("class") && !/^language-[\w+-]+$/.test(node.getAttribute("class") ?? "")) node.removeAttribute("class");
+    if (node.hasAttribute("class") && !/^(language-[\w+-]+|md-image)$/.test(node.getAttribute("class") ?? "")) node.removeAttribute("class");
   });
 }
 

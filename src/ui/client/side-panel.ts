@@ -20,7 +20,7 @@ export function sidePanel(options: {panel: HTMLElement; toggleButton: HTMLElemen
   const phone = (): boolean => matchMedia(PHONE).matches;
 
   const open = (): void => {
-    if (phone()) document.body.classList.remove("sidebar-open", "expert-open");
+    if (phone()) document.body.classList.remove("sidebar-open", "expert-open", "documents-open");
     document.body.classList.add(openClass);
     toggleButton.setAttribute("aria-expanded", "true");
     options.onOpen?.();

@@ -15,6 +15,17 @@ export interface ModelInfo {
   readonly embeddings: boolean;
   readonly notice: string | null;
   readonly details: Readonly<Record<string, string | number | boolean>>;
+  /** What a request that leaves them out gets (the serve flags over h2oGPT's defaults); top_k 0 = no limit. */
+  readonly defaults?: GenerationDefaults;
+}
+
+export interface GenerationDefaults {
+  readonly temperature: number;
+  readonly top_p: number;
+  readonly top_k: number;
+  readonly repetition_penalty: number;
+  readonly max_new_tokens: number;
+  readonly do_sample: boolean;
 }
 
 export interface ServerInfo {
@@ -102,20 +113,10 @@ export interface ChatSummary {
   readonly id: string;
   readonly title: string;
   readonly models: string[];
+  readonly createdAt?: number;
   readonly updatedAt: number;
 }
 
 export interface Chat extends ChatSummary {
   messages: Message[];
-}
-
-/** The expert panel's values, sent with h2oGPT's parameter names. */
-export interface Settings {
-  prompt_type: string;
-  system_prompt: string;
-  temperature: number;
-  top_p: number;
-  top_k: number;
-  max_new_tokens: number;
-  repetition_penalty: number;
 }
