@@ -1,12 +1,20 @@
-import {createHash} from "node:crypto";
 import {readdirSync, readFileSync, statSync} from "node:fs";
 import {join} from "node:path";
 import {Document} from "@langchain/core/documents";
 import {RecursiveCharacterTextSplitter} from "@langchain/textsplitters";
 import {getLlama, LlamaLogLevel} from "node-llama-cpp";
-import {createEmbedder, createTesseractOcr, DocumentCollection, ingest, retrieve, splitText, type Embedder} from "../src/docs/index.js";
-import type {ChunkInput, DocumentRecord} from "../src/docs/document-collection.js";
-import type {DocumentFormat} from "../src/docs/document-types.js";
+import {
+  chunkDocument,
+  createEmbedder,
+  createTesseractOcr,
+  DocumentCollection,
+  ingest,
+  retrieve,
+  splitText,
+  type DocumentFormat,
+  type DocumentRecord,
+  type Embedder
+} from "../src/docs/index.js";
 import {queryTerms} from "../src/docs/search-terms.js";
 import type {ExtractedDocument} from "./ingest-corpus.js";
 
@@ -181,28 +189,10 @@ async function runOursIndex(dumpPath: string, dbDir: string, maxChunks = Infinit
     });
   };
   documents.forEach((document, i) => {
-    const chunks: ChunkInput[] = [];
-    const documentHash = createHash("sha256");
-    let offset = 0;
-    for (const segment of document.segments) {
-      if (offset > 0) documentHash.update("\n\n");
-      documentHash.update(segment.text);
-      textBytes += Buffer.byteLength(segment.text);
-      for (const piece of splitText({text: segment.text}))
-        chunks.push({
-          chunkIndex: chunks.length,
-          page: segment.page,
-          section: segment.section,
-          start: offset + piece.start,
-          end: offset + piece.end,
-          hash: createHash("sha256").update(piece.text).digest("base64url").slice(0, 22),
-          content: piece.text
-        });
-      offset += segment.text.length + 2;
-    }
-    const textChars = Math.max(0, offset - 2);
-    chunkCount += chunks.length;
-    const record: DocumentRecord = {source: document.source, hash: documentHash.digest("hex"), format: document.format as DocumentFormat, title: document.title, textChars, chunks};
+    const record = chunkDocument({document: {...document, format: document.format as DocumentFormat}});
+    for (const segment of document.segments) textBytes += Buffer.byteLength(segment.text);
+    chunkCount += record.chunks.length;
+    const textChars = record.textChars;
     pending.push({file: document.file, first: documents[i - 1]?.file !== document.file, last: documents[i + 1]?.file !== document.file, record});
     pendingChars += textChars;
     if (pendingChars >= BATCH_CHARS && pending.at(-1)!.last) flush();

@@ -24,10 +24,13 @@ export {DEFAULT_ARCHIVE_LIMITS} from "./document-types.js";
 export {ArchiveLimitError, CollectionNotFoundError, DocumentLoadError, EmbeddingMismatchError, UrlRefusedError} from "./docs-errors.js";
 export {detectFormat, type DetectedFormat} from "./detect-format.js";
 export {loadDocuments, type LoadDocumentsOptions} from "./load-documents.js";
+export {chunkDocument, type ChunkDocumentOptions} from "./chunk-document.js";
 export {splitText, DEFAULT_CHUNK_SIZE, DEFAULT_SEPARATORS, type SplitTextOptions, type TextChunk} from "./split-text.js";
 export {
   DocumentCollection,
+  type ChunkInput,
   type CollectionStats,
+  type DocumentRecord,
   type DocumentSummary,
   type EmbeddingIdentity,
   type ScoredChunk,

@@ -8,7 +8,7 @@ import {DocumentLoadError} from "./docs-errors.js";
 import type {Embedder} from "./embedder.js";
 import {fetchUrl} from "./fetch-url.js";
 import {loadDocuments} from "./load-documents.js";
-import {splitText} from "./split-text.js";
+import {chunkDocument} from "./chunk-document.js";
 
 export interface IngestOptions {
   readonly collection: DocumentCollection;
@@ -68,7 +68,6 @@ export interface IngestSummary {
 const DEFAULT_MAX_FILE_BYTES = 512 * 1024 * 1024;
 const DEFAULT_BATCH_CHARS = 4 * 1024 * 1024;
 const EMBED_BATCH = 32;
-const MAX_SECTION_CHARS = 200;
 const MAX_LISTED_FAILURES = 1000;
 /** Formats a loader reads as a stream from disk, so a dump larger than memory still ingests. */
 const STREAMED_EXTENSIONS = /\.(jsonl|ndjson|csv|tsv|parquet)$/i;
@@ -232,48 +231,20 @@ export async function ingest(options: IngestOptions): Promise<IngestSummary> {
   return {...counts, seconds: (performance.now() - started) / 1000, failures, failureCount};
 }
 
+/** The document chunked, and embedded when the ingest has an embedder (in batches, as the engine takes them). */
 async function toRecord(document: LoadedDocument, options: IngestOptions): Promise<DocumentRecord> {
+  const record = chunkDocument({document, chunkSize: options.chunkSize, chunkOverlap: options.chunkOverlap, lengthOf: options.lengthOf});
+  if (options.embedder == null || record.chunks.length === 0) return record;
   const chunks: ChunkInput[] = [];
-  const documentHash = createHash("sha256");
-  let offset = 0;
-  for (const segment of document.segments) {
-    if (offset > 0) documentHash.update("\n\n");
-    documentHash.update(segment.text);
-    for (const piece of splitText({text: segment.text, chunkSize: options.chunkSize, chunkOverlap: options.chunkOverlap, lengthOf: options.lengthOf}))
-      chunks.push({
-        chunkIndex: chunks.length,
-        page: segment.page,
-        // A heading is stored and indexed with every chunk under it: a paragraph misused as a heading must not be.
-        section: segment.section?.slice(0, MAX_SECTION_CHARS),
-        start: offset + piece.start,
-        end: offset + piece.end,
-        hash: createHash("sha256").update(piece.text).digest("base64url").slice(0, 22),
-        content: piece.text
-      });
-    offset += segment.text.length + 2;
+  for (let i = 0; i < record.chunks.length; i += EMBED_BATCH) {
+    const batch = record.chunks.slice(i, i + EMBED_BATCH);
+    const vectors = await options.embedder.embed(
+      batch.map((chunk) => chunk.content),
+      options.signal
+    );
+    batch.forEach((chunk, j) => chunks.push({...chunk, vector: vectors[j]}));
   }
-  const textChars = Math.max(0, offset - 2);
-  if (options.embedder != null && chunks.length > 0) {
-    const withVectors: ChunkInput[] = [];
-    for (let i = 0; i < chunks.length; i += EMBED_BATCH) {
-      const batch = chunks.slice(i, i + EMBED_BATCH);
-      const vectors = await options.embedder.embed(
-        batch.map((chunk) => chunk.content),
-        options.signal
-      );
-      batch.forEach((chunk, j) => withVectors.push({...chunk, vector: vectors[j]}));
-    }
-    chunks.splice(0, chunks.length, ...withVectors);
-  }
-  return {
-    source: document.source,
-    hash: documentHash.digest("hex"),
-    format: document.format,
-    title: document.title,
-    metadata: document.metadata,
-    textChars,
-    chunks
-  };
+  return {...record, chunks};
 }
 
 interface ReadInput {
