@@ -217,7 +217,9 @@ describe.skipIf(tinyLlamaPath == null)("history durability", () => {
         .filter((block) => block.startsWith("event: delta"))
         .map((block) => JSON.parse(block.slice(block.indexOf("data: ") + 6)).text)
         .join("");
-      expect(streamedText.startsWith(partial)).toBe(true);
+      // Both are prefixes of the one generated text; which is longer depends on what was still in the server's
+      // socket buffers when it died.
+      expect(streamedText.startsWith(partial) || partial.startsWith(streamedText), `streamed ${JSON.stringify(streamedText.slice(0, 80))}..., stored ${JSON.stringify(partial.slice(0, 80))}...`).toBe(true);
       const list = await (await fetch(`${second.url}/api/chats`)).json();
       expect(list.chats.map((c: {id: string; title: string}) => [c.id, c.title])).toEqual([[chat.id, "first question"]]);
     } finally {
