@@ -2,13 +2,13 @@ import {DocumentLoadError} from "../docs-errors.js";
 import type {LoadedDocument, Loader, TextSegment} from "../document-types.js";
 import {openOfficeZip, type OfficeZip} from "./open-office-zip.js";
 import {SectionWriter} from "./section-writer.js";
+import {rowText} from "./row-text.js";
 
 /**
  * Repeats honoured for a cell or row that has content. Empty ones are never written out: a sheet's usual
  * "16,384 empty columns" / "a million empty rows" tails cost nothing.
  */
 const MAX_REPEATS = 100;
-const MAX_GAP_CELLS = 32;
 
 /** Elements whose text is not the document's own (annotations, footnote bodies, deleted revisions). */
 const SKIPPED = new Set(["annotation", "note", "tracked-changes", "sequence-decls", "forms"]);
@@ -227,16 +227,4 @@ function readSpreadsheet(zip: OfficeZip): TextSegment[] {
     }
   });
   return segments;
-}
-
-function rowText(cells: ReadonlyArray<{column: number; value: string}>): string {
-  const parts: string[] = [];
-  let next = 0;
-  for (const cell of cells) {
-    const gap = Math.min(Math.max(0, cell.column - next), MAX_GAP_CELLS);
-    for (let index = 0; index < gap; index++) parts.push("");
-    parts.push(cell.value);
-    next = cell.column + 1;
-  }
-  return parts.join(" | ");
 }

@@ -1,12 +1,7 @@
 import {DocumentLoadError} from "../docs-errors.js";
 import type {Loader, TextSegment} from "../document-types.js";
 import {openOfficeZip, type OfficeZip} from "./open-office-zip.js";
-
-/**
- * Empty cells written between two values of a row, at most: keeps columns aligned in ordinary sheets without
- * letting one value in column XFD produce 16,000 separators.
- */
-const MAX_GAP_CELLS = 32;
+import {rowText} from "./row-text.js";
 
 /**
  * Excel workbooks (.xlsx): every worksheet in workbook order becomes one segment (`section` = sheet name,
@@ -145,19 +140,6 @@ function cellText(type: string, raw: string, shared: readonly string[]): string 
     default:
       return raw.replace(/\s*\n\s*/g, " ").trim();
   }
-}
-
-function rowText(cells: ReadonlyArray<{column: number; value: string}>): string {
-  const sorted = [...cells].sort((a, b) => a.column - b.column);
-  const parts: string[] = [];
-  let next = 0;
-  for (const cell of sorted) {
-    const gap = Math.min(Math.max(0, cell.column - next), MAX_GAP_CELLS);
-    for (let index = 0; index < gap; index++) parts.push("");
-    parts.push(cell.value);
-    next = cell.column + 1;
-  }
-  return parts.join(" | ");
 }
 
 /** "BC12" -> 54 (0-based column); undefined when the reference is missing or not A1-style. */
