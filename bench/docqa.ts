@@ -110,7 +110,7 @@ for (const size of SIZES) {
   const expected = size.files * PARAGRAPHS;
   const cached = manifest[size.name];
   if (existsSync(collectionPath(manager.scope(USER), size.name))) {
-    const chunks = manager.collection(USER, size.name).stats().chunks;
+    const chunks = (await (await manager.collection(USER, size.name)).stats()).chunks;
     if (cached?.version === CORPUS_VERSION && cached.chunks === expected && chunks === expected) {
       console.log(`collection ${size.name}: ${int(chunks)} chunks (cached in ${dir})`);
       continue;
@@ -181,7 +181,7 @@ async function timedStream(stream: AsyncIterable<string>): Promise<number> {
 }
 
 async function withDocuments(question: Question, name: string): Promise<Run> {
-  const base = manager.retriever(USER, name);
+  const base = await manager.retriever(USER, name);
   let retrieval = 0;
   const retriever: DocumentRetriever = {
     search: async (query, k, sources) => {
@@ -253,8 +253,8 @@ console.log("");
 const report: Record<string, unknown>[] = [];
 let goalMet = true;
 for (const size of SIZES) {
-  const collection = manager.collection(USER, size.name);
-  const chunks = collection.stats().chunks;
+  const collection = await manager.collection(USER, size.name);
+  const chunks = (await collection.stats()).chunks;
   // Warm-up: SQLite's page cache, the engine, the code paths (not measured).
   for (const question of questions.slice(0, 3)) {
     await withDocuments(question, size.name);

@@ -9,6 +9,15 @@
  * Reports zero-5xx, p50/p95 time to first token, total tokens/s, and the server's RSS before and after
  * (goal: growth under 10%). The peer runs the same prompt, token budget, sequences and client count straight
  * on node-llama-cpp's LlamaCompletion in this process (no HTTP), so the ratio is the cost of serving.
+ *
+ *   npm run bench:serve -- --replicas=2 --db_url=postgres://... [--clients=32 --seconds=60]
+ *
+ * History mode (with --replicas or --db_url): the chat-history routes under load. Each client loops: create a
+ * chat, add a message, answer it (4 tokens, saved as it streams), read the chat, list the chats; client i talks to
+ * replica i mod N. All replicas share the --db_url database. The same run against one server on its SQLite file
+ * is the peer. Reports errors (goal 0), history writes per second (create, message, answer) and p95 latency of
+ * the history routes (all but the answer, which is generation), ours beside SQLite's. --from_source runs the CLI
+ * from src/ through tsx instead of the build.
  */
 import {spawn, type ChildProcess} from "node:child_process";
 import {existsSync, mkdirSync, readFileSync} from "node:fs";
@@ -59,13 +68,19 @@ async function benchModel(): Promise<string> {
   return path;
 }
 
-async function startServer(model: string): Promise<{child: ChildProcess; url: string}> {
+function cliCommand(): string[] {
+  if (args.from_source === "true")
+    return ["--import", "tsx", join(root, "bench/h2ogpt-from-source.ts")];
   if (!existsSync(join(root, "dist/cli/main.js"))) throw new Error("build first: npm run build");
+  return [join(root, "bin/h2ogpt.js")];
+}
+
+async function startServer(model: string, storage = [`--history_db=${join(root, "bench/results/serve-bench-history.db")}`]): Promise<{child: ChildProcess; url: string}> {
   const child = spawn(
     process.execPath,
-    [join(root, "bin/h2ogpt.js"), "serve", `--base_model=${model}`, "--prompt_type=plain", "--port=0", `--concurrency=${sequences}`,
-      `--max_queue=${clients * 2}`, `--history_db=${join(root, "bench/results/serve-bench-history.db")}`, "--max_seq_len=2048"],
-    {stdio: ["ignore", "pipe", "inherit"]}
+    [...cliCommand(), "serve", `--base_model=${model}`, "--prompt_type=plain", "--port=0", `--concurrency=${sequences}`,
+      `--max_queue=${clients * 2}`, ...storage, "--max_seq_len=2048"],
+    {stdio: ["ignore", "pipe", "inherit"], cwd: root}
   );
   const url = await new Promise<string>((resolveUrl, reject) => {
     let out = "";
@@ -219,4 +234,89 @@ async function main(): Promise<void> {
   if (errors5xx > 0 || growth >= 0.1) process.exitCode = 1;
 }
 
-await main();
+interface HistoryRun {
+  readonly loops: number;
+  readonly errors: number;
+  readonly writes: number;
+  readonly elapsedMs: number;
+  /** Latency of the history routes (create, message, read, list), not of the answers. */
+  readonly latencies: number[];
+}
+
+/** One client's loop over the history routes of `url` until the deadline. */
+async function historyClient(url: string, deadline: number, run: {loops: number; errors: number; writes: number; latencies: number[]}): Promise<void> {
+  const json = {"content-type": "application/json"};
+  const timed = async (path: string, init?: RequestInit): Promise<Response> => {
+    const started = performance.now();
+    const response = await fetch(`${url}${path}`, init);
+    run.latencies.push(performance.now() - started);
+    return response;
+  };
+  while (performance.now() < deadline) {
+    try {
+      const created = await timed("/api/chats", {method: "POST", headers: json, body: "{}"});
+      const chat = (await created.json()) as {id: string; models: string[]};
+      const message = await timed(`/api/chats/${chat.id}/messages`, {method: "POST", headers: json, body: JSON.stringify({content: question})});
+      await message.text();
+      const answer = await fetch(`${url}/api/chats/${chat.id}/answer`, {method: "POST", headers: json, body: JSON.stringify({model: chat.models[0], max_new_tokens: 4})});
+      const answered = (await answer.text()).includes("event: done");
+      const read = await timed(`/api/chats/${chat.id}`);
+      const stored = (await read.json()) as {messages: {status: string}[]};
+      const listed = await timed("/api/chats");
+      await listed.text();
+      const ok = created.status === 201 && message.status === 201 && answer.status === 200 && answered && read.status === 200 && listed.status === 200;
+      if (!ok || stored.messages[1]?.status !== "complete") run.errors++;
+      run.writes += 3;
+      run.loops++;
+    } catch {
+      run.errors++;
+    }
+  }
+}
+
+async function historyLoad(urls: readonly string[]): Promise<HistoryRun> {
+  const run = {loops: 0, errors: 0, writes: 0, latencies: [] as number[]};
+  await Promise.all(Array.from({length: clients}, (_, i) => historyClient(urls[i % urls.length]!, performance.now() + warmupSeconds * 1000, {loops: 0, errors: 0, writes: 0, latencies: []})));
+  const started = performance.now();
+  await Promise.all(Array.from({length: clients}, (_, i) => historyClient(urls[i % urls.length]!, started + seconds * 1000, run)));
+  return {...run, elapsedMs: performance.now() - started};
+}
+
+function historySummary(name: string, run: HistoryRun): {writesPerSecond: number; p95: number} {
+  if (run.errors > 0) process.exitCode = 1;
+  const writesPerSecond = run.writes / (run.elapsedMs / 1000);
+  const p95 = percentile(run.latencies, 95);
+  console.log(
+    `${name}: ${run.loops} loops in ${(run.elapsedMs / 1000).toFixed(1)} s, errors ${run.errors} ${run.errors === 0 ? "(ok)" : "(FAIL)"}; ` +
+      `history writes ${writesPerSecond.toFixed(1)}/s; history routes p50 ${percentile(run.latencies, 50).toFixed(1)} ms, p95 ${p95.toFixed(1)} ms`
+  );
+  return {writesPerSecond, p95};
+}
+
+async function historyMain(): Promise<void> {
+  const replicas = Number(args.replicas ?? 1);
+  const dbUrl = args.db_url;
+  if (!Number.isInteger(replicas) || replicas < 1) throw new Error(`--replicas: expected a positive integer, got ${args.replicas}`);
+  if (replicas > 1 && dbUrl == null) throw new Error("--replicas above 1 needs --db_url (replicas share one PostgreSQL database)");
+  const modelPath = await benchModel();
+  console.log(`bench/serve history: ${clients} clients for ${seconds} s over ${replicas} replica(s) ${dbUrl == null ? "on SQLite" : "on PostgreSQL"}, then one server on SQLite (loopback; noisy on a shared machine)`);
+  const runOn = async (storages: string[][]): Promise<HistoryRun> => {
+    const servers = await Promise.all(storages.map((storage) => startServer(modelPath, storage)));
+    try {
+      return await historyLoad(servers.map((server) => server.url));
+    } finally {
+      for (const server of servers) server.child.kill("SIGTERM");
+    }
+  };
+  const sqliteDb = (name: string): string[] => [`--history_db=${join(root, `bench/results/serve-bench-${name}-${Date.now()}.db`)}`];
+  const ours = historySummary(
+    dbUrl == null ? "h2ogpt serve (SQLite)" : `h2ogpt serve x${replicas} (PostgreSQL)`,
+    await runOn(Array.from({length: replicas}, () => (dbUrl == null ? sqliteDb("history") : [`--db_url=${dbUrl}`])))
+  );
+  const peerRun = await runOn([sqliteDb("history-peer")]);
+  const peerFigures = historySummary("peer: one h2ogpt serve on SQLite", peerRun);
+  console.log(`ratio ours/SQLite: writes/s ${(ours.writesPerSecond / peerFigures.writesPerSecond).toFixed(2)}x, p95 ${(ours.p95 / peerFigures.p95).toFixed(2)}x`);
+}
+
+if (args.replicas != null || args.db_url != null) await historyMain();
+else await main();

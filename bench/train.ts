@@ -5,7 +5,10 @@
  * context 256, batch 8, the first 64 positions of each row masked (-100). SwiGLU has three MLP matrices where
  * training.md's GPT-2 model has two, about 18% more FLOPs per token, the same for both sides.
  *
- *   npm run bench:train [-- --steps=6 --threads=2 --modes=full,lora --dir=KEEP_INPUTS_HERE]
+ *   npm run bench:train [-- --steps=6 --threads=2 --modes=full,lora --train_backend=onnxruntime|jax --dir=KEEP_INPUTS_HERE]
+ *
+ * --train_backend picks our tensor runtime as `h2ogpt finetune --train_backend` does (default: finetune's choice,
+ * onnxruntime for this llama model); the backend that ran is printed per mode.
  *
  * Each side runs in its own process (so peak RSS is its own), one after the other; a step is one AdamW update of
  * 8 x 256 tokens; the first step (compilation, warm-up) is left out of the median. PyTorch (Debian's
@@ -20,13 +23,14 @@ import {dirname, join, resolve} from "node:path";
 import {fileURLToPath} from "node:url";
 import {promisify} from "node:util";
 import {llamaArchitectureMetadata, vocabularyMetadata} from "../src/gguf/index.js";
-import {finetune} from "../src/train/index.js";
+import {finetune, type TrainBackendName} from "../src/train/index.js";
 import {writeLlamaModelGguf} from "../src/train/export-gguf.js";
 import {initLlamaWeights} from "../src/train/init-llama.js";
 import {llamaTensorSpecs, parameterCount, type LlamaConfig} from "../src/train/llama-config.js";
 import {readMetrics} from "../src/train/metrics.js";
 import {toMicroBatch} from "../src/train/micro-batch.js";
 import {Random} from "../src/train/random.js";
+import {TORCH_MISSING, torchPython} from "./torch-python.js";
 
 const run = promisify(execFile);
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
@@ -39,6 +43,7 @@ const args = Object.fromEntries(
 const steps = Number(args.steps ?? 6);
 const threads = Number(args.threads ?? 2);
 const modes = (args.modes ?? "full,lora").split(",") as ("full" | "lora")[];
+const trainBackend = args.train_backend as TrainBackendName | undefined;
 const BATCH = 8;
 const LENGTH = 256;
 const MASKED = 64;
@@ -62,6 +67,8 @@ interface SideResult {
   readonly tokensPerSecond: number;
   readonly losses: number[];
   readonly peakRssMb: number;
+  /** Our side: the tensor runtime finetune() ran on. */
+  readonly backend?: string;
 }
 
 function median(values: number[]): number {
@@ -83,7 +90,7 @@ async function child(dir: string, mode: "full" | "lora"): Promise<void> {
   const outputDir = join(dir, `out-${mode}`);
   // A kept --dir holds the previous run's output, which finetune rightly refuses to overwrite.
   await rm(outputDir, {recursive: true, force: true});
-  await finetune({
+  const trained = await finetune({
     baseModel: join(dir, "model.gguf"),
     rows: rows(),
     outputDir,
@@ -97,7 +104,8 @@ async function child(dir: string, mode: "full" | "lora"): Promise<void> {
     lrSchedulerType: "constant",
     maxGradNorm: 0,
     threads,
-    saveTotalLimit: 1
+    saveTotalLimit: 1,
+    trainBackend
   });
   const metrics = (await readMetrics(join(outputDir, "metrics.jsonl"))).filter((m) => m.loss != null);
   const stepSeconds = metrics.slice(1).map((m, i) => m.elapsed_seconds! - metrics[i]!.elapsed_seconds!);
@@ -106,35 +114,24 @@ async function child(dir: string, mode: "full" | "lora"): Promise<void> {
     secondsPerStep: seconds,
     tokensPerSecond: (BATCH * LENGTH) / seconds,
     losses: metrics.map((m) => m.loss!),
-    peakRssMb: process.resourceUsage().maxRSS / 1024
+    peakRssMb: process.resourceUsage().maxRSS / 1024,
+    backend: trained.trainBackend
   };
   process.stdout.write(JSON.stringify(result) + "\n");
 }
 
 async function ours(dir: string, mode: "full" | "lora"): Promise<SideResult> {
-  const {stdout} = await run(process.execPath, ["--import", "tsx", fileURLToPath(import.meta.url), `--child=${mode}`, `--dir=${dir}`, `--steps=${steps}`, `--threads=${threads}`], {
+  const {stdout} = await run(process.execPath, ["--import", "tsx", fileURLToPath(import.meta.url), `--child=${mode}`, `--dir=${dir}`, `--steps=${steps}`, `--threads=${threads}`, ...(trainBackend == null ? [] : [`--train_backend=${trainBackend}`])], {
     cwd: root,
     maxBuffer: 1 << 24
   });
   return JSON.parse(stdout.trim().split("\n").at(-1)!) as SideResult;
 }
 
-/** A Python that imports torch: the one on PATH, or Debian's (python3-torch installs into /usr/bin/python3's path). */
-async function torchPython(): Promise<string | undefined> {
-  for (const python of ["python3", "/usr/bin/python3"]) {
-    try {
-      await run(python, ["-c", "import torch, numpy"]);
-      return python;
-    } catch {
-      continue;
-    }
-  }
-  return undefined;
-}
 
 async function torch(dir: string, mode: "full" | "lora"): Promise<SideResult | string> {
   const python = await torchPython();
-  if (python == null) return "skipped: PyTorch is not installed (apt-get install -y python3-torch libopenblas0-pthread)";
+  if (python == null) return `skipped: ${TORCH_MISSING}`;
   const {stdout} = await run(python, [join(root, "bench", "train_torch.py"), dir, mode, String(steps), String(threads)], {
     env: {...process.env, OPENBLAS_NUM_THREADS: "1", OMP_NUM_THREADS: String(threads)},
     maxBuffer: 1 << 24
@@ -194,11 +191,12 @@ if (args.child != null) {
         `${config.blockCount} layers, SwiGLU ${config.feedForwardLength}, tied); batch ${BATCH} x ${LENGTH} tokens, first ${MASKED} masked; ` +
         `${steps} steps (median of ${steps - 1} after 1 warm-up); ${threads} threads each`
     );
+    console.log(`backends: h2ogpt-ts on ${trainBackend ?? "finetune's default"} (${threads} threads); PyTorch on its CPU BLAS`);
     for (const mode of modes) {
       const mine = await ours(dir, mode);
       const peer = await torch(dir, mode);
       console.log(`\n${mode}:`);
-      console.log(`  h2ogpt-ts: ${fmt(mine.tokensPerSecond)} tokens/s (${mine.secondsPerStep.toFixed(2)} s/step), peak RSS ${fmt(mine.peakRssMb)} MB`);
+      console.log(`  h2ogpt-ts: ${fmt(mine.tokensPerSecond)} tokens/s (${mine.secondsPerStep.toFixed(2)} s/step), peak RSS ${fmt(mine.peakRssMb)} MB, on ${mine.backend}`);
       if (typeof peer === "string") {
         console.log(`  PyTorch:   ${peer}`);
         continue;

@@ -24,7 +24,9 @@ describe("package root", () => {
       "retrieve",
       "openCollection",
       "splitText",
-      "generateWithDocuments"
+      "generateWithDocuments",
+      "loadScoreModel",
+      "scoreText"
     ])
       expect(typeof (h2ogpt as Record<string, unknown>)[name], name).not.toBe("undefined");
   });

@@ -10,7 +10,9 @@ export const commandLoaders: Readonly<Record<string, () => Promise<Command>>> = 
   "generate": async () => (await import("./generate-command.js")).generateCommand,
   "serve": async () => (await import("./serve-command.js")).serveCommand,
   "finetune": async () => (await import("./finetune-command.js")).finetuneCommand,
+  "convert": async () => (await import("./convert-command.js")).convertCommand,
   "ingest": async () => (await import("./ingest-command.js")).ingestCommand,
   "retrieve": async () => (await import("./retrieve-command.js")).retrieveCommand,
-  "models": async () => (await import("./models-command.js")).modelsCommand
+  "models": async () => (await import("./models-command.js")).modelsCommand,
+  "score": async () => (await import("./score-command.js")).scoreCommand
 };

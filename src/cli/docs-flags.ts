@@ -1,11 +1,14 @@
 import {resolve} from "node:path";
+import {PgDatabase, resolveDbUrl} from "../db/index.js";
 import {
   CollectionManager,
   createEmbedder,
   createTesseractOcr,
   DEFAULT_PERSIST_DIRECTORY,
   LLM_MODE,
-  openCollection,
+  pgCollections,
+  sqliteCollections,
+  type CollectionBackend,
   type CollectionScope,
   type Embedder
 } from "../docs/index.js";
@@ -35,6 +38,11 @@ export const COLLECTION_FLAGS = {
     description: "a GGUF embedding model (file, hf:OWNER/REPO:QUANT or URL) for vectors and hybrid ranking",
     defaultText: "none: BM25 full-text search"
   },
+  db_url: {
+    kind: "string",
+    description: "PostgreSQL database holding the collections (postgres://user:password@host/db, also H2OGPT_DB_URL), as h2ogpt serve --db_url",
+    defaultText: "none: SQLite files under --persist_directory"
+  },
   ...MODEL_CACHE_FLAGS
 } as const satisfies FlagDefs;
 
@@ -49,6 +57,7 @@ export const DOCS_COMMAND_FLAGS = {
 export const DOCUMENT_QA_FLAGS = {
   langchain_mode: {kind: "string", description: "answer from this collection (UserData, MyData or a name); LLM = no documents", defaultText: "LLM"},
   persist_directory: COLLECTION_FLAGS.persist_directory,
+  db_url: COLLECTION_FLAGS.db_url,
   embedding_model: COLLECTION_FLAGS.embedding_model,
   langchain_action: {kind: "string", description: `what to do with the documents: ${LANGCHAIN_ACTIONS.join(", ")}`, defaultText: "Query"},
   top_k_docs: {kind: "number", description: "chunks to retrieve; -1 = as many as fit (Summarize/Extract: all)", defaultText: "10 for Query"},
@@ -71,6 +80,19 @@ type DocumentQaFlags = ParsedFlags<typeof DOCUMENT_QA_FLAGS>;
 /** A command-line user is the same user an open (no-auth) server serves, so both see the same MyData. */
 export function collectionScopeFromFlags(flags: Pick<CollectionFlags, "persist_directory">, io: Pick<CommandIo, "cwd">): CollectionScope {
   return {persistDirectory: resolve(io.cwd, flags.persist_directory ?? DEFAULT_PERSIST_DIRECTORY), user: LOCAL_USER};
+}
+
+/**
+ * Where the collections are: the PostgreSQL database of --db_url (or H2OGPT_DB_URL), opened for this command and
+ * closed with the backend, else the SQLite files under --persist_directory.
+ */
+export async function collectionBackendFromFlags(
+  flags: Pick<CollectionFlags, "db_url">,
+  io: Pick<CommandIo, "env">
+): Promise<CollectionBackend & {close(): Promise<void>}> {
+  const url = resolveDbUrl({flag: flags.db_url, env: io.env.H2OGPT_DB_URL});
+  if (url == null) return {...sqliteCollections, close: async () => undefined};
+  return pgCollections(await PgDatabase.open({url, poolSize: 4}), {ownsDatabase: true});
 }
 
 export function collectionNameFromFlags(flags: Pick<CollectionFlags, "langchain_mode">): string {
@@ -130,7 +152,12 @@ export async function documentQaFromFlags(
     documentChoice: flags.document_choice
   };
   const scope = collectionScopeFromFlags(flags, io);
-  openCollection(scope, name).close();
-  const manager = new CollectionManager({persistDirectory: scope.persistDirectory, embedder: await embedderFromFlags(flags, io, threads, "generate"), ocr: createTesseractOcr()});
-  return {options, manager, retriever: manager.retriever(scope.user, name)};
+  const backend = await collectionBackendFromFlags(flags, io);
+  const manager = new CollectionManager({persistDirectory: scope.persistDirectory, backend, embedder: await embedderFromFlags(flags, io, threads, "generate"), ocr: createTesseractOcr()});
+  try {
+    return {options, manager, retriever: await manager.retriever(scope.user, name)};
+  } catch (error) {
+    await manager.close();
+    throw error;
+  }
 }

@@ -38,7 +38,7 @@ export const PROMPT_FLAGS = {
 export const GENERATION_FLAGS = {
   temperature: {kind: "number", description: "sampling temperature; 0 = greedy", defaultText: "0"},
   top_p: {kind: "number", description: "nucleus sampling threshold", defaultText: "1.0"},
-  top_k: {kind: "number", description: "sample among the k most likely tokens (0 = all)", defaultText: "no limit"},
+  top_k: {kind: "number", description: "sample among the k most likely tokens (0 = all)", defaultText: "40 when sampling (with min_p 0.05)"},
   repetition_penalty: {kind: "number", description: "penalty for repeating recent tokens (1.0 = none)", defaultText: "1.0"},
   max_new_tokens: {kind: "number", description: "largest answer in tokens (capped by the context left)", defaultText: "1024"},
   min_new_tokens: {kind: "number", description: "end-of-sequence is held off until this many tokens", defaultText: "0"},

@@ -7,6 +7,8 @@ import {evaluateRecord, type DocumentOptions, type GenerateInput, type GenerateO
 import {temporaryPathFor} from "../util/index.js";
 import type {CommandIo} from "./command.js";
 import {createProgress} from "./progress.js";
+import {recordPair, scoreFields, summaryText} from "./score-flags.js";
+import {summarizeScores, type ScoreModel} from "../score/index.js";
 
 /** Exit code for a run cut short by Ctrl-C, as shells report SIGINT. */
 const INTERRUPTED = 130;
@@ -21,6 +23,8 @@ export interface EvaluateDataPathOptions {
   readonly settings: Omit<GenerateOptions, keyof GenerateInput | "engine" | "signal"> & {readonly documents?: DocumentOptions};
   /** Opened once the records are known to be readable, so a bad path fails before a model loads; closed here. */
   readonly openEngine: () => Promise<Engine>;
+  /** Adds `score` / `score_text` to every answered line and a summary at the end (`--score_model`). */
+  readonly scoreModel?: ScoreModel;
   readonly io: CommandIo;
 }
 
@@ -88,6 +92,7 @@ export async function evaluateDataPath(options: EvaluateDataPathOptions): Promis
   let done = 0;
   let failed = 0;
   let failure: {readonly error: unknown} | undefined;
+  const scores: (number | null)[] = [];
   try {
     const file = await open(tmp, "w");
     const progress = createProgress({stream: io.stderr, label: "eval", total, unit: "records"});
@@ -101,6 +106,13 @@ export async function evaluateDataPath(options: EvaluateDataPathOptions): Promis
           // An answer Ctrl-C cut short is not a finished answer.
           if (io.signal.aborted) break;
           line = {source: item.source, ...answer};
+          if (options.scoreModel !== undefined && "response" in answer) {
+            const pair = recordPair(item.record);
+            const question = typeof pair === "string" ? (answer.instruction ?? "") : pair.question;
+            const [score] = await scoreFields(options.scoreModel, [{question, answer: answer.response}], io, "generate");
+            scores.push(score!.score);
+            line = {...line, ...score};
+          }
         }
         if ("error" in line) failed++;
         await file.write(`${JSON.stringify(line)}\n`);
@@ -122,6 +134,7 @@ export async function evaluateDataPath(options: EvaluateDataPathOptions): Promis
     await engine.close();
   }
   if (failure != null) throw new EvalStoppedError(failure.error, done, total, outPath);
+  if (options.scoreModel !== undefined) io.stderr.write(`${summaryText(summarizeScores(scores))}\n`);
   const stopped = io.signal.aborted ? ` (stopped after ${done} of ${total})` : "";
   io.stderr.write(`h2ogpt generate: wrote ${done} record(s) to ${outPath}${stopped}${failed > 0 ? `; ${failed} record(s) failed, see "error"` : ""}\n`);
   return io.signal.aborted ? INTERRUPTED : 0;

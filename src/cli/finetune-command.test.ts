@@ -63,10 +63,12 @@ describe("h2ogpt finetune", () => {
     ["--num_epochs=0", "--num_epochs: expected a positive number, got 0"],
     ["--learning_rate=-1", "--learning_rate: expected a positive number, got -1"],
     ["--lora_r=0", "--lora_r: expected a positive integer, got 0"],
-    ["--lora_target_modules=q_proj,qkv", "--lora_target_modules: unknown module 'qkv' for a llama model"],
-    ["--prompt_type=no_such_type", "unknown prompt_type"]
-  ])("checks %s before reading any data or model (neither exists here)", async (flag, message) => {
-    const {code, err} = await run("--data_path=no-such-records.jsonl", "--base_model=no-such-model.gguf", flag);
+    ["--lora_target_modules=q_proj,qkv", "--lora_target_modules: unknown module 'qkv' (use q_proj"],
+    ["--prompt_type=no_such_type", "unknown prompt_type"],
+    ["--lora_weights=no-such-peft", "no-such-peft/adapter_config.json: file not found"],
+    ["--lora_weights=no-such-peft --full", "/no-such-peft: a PEFT adapter seeds LoRA training; it does not apply to --full"]
+  ])("checks %s before reading any data or model (neither exists here)", async (flags, message) => {
+    const {code, err} = await run("--data_path=no-such-records.jsonl", "--base_model=no-such-model.gguf", ...flags.split(" "));
     expect(code).toBe(2);
     expect(err.startsWith("h2ogpt finetune: ") && err.includes(message), err).toBe(true);
   });

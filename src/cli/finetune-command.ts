@@ -6,15 +6,19 @@ import {resolvePromptType} from "../prompts/index.js";
 import {
   DEFAULT_LORA_TARGET_MODULES,
   FINETUNE_DEFAULTS,
+  GPTNEOX_DEFAULT_LORA_TARGET_MODULES,
   LR_SCHEDULES,
   baseModelTokenizerPath,
   checkFinetuneOptions,
+  checkLoraWeights,
   finetune,
   isPreparedData,
   locateCheckpoint,
+  readRewardPairs,
   readTrainerState,
   type FinetuneOptions,
   type FinetuneRow,
+  type TrainBackendName,
   type TrainerState
 } from "../train/index.js";
 import {parseLiteral} from "../util/index.js";
@@ -57,42 +61,55 @@ const PREPARE_FLAGS = {
 } as const;
 
 /** What decides the rows besides the training settings; kept in checkpoints so a resume makes the same rows. */
-const DATA_FLAGS = ["data_path", ...(Object.keys(PREPARE_FLAGS) as (keyof typeof PREPARE_FLAGS)[]), "seed"] as const;
+const DATA_FLAGS = ["data_path", ...(Object.keys(PREPARE_FLAGS) as (keyof typeof PREPARE_FLAGS)[]), "seed", "reward"] as const;
 const PATH_FLAGS = new Set(["data_path", "valid_path", "chat_template"]);
 /** Defaults a flag left out of a run stands for, where resuming with it given explicitly is no difference. */
-const DATA_DEFAULTS: Readonly<Record<string, string | number | boolean>> = {prompt_type: "plain", seed: FINETUNE_DEFAULTS.seed};
+const DATA_DEFAULTS: Readonly<Record<string, string | number | boolean>> = {prompt_type: "plain", seed: FINETUNE_DEFAULTS.seed, reward: false};
 
 type DataSettings = Readonly<Record<string, string | number | boolean>>;
 
 export const finetuneCommand = defineCommand({
   name: "finetune",
-  summary: "fine-tune a llama GGUF on CPU (LoRA by default, --full for every weight) and export GGUF",
+  summary: "fine-tune a llama or GPT-NeoX model on CPU (LoRA by default, --full for every weight) and export GGUF and PEFT",
   usage: [
     "h2ogpt finetune --base_model=model.gguf --data_path=records.jsonl --prompt_type=human_bot --output_dir=out",
     "h2ogpt finetune --base_model=model.gguf --data_path=prepared/ --output_dir=out --full --num_epochs=3",
     "h2ogpt finetune --resume_from_checkpoint=out/checkpoint-40   (or =True --output_dir=out: the newest checkpoint there)",
+    "h2ogpt finetune --base_model=pythia-160m/ --lora_weights=out --data_path=more.jsonl --output_dir=out2   (continue a PEFT adapter)",
     "--data_path: records (prepared with the base model's tokenizer and the prepare flags below, as h2oGPT's",
-    "finetune.py does) or the output folder of `h2ogpt prepare`. The base model is a llama-architecture GGUF with",
-    "F32/F16 weights (quantized models cannot be trained) or a checkpoint folder of an earlier run. Small models",
+    "finetune.py does) or the output folder of `h2ogpt prepare`. The base model is a llama or GPT-NeoX GGUF with",
+    "F32/F16 weights (quantized models cannot be trained), a Hugging Face folder (config.json, *.safetensors,",
+    "tokenizer.json) or a checkpoint folder of an earlier run. Small models",
     "only: this trains on the CPU (about 500 tokens/s for a 5M-parameter model on 2 cores).",
-    "Writes OUTPUT_DIR/adapter.gguf (LoRA; load it with `h2ogpt generate --lora_weights`), model.gguf (--full, or",
+    "Writes OUTPUT_DIR/adapter.gguf (LoRA; load it with `h2ogpt generate --lora_weights`) and the same adapter as",
+    "PEFT writes it (adapter_config.json + adapter_model.safetensors; --lora_weights=OUTPUT_DIR), model.gguf (--full, or",
     "--merge), metrics.jsonl, loss.svg and checkpoint-N/; written models record the prompt type (h2ogpt.prompt_type),",
     "so generate uses it. Ctrl-C saves a checkpoint; --resume_from_checkpoint continues the same loss curve with the",
     "checkpoint's base model, data and settings (a flag given again must match; a difference is named)."
   ],
   flags: {
-    base_model: {kind: "string", description: "llama GGUF (F32/F16) or a finetune checkpoint folder"},
+    base_model: {kind: "string", description: "llama or GPT-NeoX GGUF (F32/F16), Hugging Face folder, or a finetune checkpoint folder"},
     data_path: {kind: "string", description: "records (file, comma list or folder) or a prepared folder"},
     output_dir: {kind: "string", description: "where adapters, models, metrics and checkpoints go", defaultText: "{model}.{data_path}.{num_epochs}_epochs"},
     ...PREPARE_FLAGS,
+    reward: {
+      kind: "boolean",
+      description: "train a reward model (scalar head, Bradley-Terry loss) on preference records {prompt|question|instruction, chosen|response_j, rejected|response_k}",
+      defaultText: "False"
+    },
     full: {kind: "boolean", description: "train every weight instead of LoRA adapters", defaultText: "False"},
     lora_r: {kind: "number", description: "LoRA rank", defaultText: String(FINETUNE_DEFAULTS.loraR)},
     lora_alpha: {kind: "number", description: "LoRA alpha (scale alpha/r)", defaultText: String(FINETUNE_DEFAULTS.loraAlpha)},
     lora_dropout: {kind: "number", description: "dropout on the adapters' input", defaultText: String(FINETUNE_DEFAULTS.loraDropout)},
     lora_target_modules: {
       kind: "list",
-      description: "q_proj, k_proj, v_proj, o_proj, gate_proj, up_proj, down_proj, lm_head or all-linear",
-      defaultText: `"${JSON.stringify(DEFAULT_LORA_TARGET_MODULES)}"`
+      description:
+        "llama: q_proj, k_proj, v_proj, o_proj, gate_proj, up_proj, down_proj, lm_head; GPT-NeoX: query_key_value, dense, dense_h_to_4h, dense_4h_to_h, embed_out; or all-linear",
+      defaultText: `"${JSON.stringify(DEFAULT_LORA_TARGET_MODULES)}" (llama), "${JSON.stringify(GPTNEOX_DEFAULT_LORA_TARGET_MODULES)}" (GPT-NeoX), the adapter's with --lora_weights`
+    },
+    lora_weights: {
+      kind: "string",
+      description: "a PEFT adapter folder (adapter_config.json + adapter_model.safetensors) to continue training from; its r, alpha, dropout and modules apply"
     },
     micro_batch_size: {kind: "number", description: "rows per forward/backward pass", defaultText: String(FINETUNE_DEFAULTS.microBatchSize)},
     batch_size: {kind: "number", description: "rows per optimizer step (gradient accumulation)", defaultText: String(FINETUNE_DEFAULTS.batchSize)},
@@ -116,7 +133,12 @@ export const finetuneCommand = defineCommand({
     merge: {kind: "boolean", description: "also write the base model with the adapters merged (model.gguf)", defaultText: "False"},
     output_type: {kind: "string", description: "weights of written models: f32 or f16", defaultText: "f32"},
     model_name: {kind: "string", description: "general.name of written models"},
-    threads: {kind: "number", description: "compute threads", defaultText: "the number of CPUs"}
+    threads: {kind: "number", description: "compute threads", defaultText: "the number of CPUs"},
+    train_backend: {
+      kind: "string",
+      description: "tensor runtime: onnxruntime (native CPU kernels) or jax (jax-js WebAssembly; also trains reward models)",
+      defaultText: "onnxruntime (jax with --reward)"
+    }
   },
   async run({flags: given, positionals}, io) {
     if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}' (see --help)`);
@@ -135,13 +157,16 @@ export const finetuneCommand = defineCommand({
     const outputDir = resolve(io.cwd, given.output_dir ?? defaultOutputFor(given, resume));
     const checkpointPath = await locateCheckpoint(resume, outputDir);
     const checkpoint = checkpointPath == null ? undefined : {path: checkpointPath, state: await readTrainerState(checkpointPath)};
+    const loraWeights = given.lora_weights == null ? undefined : resolve(io.cwd, given.lora_weights);
+    if (checkpoint == null) await checkLoraWeights({...settings, outputDir, loraWeights});
     const data = checkpoint == null ? givenData : resumedDataSettings(givenData, checkpoint);
     // Flags given keep their spelling (paths as typed, for messages); the checkpoint's fill in the rest.
     const flags = {...data, ...Object.fromEntries(Object.entries(given).filter(([, value]) => value != null))} as Flags;
     if (flags.data_path == null) throw new UsageError(`--data_path is required: ${checkpointPath} does not record the run's data`);
     const baseModel = given.base_model == null ? undefined : resolve(io.cwd, given.base_model);
 
-    const rows = await trainingRows(flags, io, baseModel ?? checkpointPath!);
+    const reward = flags.reward === true;
+    const rows = reward ? await rewardRows(flags, io, baseModel ?? checkpointPath!) : await trainingRows(flags, io, baseModel ?? checkpointPath!);
     let progress: Progress | undefined;
     const result = await finetune({
       ...settings,
@@ -149,8 +174,10 @@ export const finetuneCommand = defineCommand({
       ...rows,
       outputDir,
       resumeFromCheckpoint: checkpointPath,
+      loraWeights,
       seed: flags.seed,
       dataSettings: data,
+      reward: reward ? {maxLength: flags.cutoff_len ?? REWARD_CUTOFF_LEN} : undefined,
       signal: io.signal,
       onMessage: (line) => {
         if (io.stderr.isTTY && progress != null) io.stderr.write("\n");
@@ -168,8 +195,9 @@ export const finetuneCommand = defineCommand({
         (result.evalLoss == null ? "" : `, eval loss ${result.evalLoss.toFixed(4)}`) +
         `, ${Math.round(result.tokensPerSecond)} tokens/s`
     ];
-    if (result.adapterPath != null) lines.push(`adapter: ${result.adapterPath}`);
-    if (result.modelPath != null) lines.push(`model: ${result.modelPath}`);
+    if (result.adapterPath != null) lines.push(`adapter: ${result.adapterPath}`, `PEFT adapter: ${result.outputDir} (adapter_config.json, adapter_model.safetensors)`);
+    if (result.modelPath != null) lines.push(`${reward ? "reward model" : "model"}: ${result.modelPath}`);
+    if (result.evalAccuracy != null) lines.push(`validation pairs: the chosen answer wins ${(100 * result.evalAccuracy).toFixed(1)}%`);
     lines.push(`metrics: ${result.metricsPath}`, `loss chart: ${result.chartPath}`, `checkpoint: ${result.checkpointPath}`);
     io.stdout.write(lines.join("\n") + "\n");
   }
@@ -203,7 +231,8 @@ function trainingOptions(flags: Flags, outputType: string | undefined): Omit<Fin
     merge: flags.merge,
     outputType: outputType as "F32" | "F16" | undefined,
     modelName: flags.model_name,
-    threads: flags.threads
+    threads: flags.threads,
+    trainBackend: flags.train_backend as TrainBackendName | undefined
   };
 }
 
@@ -260,6 +289,44 @@ async function preparedPromptTypes(dataPath: string): Promise<Record<string, num
   } catch {
     return undefined;
   }
+}
+
+const REWARD_CUTOFF_LEN = 512;
+/** Prepare flags that mean nothing for preference pairs (every sequence is scored at its last token). */
+const NOT_FOR_REWARD = ["train_on_inputs", "add_eos_token", "data_col_dict"] as const;
+
+/** Preference records -> tokenized pairs with the base model's tokenizer and the prompt flags (finetune --reward). */
+async function rewardRows(flags: Flags, io: Io, tokenizerSource: string): Promise<{rows: FinetuneRow[]; promptType?: string}> {
+  const dataPath = resolve(io.cwd, flags.data_path!);
+  if (await isPreparedData(dataPath))
+    throw new UsageError(`--reward: --data_path ${flags.data_path} is tokenized rows; give preference records {prompt, chosen, rejected}`);
+  const refused = NOT_FOR_REWARD.find((name) => flags[name] != null);
+  if (refused != null) throw new UsageError(`--${refused} does not apply to --reward (each answer is scored at its last token)`);
+  const prepared = await prepareOptionsFromFlags(flags, io);
+  const shared = {
+    tokenizer: await baseModelTokenizerPath(tokenizerSource),
+    cwd: io.cwd,
+    promptType: prepared.promptType,
+    promptDict: prepared.promptDict,
+    systemPrompt: prepared.systemPrompt,
+    chatTemplate: prepared.chatTemplate,
+    cutoffLen: flags.cutoff_len ?? REWARD_CUTOFF_LEN,
+    excessLengthStrategy: prepared.excessLengthStrategy,
+    seed: flags.seed,
+    signal: io.signal,
+    onWarning: (line: string) => io.stderr.write(`${line}\n`)
+  };
+  const train = await readRewardPairs({...shared, dataPath: flags.data_path!, valSetSize: flags.val_set_size});
+  const rows: FinetuneRow[] = [...train.rows];
+  const describe = (pairs: typeof train, what: string) =>
+    `${what}: ${pairs.read} records, ${pairs.rows.length} pairs, ${pairs.dropped.length} skipped, ${pairs.truncated} truncated to --cutoff_len=${shared.cutoffLen}\n`;
+  io.stderr.write(describe(train, "preference pairs"));
+  if (flags.valid_path != null) {
+    const valid = await readRewardPairs({...shared, dataPath: flags.valid_path});
+    for (const row of valid.rows) rows.push({...row, split: "valid"});
+    io.stderr.write(describe(valid, "validation pairs (--valid_path)"));
+  }
+  return {rows, promptType: train.promptType === "custom" ? undefined : train.promptType};
 }
 
 /** A prepared folder is read as it is; records are prepared like h2oGPT's finetune.py does, with the base model's tokenizer. */

@@ -67,7 +67,7 @@ describe.skipIf(tinyLlamaPath == null)("h2ogpt finetune's flags", () => {
     const io = memoryIo({cwd: dir});
     const code = await main(["finetune", `--base_model=${falcon}`, "--prompt_type=plain", ...small, "--output_dir=falcon-out"], io);
     expect(code).toBe(2);
-    expect(io.err()).toMatch(/^h2ogpt finetune: .*falcon\.gguf: architecture 'falcon' cannot be trained here; only 'llama' models can\n$/);
+    expect(io.err()).toMatch(/^h2ogpt finetune: .*falcon\.gguf: architecture 'falcon' cannot be trained here; only 'llama' and 'gptneox' models can\n$/);
   });
 
   it("reports a micro-batch that does not fit WebAssembly's 4 GiB as out of memory (exit 1)", async () => {
@@ -76,7 +76,7 @@ describe.skipIf(tinyLlamaPath == null)("h2ogpt finetune's flags", () => {
     await writeFile(join(dir, "long.jsonl"), Array.from({length: 64}, () => JSON.stringify({instruction: words, output: words})).join("\n") + "\n");
     const io = memoryIo({cwd: dir});
     const code = await main(
-      ["finetune", `--base_model=${tinyLlamaPath}`, "--prompt_type=plain", "--data_path=long.jsonl", "--output_dir=oom", "--cutoff_len=2048", "--micro_batch_size=64", "--batch_size=64", "--num_epochs=1", "--lora_r=2"],
+      ["finetune", `--base_model=${tinyLlamaPath}`, "--prompt_type=plain", "--data_path=long.jsonl", "--output_dir=oom", "--cutoff_len=2048", "--micro_batch_size=64", "--batch_size=64", "--num_epochs=1", "--lora_r=2", "--train_backend=jax"],
       io
     );
     expect(code).toBe(1);

@@ -24,6 +24,8 @@ import {DOCUMENT_QA_FLAGS, documentQaFromFlags} from "./docs-flags.js";
 import {evaluateDataPath} from "./evaluate-data-path.js";
 import {withLocalModels} from "./model-flags.js";
 import {createProgress} from "./progress.js";
+import {openScoreModel, SCORE_FLAGS, type ScoreFields, scoreFields} from "./score-flags.js";
+import type {ScoreModel} from "../score/index.js";
 
 type Pair = readonly [string | null, string | null];
 type Settings = Omit<GenerateOptions, "engine" | "instruction" | "iinput" | "context" | "history" | "messages" | "prompt" | "signal">;
@@ -82,9 +84,9 @@ function reportSources(final: Partial<DocumentGenerateResult>, io: CommandIo): s
   return final.sources != null && final.sources.length > 0 && final.note == null ? `\n\n${formatSources(final.sources)}` : "";
 }
 
-function jsonLine(final: GenerateResult & Partial<DocumentGenerateResult>): string {
+function jsonLine(final: GenerateResult & Partial<DocumentGenerateResult>, score: ScoreFields | undefined): string {
   // The prompt type used, so one detected from the model (its name, or what h2ogpt finetune stored) is visible.
-  const fields = {...resultFields(final), prompt_type: final.promptType};
+  const fields = {...resultFields(final), prompt_type: final.promptType, ...score};
   if (final.langchainMode == null) return JSON.stringify(fields);
   return JSON.stringify({
     ...fields,
@@ -104,6 +106,7 @@ async function answerOnce(
   context: string | undefined,
   flags: {instruction?: string; iinput?: string; history?: string; json?: boolean; langchain_action?: string},
   documents: DocumentOptions | undefined,
+  scoreModel: ScoreModel | undefined,
   io: CommandIo
 ): Promise<number> {
   const given = flags.history == null ? {history: [] as Pair[]} : await readHistory(flags.history, io);
@@ -122,7 +125,10 @@ async function answerOnce(
   }, documents, io);
   for await (const delta of stream) if (!flags.json) io.stdout.write(delta);
   const final = await result;
-  io.stdout.write(flags.json ? `${jsonLine(final)}\n` : `${reportSources(final, io)}\n`);
+  const question = flags.iinput == null || flags.iinput === "" ? instruction : `${instruction}\n${flags.iinput}`;
+  const [score] = scoreModel === undefined ? [] : await scoreFields(scoreModel, [{question, answer: final.response}], io, "generate");
+  io.stdout.write(flags.json ? `${jsonLine(final, score)}\n` : `${reportSources(final, io)}\n`);
+  if (score !== undefined && !flags.json) io.stderr.write(`${score.score_text}\n`);
   if (final.turnsDropped > 0 && !flags.json) io.stderr.write(`h2ogpt generate: left out the ${final.turnsDropped} oldest history turn(s) to fit the context\n`);
   return final.stopReason === "abort" ? INTERRUPTED : 0;
 }
@@ -135,6 +141,8 @@ export interface ChatOptions {
   readonly documents?: DocumentOptions;
   /** h2oGPT's keep_sources_in_context: the sources block stays in the history the model sees next. */
   readonly keepSources: boolean;
+  /** Scores each finished answer (its line goes to stderr). */
+  readonly scoreModel?: ScoreModel;
   readonly io: CommandIo;
 }
 
@@ -195,6 +203,10 @@ export async function chat(options: ChatOptions): Promise<number> {
       }
       const sources = reportSources(final, io);
       io.stdout.write(`${sources}\n`);
+      if (options.scoreModel !== undefined && final.stopReason !== "abort") {
+        const [score] = await scoreFields(options.scoreModel, [{question: line, answer: final.response}], io, "generate");
+        io.stderr.write(`${score!.score_text}\n`);
+      }
       if (final.turnsDropped > 0) io.stderr.write(`(the ${final.turnsDropped} oldest turn(s) no longer fit the context and were left out)\n`);
       if (io.signal.aborted) return INTERRUPTED;
       if (final.stopReason === "abort") io.stderr.write("(answer stopped)\n");
@@ -223,6 +235,8 @@ export const generateCommand = defineCommand({
     "the context; a message (with its --context) that does not fit at all exits with code 3 and both numbers (or use",
     "--truncation=left, which cuts the start of the context, then of the message).",
     "--json prints {response, prompt_tokens, completion_tokens, max_new_tokens, stop_reason, turns_dropped, prompt_type}.",
+    "--score_model=PATH scores the answer (h2ogpt score --help): --json adds \"score\" and \"score_text\"; --eval adds",
+    "them to every line and prints the mean, median and a histogram at the end.",
     "",
     "h2ogpt generate --langchain_mode=UserData --instruction=\"How many vacation days carry over?\" [--json]",
     "h2ogpt generate --langchain_mode=MyData --langchain_action=Summarize [--document_choice=SOURCE]",
@@ -244,7 +258,8 @@ export const generateCommand = defineCommand({
     data_path: {kind: "string", description: "records for --eval, as h2ogpt prepare reads them: JSON Lines, JSON, CSV/TSV, Parquet (.gz), a folder or a comma-separated list"},
     data_col_dict: {kind: "string", description: "rename columns for --eval as prepare does, e.g. {'question': 'instruction'}"},
     eval_filename: {kind: "string", description: "where --eval writes its JSON Lines", defaultText: "DATA.eval.jsonl"},
-    ...DOCUMENT_QA_FLAGS
+    ...DOCUMENT_QA_FLAGS,
+    ...SCORE_FLAGS
   },
   async run(args, io) {
     let {flags} = args;
@@ -261,20 +276,23 @@ export const generateCommand = defineCommand({
       if (flags.data_path == null) throw new UsageError("--eval needs --data_path=FILE (a file, a comma-separated list or a folder, in prepare's formats)");
     }
     const qa = await documentQaFromFlags(flags, io, flags.n_threads);
+    let scoreModel: ScoreModel | undefined;
     try {
+      scoreModel = await openScoreModel(flags, io);
       const documents = qa == null ? undefined : {...qa.options, retriever: qa.retriever};
       if (flags.eval)
-        return await evaluateDataPath({dataPath: flags.data_path!, dataColDict: flags.data_col_dict, evalFilename: flags.eval_filename, settings: {...settings, documents}, openEngine, io});
+        return await evaluateDataPath({dataPath: flags.data_path!, dataColDict: flags.data_col_dict, evalFilename: flags.eval_filename, settings: {...settings, documents}, openEngine, scoreModel, io});
       const context = flags.context == null ? undefined : (await flagText(flags.context, "--context", io)).text;
       const engine = await openEngine();
       if (engine.info.notice != null) io.stderr.write(`note: ${engine.info.notice}\n`);
       try {
-        if (flags.cli) return await chat({engine, settings, context, documents, keepSources: flags.keep_sources_in_context ?? false, io});
-        return await answerOnce(engine, settings, context, flags, documents, io);
+        if (flags.cli) return await chat({engine, settings, context, documents, keepSources: flags.keep_sources_in_context ?? false, scoreModel, io});
+        return await answerOnce(engine, settings, context, flags, documents, scoreModel, io);
       } finally {
         await engine.close();
       }
     } finally {
+      await scoreModel?.dispose();
       await qa?.manager.close();
     }
   }

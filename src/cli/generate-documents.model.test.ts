@@ -64,8 +64,8 @@ describe("document Q&A with the built-in model", () => {
     try {
       const names = ["prompt-types.md", "finetune.md", "prepare.md", "generate.md", "tokenizers.md"];
       const paragraphs = (await Promise.all(names.map((name) => readFile(join(projectRoot, "docs", name), "utf8")))).join("\n\n");
-      await ingest({collection: collections.collection("local", "Big", {create: true}), inputs: [{name: "big.md", bytes: Buffer.from(paragraphs)}], ocr: unavailableOcr});
-      const chunks: ScoredChunk[] = collections.collection("local", "Big").chunksInOrder();
+      await ingest({collection: await collections.collection("local", "Big", {create: true}), inputs: [{name: "big.md", bytes: Buffer.from(paragraphs)}], ocr: unavailableOcr});
+      const chunks: ScoredChunk[] = await (await collections.collection("local", "Big")).chunksInOrder();
       const documentTokens = (await Promise.all(chunks.map((chunk) => engine.countTokens(chunk.content)))).reduce((a, b) => a + b, 0);
       expect(documentTokens).toBeGreaterThan(30 * engine.info.contextLength);
 
@@ -74,7 +74,7 @@ describe("document Q&A with the built-in model", () => {
         langchainMode: "Big",
         langchainAction: "Summarize",
         maxNewTokens: 64,
-        retriever: collections.retriever("local", "Big")
+        retriever: await collections.retriever("local", "Big")
       });
       for await (const _ of stream);
       const summary = await result;

@@ -1,15 +1,8 @@
 import {resolve} from "node:path";
-import {
-  createTesseractOcr,
-  ingest,
-  openCollection,
-  reembed,
-  removeCollection,
-  type IngestSummary
-} from "../docs/index.js";
+import {createTesseractOcr, ingest, reembed, type CollectionBackend, type IngestSummary} from "../docs/index.js";
 import {UsageError} from "../errors/index.js";
 import {defineCommand} from "./command.js";
-import {collectionNameFromFlags, collectionScopeFromFlags, DOCS_COMMAND_FLAGS, embedderFromFlags, integerFlag} from "./docs-flags.js";
+import {collectionBackendFromFlags, collectionNameFromFlags, collectionScopeFromFlags, DOCS_COMMAND_FLAGS, embedderFromFlags, integerFlag} from "./docs-flags.js";
 import {createProgress} from "./progress.js";
 
 export const ingestCommand = defineCommand({
@@ -54,83 +47,92 @@ export const ingestCommand = defineCommand({
     const size = chunkSizeTokens ?? chunkSize ?? 512;
     if ((chunkOverlap ?? 0) >= size) throw new UsageError(`--chunk_overlap (${chunkOverlap}) must be smaller than the chunk size (${size})`);
 
-    if (flags.purge) {
-      const existed = removeCollection(scope, name);
-      write(io, flags.json, {purged: name, existed}, existed ? `purged collection ${name}` : `collection ${name} was empty`);
-      return;
-    }
-    const collection = openCollection(scope, name, {create: actions === 0 || flags.reembed === true});
+    const backend = await collectionBackendFromFlags(flags, io);
     try {
-      if (flags.list) {
-        const documents = collection.documents();
-        const lines = documents.map((document) => `${document.source}  ${document.format}  ${document.chunks} chunks  ${document.textChars} chars`);
-        write(io, flags.json, {langchain_mode: name, documents}, [...lines, `${documents.length} documents in ${name}`].join("\n"));
-        return;
-      }
-      if (flags.delete != null) {
-        let missing = 0;
-        for (const source of flags.delete) {
-          const removed = collection.deleteSource(source) || collection.deleteSource(resolve(io.cwd, source));
-          if (removed === 0) {
-            missing++;
-            io.stderr.write(`h2ogpt ingest: no document or file '${source}' in ${name}\n`);
-          } else io.stderr.write(`deleted ${source} (${removed} document${removed === 1 ? "" : "s"})\n`);
-        }
-        return missing > 0 ? 1 : 0;
-      }
-      const embedder = await embedderFromFlags(flags, io, flags.n_threads);
-      if (flags.reembed) {
-        if (embedder == null) throw new UsageError("--reembed needs --embedding_model");
-        const progress = createProgress({stream: io.stderr, label: "re-embed", unit: "chunks"});
-        try {
-          const done = await reembed({collection, embedder, signal: io.signal, onProgress: (count, total) => progress.update(count, `of ${total}`)});
-          progress.finish();
-          write(io, flags.json, {langchain_mode: name, reembedded: done}, `re-embedded ${done} chunks of ${name} with ${embedder.identity.name}`);
-        } finally {
-          await embedder.close();
-        }
-        return;
-      }
-      const lengthOf =
-        chunkSizeTokens == null ? undefined : await tokenCounter(resolve(io.cwd, flags.tokenizer!));
-      const progress = createProgress({stream: io.stderr, label: "ingest", unit: "MB"});
-      const started = performance.now();
-      let summary: IngestSummary;
-      try {
-        summary = await ingest({
-          collection,
-          inputs: positionals,
-          cwd: io.cwd,
-          chunkSize: size,
-          chunkOverlap,
-          lengthOf,
-          embedder,
-          ocr: createTesseractOcr(),
-          dataset: {
-            textColumn: flags.text_column,
-            sourceColumns: flags.source_columns?.split(",").map((column) => column.trim()).filter(Boolean)
-          },
-          allowUrls: flags.allow_urls,
-          removeMissing: flags.remove_missing,
-          exclude: [scope.persistDirectory],
-          signal: io.signal,
-          onProgress(state) {
-            const seconds = Math.max(performance.now() - started, 1) / 1000;
-            progress.update(
-              megabytes(state.bytesDone),
-              `of ${megabytes(state.bytesTotal)} MB  files ${state.filesDone}/${state.filesTotal}  chunks ${state.chunks} (${Math.round(state.chunks / seconds)}/s)`
-            );
-          }
-        });
-      } finally {
-        progress.finish();
-        await embedder?.close();
-      }
-      const stats = collection.stats();
-      write(io, flags.json, {langchain_mode: name, persist_path: collection.path, ...summaryJson(summary), collection: stats}, formatSummary(name, summary));
-      return summary.failureCount > 0 ? 1 : 0;
+      return await runWith(backend);
     } finally {
-      collection.close();
+      await backend.close();
+    }
+
+    async function runWith(backend: CollectionBackend): Promise<number | void> {
+      if (flags.purge) {
+        const existed = await backend.remove(scope, name);
+        write(io, flags.json, {purged: name, existed}, existed ? `purged collection ${name}` : `collection ${name} was empty`);
+        return;
+      }
+      const collection = await backend.open(scope, name, {create: actions === 0 || flags.reembed === true});
+      try {
+        if (flags.list) {
+          const documents = await collection.documents();
+          const lines = documents.map((document) => `${document.source}  ${document.format}  ${document.chunks} chunks  ${document.textChars} chars`);
+          write(io, flags.json, {langchain_mode: name, documents}, [...lines, `${documents.length} documents in ${name}`].join("\n"));
+          return;
+        }
+        if (flags.delete != null) {
+          let missing = 0;
+          for (const source of flags.delete) {
+            const removed = (await collection.deleteSource(source)) || (await collection.deleteSource(resolve(io.cwd, source)));
+            if (removed === 0) {
+              missing++;
+              io.stderr.write(`h2ogpt ingest: no document or file '${source}' in ${name}\n`);
+            } else io.stderr.write(`deleted ${source} (${removed} document${removed === 1 ? "" : "s"})\n`);
+          }
+          return missing > 0 ? 1 : 0;
+        }
+        const embedder = await embedderFromFlags(flags, io, flags.n_threads);
+        if (flags.reembed) {
+          if (embedder == null) throw new UsageError("--reembed needs --embedding_model");
+          const progress = createProgress({stream: io.stderr, label: "re-embed", unit: "chunks"});
+          try {
+            const done = await reembed({collection, embedder, signal: io.signal, onProgress: (count, total) => progress.update(count, `of ${total}`)});
+            progress.finish();
+            write(io, flags.json, {langchain_mode: name, reembedded: done}, `re-embedded ${done} chunks of ${name} with ${embedder.identity.name}`);
+          } finally {
+            await embedder.close();
+          }
+          return;
+        }
+        const lengthOf =
+          chunkSizeTokens == null ? undefined : await tokenCounter(resolve(io.cwd, flags.tokenizer!));
+        const progress = createProgress({stream: io.stderr, label: "ingest", unit: "MB"});
+        const started = performance.now();
+        let summary: IngestSummary;
+        try {
+          summary = await ingest({
+            collection,
+            inputs: positionals,
+            cwd: io.cwd,
+            chunkSize: size,
+            chunkOverlap,
+            lengthOf,
+            embedder,
+            ocr: createTesseractOcr(),
+            dataset: {
+              textColumn: flags.text_column,
+              sourceColumns: flags.source_columns?.split(",").map((column) => column.trim()).filter(Boolean)
+            },
+            allowUrls: flags.allow_urls,
+            removeMissing: flags.remove_missing,
+            exclude: [scope.persistDirectory],
+            signal: io.signal,
+            onProgress(state) {
+              const seconds = Math.max(performance.now() - started, 1) / 1000;
+              progress.update(
+                megabytes(state.bytesDone),
+                `of ${megabytes(state.bytesTotal)} MB  files ${state.filesDone}/${state.filesTotal}  chunks ${state.chunks} (${Math.round(state.chunks / seconds)}/s)`
+              );
+            }
+          });
+        } finally {
+          progress.finish();
+          await embedder?.close();
+        }
+        const stats = await collection.stats();
+        write(io, flags.json, {langchain_mode: name, persist_path: collection.path, ...summaryJson(summary), collection: stats}, formatSummary(name, summary));
+        return summary.failureCount > 0 ? 1 : 0;
+      } finally {
+        collection.close();
+      }
     }
   }
 });

@@ -1,6 +1,8 @@
 import {resolve} from "node:path";
-import {isRemoteModel, resolveModel, type ResolvedModel} from "../engine/index.js";
+import {isRemoteModel, modelsDirectory, resolveModel, type ResolvedModel} from "../engine/index.js";
+import {UsageError} from "../errors/index.js";
 import {readGguf} from "../gguf/index.js";
+import {convertedPeftAdapter, isHfModelFolder, isPeftAdapterFolder} from "../hf/index.js";
 import {detectPromptType} from "../prompts/index.js";
 import type {FlagDefs} from "./args.js";
 import type {CommandIo} from "./command.js";
@@ -48,7 +50,13 @@ export function downloadOptionsFromFlags(flags: ModelCacheFlags, io: Pick<Comman
  * with a progress line on stderr, and one line saying where it is).
  */
 export async function localModel(value: string, flag: string, flags: ModelCacheFlags, io: ModelIo, command: string): Promise<ResolvedModel> {
-  if (!isRemoteModel(value)) return {path: resolve(io.cwd, value), downloaded: false};
+  if (!isRemoteModel(value)) {
+    const path = resolve(io.cwd, value);
+    if (!(await isHfModelFolder(path))) return {path, downloaded: false};
+    const converted = await resolveModel({...downloadOptionsFromFlags(flags, io), model: path});
+    io.stderr.write(`h2ogpt ${command}: --${flag}=${value}: ${converted.converted ? "converted to" : "converted earlier to"} ${converted.path}\n`);
+    return converted;
+  }
   let progress: Progress | undefined;
   const resolved = await resolveModel({
     ...downloadOptionsFromFlags(flags, io),
@@ -93,7 +101,9 @@ interface ModelFlags extends ModelCacheFlags {
 export async function withLocalModels<F extends ModelFlags>(flags: F, io: ModelIo, command: string): Promise<F> {
   const remoteServer = flags.inference_server != null && flags.inference_server !== "";
   const given = flags.base_model == null ? [] : typeof flags.base_model === "string" ? [flags.base_model] : flags.base_model;
-  if (remoteServer || ![...given, ...(flags.lora_weights ?? [])].some(isRemoteModel)) return flags;
+  const local = async (value: string): Promise<boolean> => !isRemoteModel(value) && ((await isHfModelFolder(resolve(io.cwd, value))) || (await isPeftAdapterFolder(resolve(io.cwd, value))));
+  const needsWork = async (value: string): Promise<boolean> => isRemoteModel(value) || (await local(value));
+  if (remoteServer || !(await Promise.all([...given, ...(flags.lora_weights ?? [])].map(needsWork))).some(Boolean)) return flags;
   const bases: string[] = [];
   let promptType = flags.prompt_type;
   for (const value of given) {
@@ -107,7 +117,19 @@ export async function withLocalModels<F extends ModelFlags>(flags: F, io: ModelI
     if (flags.prompt_type == null && given.length === 1) promptType = detected.promptType;
   }
   const loras: string[] = [];
-  for (const value of flags.lora_weights ?? []) loras.push((await localModel(value, "lora_weights", flags, io, command)).path);
+  for (const value of flags.lora_weights ?? []) {
+    const path = resolve(io.cwd, value);
+    if (isRemoteModel(value) || !(await isPeftAdapterFolder(path))) {
+      loras.push((await localModel(value, "lora_weights", flags, io, command)).path);
+      continue;
+    }
+    // A PEFT adapter's q/k (llama) or fused qkv (gpt_neox) rows are reordered for the base model it is applied to.
+    if (bases.length !== 1) throw new UsageError(`--lora_weights=${value}: a PEFT adapter folder needs exactly one --base_model to be converted for`);
+    const cacheDir = modelsDirectory({...downloadOptionsFromFlags(flags, io)});
+    const adapter = await convertedPeftAdapter({adapterDir: path, baseGguf: bases[0]!, cacheDir});
+    io.stderr.write(`h2ogpt ${command}: --lora_weights=${value}: PEFT adapter ${adapter.converted ? "converted to" : "converted earlier to"} ${adapter.path}\n`);
+    loras.push(adapter.path);
+  }
   return {
     ...flags,
     base_model: typeof flags.base_model === "string" ? bases[0] : flags.base_model == null ? undefined : bases,

@@ -1,8 +1,8 @@
-import {DEFAULT_TOP_K_DOCS, openCollection, retrieve} from "../docs/index.js";
+import {DEFAULT_TOP_K_DOCS, retrieve} from "../docs/index.js";
 import {UsageError} from "../errors/index.js";
 import {sourceFields} from "../generate/index.js";
 import {defineCommand} from "./command.js";
-import {collectionNameFromFlags, collectionScopeFromFlags, DOCS_COMMAND_FLAGS, embedderFromFlags, integerFlag} from "./docs-flags.js";
+import {collectionBackendFromFlags, collectionNameFromFlags, collectionScopeFromFlags, DOCS_COMMAND_FLAGS, embedderFromFlags, integerFlag} from "./docs-flags.js";
 
 export const retrieveCommand = defineCommand({
   name: "retrieve",
@@ -21,7 +21,11 @@ export const retrieveCommand = defineCommand({
     if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}' (give the question as --query)`);
     if (flags.query == null || flags.query.trim() === "") throw new UsageError("--query is required");
     const topK = integerFlag("top_k_docs", flags.top_k_docs, 1, 10_000);
-    const collection = openCollection(collectionScopeFromFlags(flags, io), collectionNameFromFlags(flags));
+    const backend = await collectionBackendFromFlags(flags, io);
+    const collection = await backend.open(collectionScopeFromFlags(flags, io), collectionNameFromFlags(flags)).catch(async (error: unknown) => {
+      await backend.close();
+      throw error;
+    });
     try {
       const embedder = await embedderFromFlags(flags, io, flags.n_threads, "retrieve");
       const sources = await retrieve({collection, query: flags.query, topK, embedder, sources: flags.document_choice, signal: io.signal}).finally(
@@ -46,6 +50,7 @@ export const retrieveCommand = defineCommand({
       io.stdout.write(lines.join("\n") + "\n");
     } finally {
       collection.close();
+      await backend.close();
     }
   }
 });

@@ -21,7 +21,9 @@ describe("h2ogpt serve (bad input)", () => {
       [["serve", "--base_model=x.gguf", "--concurrency=0"], /--concurrency: expected a positive integer, got 0/],
       [["serve", "extra"], /unexpected argument 'extra'/],
       [["serve", "--port=abc"], /--port: expected a number, got 'abc'/],
-      [["serve", "--truncation=right", "--base_model=x.gguf"], /--truncation: expected error or left, got 'right'/]
+      [["serve", "--truncation=right", "--base_model=x.gguf"], /--truncation: expected error or left, got 'right'/],
+      [["serve", "--base_model=x.gguf", "--auth=a.json", "--prune_users"], /^h2ogpt serve: --prune_users needs --db_url \(without it the files are the whole list already\)$/m],
+      [["serve", "--base_model=x.gguf", "--db_url=postgres://h2ogpt@db/h2ogpt", "--prune_users"], /^h2ogpt serve: --prune_users needs --auth or --api_keys: it removes what they do not list$/m]
     ];
     for (const [argv, message] of cases) {
       const io = memoryIo({cwd: dir});

@@ -13,4 +13,5 @@ export {DROP_REASONS, type DropReason} from "./drop-reasons.js";
 export {RecordError, ExcessLengthError} from "./data-errors.js";
 export {OUTPUT_FORMATS, rowToJson, type OutputFormat} from "./row-writers.js";
 export type {SourceRef} from "./record-types.js";
+export {readRawRecords, type RawDataRecord} from "./read-raw-records.js";
 export {readDataRecords, type DataItem, type DataProblem, type DataRecord, type NormalizedRecord, type ReadDataRecordsOptions} from "./read-data-records.js";

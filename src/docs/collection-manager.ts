@@ -1,7 +1,8 @@
 import {dirname} from "node:path";
 import {UsageError} from "../errors/index.js";
-import {collectionPath, listCollections, openCollection, USER_DATA, type CollectionInfo, type CollectionScope} from "./collections.js";
-import type {DocumentCollection, ScoredChunk} from "./document-collection.js";
+import type {CollectionBackend, CollectionIndex} from "./collection-index.js";
+import {collectionPath, sqliteCollections, USER_DATA, type CollectionInfo, type CollectionScope} from "./collections.js";
+import type {ScoredChunk} from "./document-collection.js";
 import type {OcrRunner} from "./document-types.js";
 import type {Embedder} from "./embedder.js";
 import {ingest, type IngestSummary} from "./ingest.js";
@@ -15,6 +16,8 @@ export interface CollectionManagerOptions {
   readonly userPath?: string;
   readonly embedder?: Embedder;
   readonly ocr: OcrRunner;
+  /** Where the collections are: SQLite files under persistDirectory (default) or PostgreSQL (pgCollections). */
+  readonly backend?: CollectionBackend;
 }
 
 export interface CollectionListing extends CollectionInfo {
@@ -28,13 +31,16 @@ export interface CollectionListing extends CollectionInfo {
  * user, not from the request). Owns the embedder and closes everything it opened.
  */
 export class CollectionManager {
-  private readonly open = new Map<string, DocumentCollection>();
+  private readonly open = new Map<string, Promise<CollectionIndex>>();
+  private readonly backend: CollectionBackend;
   private userPathSync: Promise<IngestSummary> | undefined;
   private readonly closing = new AbortController();
   /** Ingestions under way: closing waits for them, so none writes to a closed database. */
   private readonly running = new Set<Promise<unknown>>();
 
-  constructor(readonly options: CollectionManagerOptions) {}
+  constructor(readonly options: CollectionManagerOptions) {
+    this.backend = options.backend ?? sqliteCollections;
+  }
 
   scope(user: string): CollectionScope {
     return {persistDirectory: this.options.persistDirectory, user, sharedCollections: this.options.sharedCollections};
@@ -44,28 +50,34 @@ export class CollectionManager {
     return name === USER_DATA || (this.options.sharedCollections ?? []).includes(name);
   }
 
-  list(user: string): CollectionListing[] {
-    return listCollections(this.scope(user)).map((info) => {
-      if (!info.exists) return {...info, documents: 0, chunks: 0};
-      const stats = this.collection(user, info.name).stats();
-      return {...info, documents: stats.documents, chunks: stats.chunks};
-    });
+  async list(user: string): Promise<CollectionListing[]> {
+    const listing: CollectionListing[] = [];
+    for (const info of await this.backend.list(this.scope(user))) {
+      if (!info.exists) listing.push({...info, documents: 0, chunks: 0});
+      else {
+        const stats = await (await this.collection(user, info.name)).stats();
+        listing.push({...info, documents: stats.documents, chunks: stats.chunks});
+      }
+    }
+    return listing;
   }
 
   /** The user's collection `name`; a name the user cannot see is a CollectionNotFoundError listing those they can. */
-  collection(user: string, name: string, options: {create?: boolean} = {}): DocumentCollection {
+  collection(user: string, name: string, options: {create?: boolean} = {}): Promise<CollectionIndex> {
     const scope = this.scope(user);
-    const path = collectionPath(scope, name);
-    let collection = this.open.get(path);
+    const key = this.backend.locate(scope, name);
+    let collection = this.open.get(key);
     if (collection == null) {
-      collection = openCollection(scope, name, options);
-      this.open.set(path, collection);
+      collection = this.backend.open(scope, name, options);
+      this.open.set(key, collection);
+      // A failed open (a name the user cannot see) is not kept: the next call asks again.
+      collection.catch(() => this.open.delete(key));
     }
     return collection;
   }
 
   async retrieve(options: {user: string; name: string; query: string; topK?: number; sources?: readonly string[]; signal?: AbortSignal}): Promise<ScoredChunk[]> {
-    const collection = this.collection(options.user, options.name);
+    const collection = await this.collection(options.user, options.name);
     const embedder = collection.embedding == null ? undefined : this.options.embedder;
     return retrieve({collection, query: options.query, topK: options.topK, sources: options.sources, embedder, signal: options.signal});
   }
@@ -74,11 +86,11 @@ export class CollectionManager {
    * The generate stage's view of a collection for one user: best chunks for a question (hybrid when the collection
    * has vectors and the manager has their model) and whole documents in order.
    */
-  retriever(user: string, name: string): {
+  async retriever(user: string, name: string): Promise<{
     search(query: string, topK: number, sources?: readonly string[]): Promise<ScoredChunk[]>;
     inOrder(limit: number | undefined, sources?: readonly string[]): Promise<ScoredChunk[]>;
-  } {
-    const collection = this.collection(user, name);
+  }> {
+    const collection = await this.collection(user, name);
     return {
       search: (query, topK, sources) => this.retrieve({user, name, query, topK, sources}),
       inOrder: async (limit, sources) => collection.chunksInOrder({limit, sources})
@@ -94,14 +106,14 @@ export class CollectionManager {
     onProgress?: Parameters<typeof ingest>[0]["onProgress"];
   }): Promise<IngestSummary> {
     return this.track(
-      ingest({
-        collection: this.collection(options.user, options.name, {create: true}),
+      this.collection(options.user, options.name, {create: true}).then((collection) => ingest({
+        collection,
         inputs: options.inputs,
         embedder: this.options.embedder,
         ocr: this.options.ocr,
         signal: options.signal == null ? this.closing.signal : AbortSignal.any([options.signal, this.closing.signal]),
         onProgress: options.onProgress
-      })
+      }))
     );
   }
 
@@ -113,8 +125,8 @@ export class CollectionManager {
   }
 
   /** Empties a collection (its database stays, so open handles stay valid). */
-  purge(user: string, name: string): void {
-    this.collection(user, name).purge();
+  async purge(user: string, name: string): Promise<void> {
+    await (await this.collection(user, name)).purge();
   }
 
   /**
@@ -124,8 +136,8 @@ export class CollectionManager {
   syncUserPath(options: {signal?: AbortSignal; onProgress?: Parameters<typeof ingest>[0]["onProgress"]} = {}): Promise<IngestSummary> {
     const userPath = this.options.userPath;
     if (userPath == null) return Promise.reject(new UsageError("the server was started without --user_path"));
-    this.userPathSync ??= this.track(ingest({
-      collection: this.collection("", USER_DATA, {create: true}),
+    this.userPathSync ??= this.track(this.collection("", USER_DATA, {create: true}).then((collection) => ingest({
+      collection,
       inputs: [userPath],
       embedder: this.options.embedder,
       ocr: this.options.ocr,
@@ -133,7 +145,7 @@ export class CollectionManager {
       exclude: [dirname(dirname(collectionPath(this.scope(""), USER_DATA)))],
       signal: options.signal == null ? this.closing.signal : AbortSignal.any([options.signal, this.closing.signal]),
       onProgress: options.onProgress
-    })).finally(() => {
+    }))).finally(() => {
       this.userPathSync = undefined;
     });
     return this.userPathSync;
@@ -142,8 +154,9 @@ export class CollectionManager {
   async close(): Promise<void> {
     this.closing.abort(new Error("closing"));
     await Promise.allSettled(this.running);
-    for (const collection of this.open.values()) collection.close();
+    for (const collection of await Promise.allSettled(this.open.values())) if (collection.status === "fulfilled") collection.value.close();
     this.open.clear();
     await this.options.embedder?.close();
+    await this.backend.close?.();
   }
 }

@@ -2,6 +2,7 @@ import {createHash} from "node:crypto";
 import {existsSync, readdirSync, rmSync} from "node:fs";
 import {join, resolve} from "node:path";
 import {UsageError} from "../errors/index.js";
+import type {CollectionBackend} from "./collection-index.js";
 import {CollectionNotFoundError} from "./docs-errors.js";
 import {DocumentCollection} from "./document-collection.js";
 
@@ -108,3 +109,16 @@ export function removeCollection(scope: CollectionScope, name: string): boolean 
   for (const suffix of ["", "-wal", "-shm"]) rmSync(path + suffix, {force: true});
   return existed;
 }
+
+/**
+ * Collections as SQLite files under the scope's persist directory (the default; pgCollections is the other).
+ *
+ * @example
+ * const collection = await sqliteCollections.open({persistDirectory: "h2ogpt_db", user: "alice"}, "MyData");
+ */
+export const sqliteCollections: CollectionBackend = {
+  locate: collectionPath,
+  open: async (scope, name, options) => openCollection(scope, name, options),
+  list: async (scope) => listCollections(scope),
+  remove: async (scope, name) => removeCollection(scope, name)
+};

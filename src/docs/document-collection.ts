@@ -3,6 +3,7 @@ import {dirname} from "node:path";
 import Database from "better-sqlite3";
 import * as sqliteVec from "sqlite-vec";
 import {InputFileError} from "../errors/index.js";
+import {documentRowValues, type CollectionIndex, type IngestOp} from "./collection-index.js";
 import {EmbeddingMismatchError} from "./docs-errors.js";
 import type {DocumentFormat} from "./document-types.js";
 import {indexedText, matchExpression, queryTerms} from "./search-terms.js";
@@ -149,7 +150,7 @@ const RRF_K = 60;
 /** Candidates each ranking contributes to a hybrid fusion. */
 const FUSION_DEPTH = 50;
 
-export class DocumentCollection {
+export class DocumentCollection implements CollectionIndex {
   private readonly db: Database.Database;
   private embeddingIdentity: EmbeddingIdentity | undefined;
 
@@ -191,6 +192,10 @@ export class DocumentCollection {
 
   get embedding(): EmbeddingIdentity | undefined {
     return this.embeddingIdentity;
+  }
+
+  get localFolder(): string {
+    return dirname(this.path);
   }
 
   /**
@@ -247,6 +252,16 @@ export class DocumentCollection {
     return this.db.transaction(work)();
   }
 
+  commitBatch(ops: readonly IngestOp[], fileIds: Map<string, number>): void {
+    this.transaction(() => {
+      for (const op of ops) {
+        if (op.op === "begin") fileIds.set(op.key, this.beginFile(op.key, op.bytes));
+        else if (op.op === "document") this.addDocument(fileIds.get(op.key)!, op.record);
+        else this.finishFile(fileIds.get(op.key)!, op.hash);
+      }
+    });
+  }
+
   /** Starts (or restarts) a file: its old documents go, its row loses its hash until `finishFile`. */
   beginFile(path: string, bytes: number): number {
     const existing = this.file(path);
@@ -274,17 +289,7 @@ export class DocumentCollection {
     );
     const existing = this.statement("SELECT id FROM documents WHERE source = ?").get(document.source) as {id: number} | undefined;
     if (existing != null) this.deleteDocuments([existing.id]);
-    const row = insertDocument.get(
-      fileId,
-      document.source,
-      document.hash,
-      document.format,
-      document.title ?? null,
-      document.metadata == null ? null : JSON.stringify(document.metadata),
-      document.textChars,
-      document.chunks.length,
-      Date.now()
-    ) as {id: number};
+    const row = insertDocument.get(fileId, ...documentRowValues(document)) as {id: number};
     const insertChunk = this.statement(
       "INSERT INTO chunks (document_id, chunk_index, page, section, start, end, hash, content) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
     );

@@ -45,6 +45,7 @@ export {
   MY_DATA,
   openCollection,
   removeCollection,
+  sqliteCollections,
   USER_DATA,
   type CollectionInfo,
   type CollectionScope
@@ -57,3 +58,6 @@ export {createTesseractOcr} from "./loaders/tesseract-ocr.js";
 export {fetchUrl} from "./fetch-url.js";
 export {isPublicAddress} from "./address-policy.js";
 export {CollectionManager, type CollectionListing, type CollectionManagerOptions} from "./collection-manager.js";
+export type {Awaitable, CollectionBackend, CollectionIndex, IngestOp} from "./collection-index.js";
+export {PgCollection} from "./pg-collection.js";
+export {pgCollections, type PgCollectionsOptions} from "./pg-collections.js";

@@ -1,8 +1,9 @@
 import {createHash} from "node:crypto";
 import {createReadStream} from "node:fs";
 import {lstat, open, readdir, readFile, stat} from "node:fs/promises";
-import {basename, dirname, join, resolve, sep} from "node:path";
-import type {DocumentCollection, DocumentRecord, ChunkInput} from "./document-collection.js";
+import {basename, join, resolve, sep} from "node:path";
+import type {CollectionIndex, IngestOp} from "./collection-index.js";
+import type {DocumentRecord, ChunkInput} from "./document-collection.js";
 import type {ArchiveLimits, DatasetColumns, DocumentInput, LoadedDocument, LoadFailure, OcrRunner} from "./document-types.js";
 import {DocumentLoadError} from "./docs-errors.js";
 import type {Embedder} from "./embedder.js";
@@ -11,7 +12,7 @@ import {loadDocuments} from "./load-documents.js";
 import {chunkDocument} from "./chunk-document.js";
 
 export interface IngestOptions {
-  readonly collection: DocumentCollection;
+  readonly collection: CollectionIndex;
   /** Files, folders (recursively; hidden entries skipped), with `allowUrls` http(s) URLs, and uploaded files' bytes. */
   readonly inputs: readonly (string | UploadedFile)[];
   readonly cwd?: string;
@@ -88,10 +89,6 @@ function keyOf(input: Input): string {
   return input.kind === "file" ? input.path : input.kind === "url" ? input.url : (input.file.source ?? input.file.name);
 }
 
-type PendingOp =
-  | {readonly op: "begin"; readonly key: string; readonly bytes: number}
-  | {readonly op: "document"; readonly key: string; readonly record: DocumentRecord}
-  | {readonly op: "finish"; readonly key: string; readonly hash: string};
 
 /**
  * Ingests files, folders and URLs into a collection: each loaded, chunked (h2oGPT's splitter), embedded when an
@@ -117,7 +114,7 @@ export async function ingest(options: IngestOptions): Promise<IngestSummary> {
   };
   const counts = {added: 0, updated: 0, unchanged: 0, failed: 0, removed: 0, documents: 0, chunks: 0, bytes: 0, textChars: 0};
 
-  const exclude = new Set([dirname(collection.path), ...(options.exclude ?? []).map((folder) => resolve(cwd, folder))]);
+  const exclude = new Set([...(collection.localFolder == null ? [] : [collection.localFolder]), ...(options.exclude ?? []).map((folder) => resolve(cwd, folder))]);
   // An input refused or missing before it is read counts as a failed file, so `failed` agrees with the list.
   const {inputs, folders} = await expandInputs(options.inputs, cwd, options.allowUrls === true, exclude, (failure) => {
     counts.failed++;
@@ -125,23 +122,17 @@ export async function ingest(options: IngestOptions): Promise<IngestSummary> {
   });
   const bytesTotal = inputs.reduce((sum, input) => sum + (input.kind === "url" ? 0 : input.size), 0);
   if (options.embedder != null)
-    collection.useEmbedding(options.embedder.identity, `h2ogpt ingest --langchain_mode=<collection> --embedding_model=${options.embedder.identity.name} --reembed`);
+    await collection.useEmbedding(options.embedder.identity, `h2ogpt ingest --langchain_mode=<collection> --embedding_model=${options.embedder.identity.name} --reembed`);
 
-  let pending: PendingOp[] = [];
+  let pending: IngestOp[] = [];
   let pendingChars = 0;
   const fileIds = new Map<string, number>();
-  const flush = (): void => {
+  const flush = async (): Promise<void> => {
     if (pending.length === 0) return;
     const ops = pending;
     pending = [];
     pendingChars = 0;
-    collection.transaction(() => {
-      for (const op of ops) {
-        if (op.op === "begin") fileIds.set(op.key, collection.beginFile(op.key, op.bytes));
-        else if (op.op === "document") collection.addDocument(fileIds.get(op.key)!, op.record);
-        else collection.finishFile(fileIds.get(op.key)!, op.hash);
-      }
-    });
+    await collection.commitBatch(ops, fileIds);
   };
 
   let filesDone = 0;
@@ -164,7 +155,7 @@ export async function ingest(options: IngestOptions): Promise<IngestSummary> {
         continue;
       }
       counts.bytes += file.size;
-      const stored = collection.file(key);
+      const stored = await collection.file(key);
       if (stored?.hash === file.hash) {
         counts.unchanged++;
         progress();
@@ -197,7 +188,7 @@ export async function ingest(options: IngestOptions): Promise<IngestSummary> {
         counts.chunks += record.chunks.length;
         counts.textChars += record.textChars;
         pendingChars += record.textChars;
-        if (pendingChars >= batchChars) flush();
+        if (pendingChars >= batchChars) await flush();
         progress();
       }
       if (documents === 0) {
@@ -216,16 +207,16 @@ export async function ingest(options: IngestOptions): Promise<IngestSummary> {
     if (options.removeMissing) {
       const present = new Set(inputs.map(keyOf));
       for (const folder of folders)
-        for (const stale of collection.filesUnder(folder + sep))
+        for (const stale of await collection.filesUnder(folder + sep))
           if (!present.has(stale.path)) {
-            flush();
-            collection.deleteSource(stale.path);
+            await flush();
+            await collection.deleteSource(stale.path);
             counts.removed++;
           }
     }
   } finally {
     // Whatever is complete is kept, also when interrupted: the next run redoes only the unfinished file.
-    flush();
+    await flush();
   }
   progress();
   return {...counts, seconds: (performance.now() - started) / 1000, failures, failureCount};

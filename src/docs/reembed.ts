@@ -1,4 +1,4 @@
-import type {DocumentCollection} from "./document-collection.js";
+import type {CollectionIndex} from "./collection-index.js";
 import type {Embedder} from "./embedder.js";
 
 const BATCH = 64;
@@ -11,7 +11,7 @@ const BATCH = 64;
  * await reembed({collection, embedder, onProgress: (done) => console.log(done)});
  */
 export async function reembed(options: {
-  collection: DocumentCollection;
+  collection: CollectionIndex;
   embedder: Embedder;
   signal?: AbortSignal;
   onProgress?: (chunksDone: number, chunksTotal: number) => void;
@@ -19,16 +19,16 @@ export async function reembed(options: {
   const {collection, embedder} = options;
   const current = collection.embedding;
   if (current == null || current.digest !== embedder.identity.digest || current.dimension !== embedder.identity.dimension)
-    collection.resetEmbedding(embedder.identity);
-  const total = collection.stats().chunks;
+    await collection.resetEmbedding(embedder.identity);
+  const total = (await collection.stats()).chunks;
   let done = 0;
-  for (const rows of collection.chunksWithoutVectors(BATCH)) {
+  for await (const rows of collection.chunksWithoutVectors(BATCH)) {
     options.signal?.throwIfAborted();
     const vectors = await embedder.embed(
       rows.map((row) => row.content),
       options.signal
     );
-    collection.addVectors(rows.map((row, i) => ({id: row.id, vector: vectors[i]!})));
+    await collection.addVectors(rows.map((row, i) => ({id: row.id, vector: vectors[i]!})));
     done += rows.length;
     options.onProgress?.(done, total);
   }

@@ -1,4 +1,5 @@
-import type {DocumentCollection, ScoredChunk} from "./document-collection.js";
+import type {CollectionIndex} from "./collection-index.js";
+import type {ScoredChunk} from "./document-collection.js";
 import {EmbeddingMismatchError} from "./docs-errors.js";
 import type {Embedder} from "./embedder.js";
 
@@ -6,7 +7,7 @@ import type {Embedder} from "./embedder.js";
 export const DEFAULT_TOP_K_DOCS = 10;
 
 export interface RetrieveOptions {
-  readonly collection: DocumentCollection;
+  readonly collection: CollectionIndex;
   readonly query: string;
   /** h2oGPT's top_k_docs (default 10). */
   readonly topK?: number;
@@ -35,7 +36,7 @@ export async function retrieve(options: RetrieveOptions): Promise<ScoredChunk[]>
     throw new EmbeddingMismatchError(
       `the collection has no vectors; add them with: h2ogpt ingest --langchain_mode=<collection> --embedding_model=${embedder.identity.name} --reembed`
     );
-  collection.useEmbedding(embedder.identity, `h2ogpt ingest --langchain_mode=<collection> --embedding_model=${embedder.identity.name} --reembed`);
+  await collection.useEmbedding(embedder.identity, `h2ogpt ingest --langchain_mode=<collection> --embedding_model=${embedder.identity.name} --reembed`);
   const [queryVector] = await embedder.embed([options.query], options.signal);
   return collection.search({query: options.query, topK, sources: options.sources, queryVector});
 }

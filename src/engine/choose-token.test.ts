@@ -28,6 +28,10 @@ describe("chooseToken", () => {
     expect(plain.get(12)! / 4000).toBeCloseTo(0.125, 1);
     expect([...count({maxNewTokens: 1, temperature: 1, topK: 2}).keys()].sort()).toEqual([10, 11]);
     expect([...count({maxNewTokens: 1, temperature: 1, topP: 0.5}).keys()]).toEqual([10]);
+    // min_p 0.3 of the top weight (0.25) keeps 0.1 and drops 0.05.
+    expect([...count({maxNewTokens: 1, temperature: 1, minP: 0.3}).keys()].sort()).toEqual([10, 11]);
+    // No limit at all when top_k 0 is named: the least likely token is still drawn.
+    expect(count({maxNewTokens: 1, temperature: 1, topK: 0}).has(12)).toBe(true);
     // A low temperature sharpens towards the most likely token.
     expect(count({maxNewTokens: 1, temperature: 0.2}).get(10)! / 4000).toBeGreaterThan(0.95);
   });

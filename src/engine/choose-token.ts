@@ -13,7 +13,7 @@ export interface ChooseTokenOptions {
 /**
  * Picks the next token with some tokens removed first, as HF's MinNewTokensLengthLogitsProcessor does before
  * sampling: greedy takes the most likely remaining token; sampling applies temperature, top_k and top_p to the
- * rest. Undefined when nothing remains.
+ * rest, then min_p (HF's order). Undefined when nothing remains.
  */
 export function chooseToken({probabilities, isExcluded, sampling, random}: ChooseTokenOptions): number | undefined {
   let candidates: [number, number][] = [];
@@ -32,6 +32,12 @@ export function chooseToken({probabilities, isExcluded, sampling, random}: Choos
     let cumulative = 0;
     while (kept < candidates.length && cumulative < sampling.topP * total) cumulative += candidates[kept++]![1];
     candidates = candidates.slice(0, Math.max(1, kept));
+    total = candidates.reduce((sum, [, w]) => sum + w, 0);
+  }
+  if (sampling.minP > 0) {
+    // Sorted, so the first weight is the largest.
+    const floor = sampling.minP * candidates[0]![1];
+    candidates = candidates.filter(([, w]) => w >= floor);
     total = candidates.reduce((sum, [, w]) => sum + w, 0);
   }
   let target = random() * total;

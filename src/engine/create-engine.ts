@@ -5,7 +5,7 @@ import type {Engine} from "./engine-types.js";
 import type {RetryPolicy} from "./http-request.js";
 import type {LoraAdapter} from "./llama-cpp-engine.js";
 import type {TokenCounter} from "./remote-engine.js";
-import {isRemoteModel, resolveModel, type ResolveModelOptions} from "./resolve-model.js";
+import {resolveModel, type ResolveModelOptions} from "./resolve-model.js";
 
 export interface CreateEngineOptions {
   /** A GGUF path for llama.cpp, or the model id for a remote server (h2oGPT's base_model / model_path_llama). */
@@ -18,6 +18,8 @@ export interface CreateEngineOptions {
   readonly threads?: number;
   /** Generations at once: llama.cpp sequences (default 1) or remote requests (default 8). */
   readonly sequences?: number;
+  /** llama.cpp's flash attention; off by default (slower on the CPU except for long prompts evaluated from scratch). */
+  readonly flashAttention?: boolean;
   /** h2oGPT's lora_weights (llama.cpp only). */
   readonly loraAdapters?: readonly LoraAdapter[];
   /** A tokenizer (path or loaded) for counting tokens of a remote model. */
@@ -53,8 +55,8 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
     });
   }
   const builtIn = !options.baseModel;
-  const local = async (model: string): Promise<string> =>
-    isRemoteModel(model) ? (await resolveModel({env: options.env, ...options.download, model})).path : model;
+  // resolveModel also converts a local Hugging Face folder (once, into the models cache), as the CLI does.
+  const local = async (model: string): Promise<string> => (await resolveModel({env: options.env, ...options.download, model})).path;
   const modelPath = options.baseModel ? await local(options.baseModel) : defaultModelPath(options.modelsDir);
   const loraAdapters =
     options.loraAdapters == null ? undefined : await Promise.all(options.loraAdapters.map(async (adapter) => ({...adapter, path: await local(adapter.path)})));
@@ -68,6 +70,7 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
     contextLength: options.contextLength,
     threads: options.threads,
     sequences: options.sequences,
+    flashAttention: options.flashAttention,
     loraAdapters,
     notice: builtIn ? DEFAULT_MODEL_NOTICE : undefined
   });

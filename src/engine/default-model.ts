@@ -12,11 +12,12 @@ export const DEFAULT_MODEL_NOTICE =
   "real model: --base_model=MODEL.gguf (a llama.cpp GGUF file) or --inference_server=vllm:HOST:PORT.";
 
 /**
- * The model used when neither --base_model nor --inference_server is given: the GGUF the package ships in
+ * The model used when neither --base_model nor --inference_server is given: the chat GGUF the package ships in
  * `models/` (the first by name), or undefined when it ships none. This is the one place that decision is made.
+ * Reward models ship beside it (`*-reward.gguf`, for `--score_model=default`) and are never the chat model.
  */
 export function defaultModelPath(modelsDir: string = PACKAGE_MODELS_DIR): string | undefined {
   if (!existsSync(modelsDir)) return undefined;
-  const ggufs = readdirSync(modelsDir).filter((name) => name.toLowerCase().endsWith(".gguf")).sort();
+  const ggufs = readdirSync(modelsDir).filter((name) => /\.gguf$/i.test(name) && !/-reward\.gguf$/i.test(name)).sort();
   return ggufs.length === 0 ? undefined : join(modelsDir, ggufs[0]!);
 }

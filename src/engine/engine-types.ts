@@ -17,8 +17,10 @@ export interface EngineGenerateOptions {
   /** 0, or doSample false, means greedy. */
   readonly temperature?: number;
   readonly topP?: number;
-  /** 0 means no limit. */
+  /** 0 means no limit; unset means 40 when sampling (see resolveSampling). */
   readonly topK?: number;
+  /** Drops tokens below this fraction of the most likely one's probability; unset means 0.05 when topK is unset too. */
+  readonly minP?: number;
   /** HF/CTRL-style multiplicative penalty over the last 64 tokens; 1 disables it. */
   readonly repetitionPenalty?: number;
   readonly seed?: number;
@@ -34,6 +36,11 @@ export interface EngineResult {
   /** The generated text up to (not including) the stop string. */
   readonly text: string;
   readonly promptTokens: number;
+  /**
+   * Prompt tokens not evaluated again because the engine still held them from an earlier request (llama.cpp's
+   * prompt cache: a chat's earlier turns); the rest of the prompt was evaluated. Absent when the engine cannot tell.
+   */
+  readonly cachedTokens?: number;
   readonly completionTokens: number;
   readonly stopReason: StopReason;
   /** The stop string that ended generation, when stopReason is `stop`. */

@@ -12,6 +12,7 @@ export type {
 } from "./engine-types.js";
 export {createEngine, type CreateEngineOptions} from "./create-engine.js";
 export {DEFAULT_MODEL_NOTICE, defaultModelPath} from "./default-model.js";
+export {llamaRuntime} from "./llama-runtime.js";
 export {EngineClosedError, ModelDownloadError, ModelLoadError, ModelNotFoundError, RemoteServerError} from "./engine-errors.js";
 export {
   DEFAULT_MODELS_DIR,
@@ -31,7 +32,7 @@ export {parseInferenceServer, type InferenceServer, type ServerKind} from "./inf
 export type {RetryPolicy} from "./http-request.js";
 export type {LlamaCppEngineOptions, LoraAdapter} from "./llama-cpp-engine.js";
 export type {RemoteEngineOptions, TokenCounter} from "./remote-engine.js";
-export {resolveSampling, checkGenerateOptions, type ResolvedSampling} from "./sampling-options.js";
+export {resolveSampling, checkGenerateOptions, DEFAULT_MIN_P, DEFAULT_TOP_K, type ResolvedSampling} from "./sampling-options.js";
 export {StopStringMatcher} from "./stop-string-matcher.js";
 export {TextChannel} from "./text-channel.js";
 export {startGeneration, type GenerationIo} from "./start-generation.js";

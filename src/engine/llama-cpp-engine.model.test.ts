@@ -56,6 +56,15 @@ describe("llama.cpp engine on the tiny fixture (random weights, deterministic at
     expect(await tiny.tokenize("<s>Hello")).toEqual([1, 15043]);
   });
 
+  it.skipIf(tinyLlamaPath == null)("unseeded sampling differs between requests started together; a seed repeats", async () => {
+    const sample = (seed?: number): Promise<string> =>
+      tiny.generate({prompt, maxNewTokens: 6, temperature: 1, topK: 0, ...(seed == null ? {} : {seed})}).result.then((r) => r.text);
+    const pairs = await Promise.all(Array.from({length: 3}, () => Promise.all([sample(), sample()])));
+    expect(pairs.filter(([a, b]) => a !== b).length).toBeGreaterThan(0);
+    const [a, b] = await Promise.all([sample(5), sample(5)]);
+    expect(a).toBe(b);
+  });
+
   it.skipIf(tinyLlamaPath == null)("greedy output repeats, and the stream adds up to the result", async () => {
     const first = await drain(tiny.generate({prompt, maxNewTokens: 12}));
     const second = await drain(tiny.generate({prompt, maxNewTokens: 12}));
@@ -110,6 +119,35 @@ describe("llama.cpp engine on the tiny fixture (random weights, deterministic at
     for (const result of together) expect(result.text).toBe(alone);
   });
 
+  it.skipIf(tinyLlamaPath == null)("a new request on a used sequence answers while long ones run (no wait for the context lock)", async () => {
+    const engine = await createEngine({baseModel: tinyLlamaPath!, contextLength: 512, sequences: 3});
+    try {
+      // Every sequence holds an earlier prompt, so the new request must erase its sequence's stale tail first.
+      await Promise.all(["Pakistan Pakistan", "Hello there", "ung ung"].map((p) => engine.generate({prompt: p, maxNewTokens: 2}).result));
+      let longDone = false;
+      const long = [0, 1].map(() => engine.generate({prompt, maxNewTokens: 480}));
+      void Promise.all(long.map((g) => g.result)).then(() => (longDone = true));
+      // Read on without leaving the streams (leaving would abort them) until both are under way.
+      await Promise.all(
+        long.map(
+          (generation) =>
+            new Promise<void>((started) => {
+              void (async () => {
+                let seen = 0;
+                for await (const _ of generation.stream) if (++seen === 3) started();
+              })();
+            })
+        )
+      );
+      const result = await engine.generate({prompt: "<human>: Where?\n<bot>:", maxNewTokens: 4}).result;
+      expect(result.completionTokens).toBe(4);
+      expect(longDone).toBe(false);
+      expect((await long[0]!.result).completionTokens).toBe(480);
+    } finally {
+      await engine.close();
+    }
+  });
+
   it.skipIf(tinyLlamaPath == null)("samples reproducibly with a seed, and differently with another", async () => {
     const run = (seed: number) => tiny!.generate({prompt, maxNewTokens: 16, temperature: 1.5, topK: 0, topP: 1, seed}).result;
     const [a, b, c] = [await run(1), await run(1), await run(2)];
@@ -127,6 +165,31 @@ describe("llama.cpp engine on the tiny fixture (random weights, deterministic at
     const promptTokens = await tiny.countTokens(nearlyFull);
     const result = await tiny.generate({prompt: nearlyFull, maxNewTokens: 100}).result;
     expect(result.completionTokens).toBeLessThanOrEqual(512 - promptTokens);
+  });
+
+  it.skipIf(tinyLlamaPath == null)("a follow-up turn evaluates only what is new, and answers exactly as without the cache", async () => {
+    const engine = await createEngine({baseModel: tinyLlamaPath!, contextLength: 512, sequences: 1});
+    try {
+      const first = await engine.generate({prompt, maxNewTokens: 8}).result;
+      expect(first).toMatchObject({promptTokens: 12, cachedTokens: 0});
+      const followUp = `${prompt}${first.text}\n<human>: And where do you live?\n<bot>:`;
+      const turnTokens = await engine.tokenize(followUp);
+      // The sequence still holds the first prompt and the answer's tokens, all but the last one evaluated.
+      const cached = await engine.generate({prompt: followUp, maxNewTokens: 12}).result;
+      expect(cached.promptTokens).toBe(turnTokens.length);
+      expect(cached.cachedTokens).toBeGreaterThanOrEqual(12 + 6);
+      expect(cached.cachedTokens).toBeLessThan(turnTokens.length);
+      // The same prompt again reuses everything but its last token (whose logits start the answer).
+      expect((await engine.generate({prompt: followUp, maxNewTokens: 12}).result).cachedTokens).toBe(turnTokens.length - 1);
+      // An unrelated prompt leaves only BOS in common; then the follow-up is evaluated from scratch.
+      expect((await engine.generate({prompt: "Pakistan", maxNewTokens: 2}).result).cachedTokens).toBe(1);
+      const cold = await engine.generate({prompt: followUp, maxNewTokens: 12}).result;
+      expect(cold.cachedTokens).toBe(1);
+      expect(cached.completionTokens).toBe(12);
+      expect(cached.text).toBe(cold.text);
+    } finally {
+      await engine.close();
+    }
   });
 
   it.skipIf(tinyLlamaPath == null)("embeds texts as vectors of the model's width", async () => {

@@ -1,3 +1,4 @@
+import {randomInt} from "node:crypto";
 import {basename} from "node:path";
 import {type LlamaContext, type LlamaContextSequence, type LlamaEmbeddingContext, type LlamaModel, type SequenceEvaluateOptions, type Token} from "node-llama-cpp";
 import {ContextOverflowError, NotSupportedError} from "../errors/index.js";
@@ -11,6 +12,7 @@ import {chooseToken} from "./choose-token.js";
 import {ReleasedText} from "./released-text.js";
 import {checkGenerateOptions, resolveSampling} from "./sampling-options.js";
 import {SequencePool} from "./sequence-pool.js";
+import {StepBarrier} from "./step-barrier.js";
 import {startGeneration, type GenerationIo} from "./start-generation.js";
 
 export interface LoraAdapter {
@@ -28,6 +30,13 @@ export interface LlamaCppEngineOptions {
   /** Generations that run at once, batched into one decode. Defaults to 1. */
   readonly sequences?: number;
   readonly batchSize?: number;
+  /**
+   * llama.cpp's flash attention. Off by default: on the CPU its kernel makes every decode slower as the context
+   * grows, and a decode of a few tokens deep in a context far slower (measured on the 30M bench model at 1,500
+   * tokens: 12 new tokens of a follow-up turn 200-365 ms with it, 7-39 ms without; 8 sequences at 500 tokens 105
+   * tok/s with it, 210 without). It only wins on a long prompt evaluated from scratch (about 1.5-2x).
+   */
+  readonly flashAttention?: boolean;
   /** LoRA adapters (GGUF) applied when the context is created, as h2oGPT's lora_weights. */
   readonly loraAdapters?: readonly LoraAdapter[];
   /** Shown to users (engine info), e.g. that this is the built-in demonstration model. */
@@ -57,6 +66,7 @@ async function checkedGguf(path: string, what: string): Promise<GgufFile> {
 export class LlamaCppEngine implements Engine {
   private readonly running = new Map<AbortController, Promise<unknown>>();
   private readonly pool: SequencePool;
+  private readonly barrier = new StepBarrier();
   private embeddingContext: Promise<LlamaEmbeddingContext> | undefined;
   private closed = false;
 
@@ -92,6 +102,7 @@ export class LlamaCppEngine implements Engine {
         sequences,
         threads,
         batchSize: options.batchSize,
+        flashAttention: options.flashAttention ?? false,
         lora: options.loraAdapters?.length
           ? {adapters: options.loraAdapters.map((a) => ({filePath: a.path, scale: a.scale ?? 1}))}
           : undefined
@@ -148,7 +159,10 @@ export class LlamaCppEngine implements Engine {
   generate(options: EngineGenerateOptions): EngineGeneration {
     this.ensureOpen();
     checkGenerateOptions(options);
-    return startGeneration(options.signal, (io) => this.run(options, io));
+    // node-llama-cpp seeds an unseeded sampler with the current second, so requests started in the same second
+    // would sample alike (n choices of one request the same answer): each gets its own seed instead.
+    const seeded = options.seed == null ? {...options, seed: randomInt(2 ** 32)} : options;
+    return startGeneration(options.signal, (io) => this.run(seeded, io));
   }
 
   generateChat(): EngineGeneration {
@@ -186,8 +200,9 @@ export class LlamaCppEngine implements Engine {
       // Keep the cached prefix the prompt shares with this sequence's last request; evaluate only the rest.
       await sequence.adaptStateToTokens(tokens.slice(0, -1), false);
       if (signal.aborted) return aborted();
-      const input = tokens.slice(sequence.nextTokenIndex);
-      return await this.sample(sequence, tokens, input, {...options, maxNewTokens: maxNew}, {emit, signal, deadline});
+      const cachedTokens = sequence.nextTokenIndex;
+      const input = tokens.slice(cachedTokens);
+      return {...(await this.sample(sequence, tokens, input, {...options, maxNewTokens: maxNew}, {emit, signal, deadline})), cachedTokens};
     } finally {
       this.pool.release(sequence);
     }
@@ -199,7 +214,7 @@ export class LlamaCppEngine implements Engine {
       temperature: sampling.temperature,
       topK: sampling.topK,
       topP: sampling.topP,
-      minP: 0,
+      minP: sampling.minP,
       seed: sampling.seed,
       repeatPenalty:
         sampling.repetitionPenalty === 1
@@ -223,7 +238,7 @@ export class LlamaCppEngine implements Engine {
       const sampling = resolveSampling(options);
       const random = mulberry32(sampling.seed ?? Math.floor(Math.random() * 2 ** 32));
       // Greedy with no truncation exposes the whole (penalised) distribution to choose from.
-      const full = {...evaluateOptions({...options, temperature: 0}), topK: 0, topP: 1};
+      const full = {...evaluateOptions({...options, temperature: 0}), topK: 0, topP: 1, minP: 0};
       const iterator = sequence.evaluateWithMetadata(input, {probabilities: true}, full);
       let next: Token | undefined;
       try {
@@ -256,27 +271,34 @@ export class LlamaCppEngine implements Engine {
     const detokenizer = new IncrementalDetokenizer(this.model, prompt);
     const output = new ReleasedText(options.stop ?? [], run.emit);
     let stopReason: StopReason = "length";
+    // Joined with the first token, so a prompt still being evaluated holds no one back.
+    let member: ReturnType<StepBarrier["join"]> | undefined;
 
-    for await (const token of this.tokens(sequence, input, options, history)) {
-      if (this.model.isEogToken(token)) {
-        stopReason = "eos";
-        break;
+    try {
+      for await (const token of this.tokens(sequence, input, options, history)) {
+        if (this.model.isEogToken(token)) {
+          stopReason = "eos";
+          break;
+        }
+        completionTokens++;
+        history.push(token);
+        if (output.push(detokenizer.push(token))) {
+          stopReason = "stop";
+          break;
+        }
+        if (completionTokens >= options.maxNewTokens) break;
+        if (run.signal.aborted) {
+          stopReason = "abort";
+          break;
+        }
+        if (performance.now() >= run.deadline) {
+          stopReason = "time";
+          break;
+        }
+        await (member ??= this.barrier.join()).step();
       }
-      completionTokens++;
-      history.push(token);
-      if (output.push(detokenizer.push(token))) {
-        stopReason = "stop";
-        break;
-      }
-      if (completionTokens >= options.maxNewTokens) break;
-      if (run.signal.aborted) {
-        stopReason = "abort";
-        break;
-      }
-      if (performance.now() >= run.deadline) {
-        stopReason = "time";
-        break;
-      }
+    } finally {
+      member?.leave();
     }
     if (stopReason !== "stop") {
       if (output.push(detokenizer.flush())) stopReason = "stop";

@@ -245,7 +245,11 @@ export class RemoteEngine implements Engine {
     if (stop.length > 0) body.stop = openai ? stop.slice(0, OPENAI_MAX_STOPS) : stop;
     // vLLM and llama-server accept these beyond the OpenAI schema; OpenAI itself rejects unknown fields.
     if (!openai) {
-      if (!sampling.greedy && sampling.topK > 0) body.top_k = sampling.topK;
+      // Sent even at their defaults so every server samples alike; -1 is "no limit" to both vLLM and llama-server.
+      if (!sampling.greedy) {
+        body.top_k = sampling.topK > 0 ? sampling.topK : -1;
+        body.min_p = sampling.minP;
+      }
       if (sampling.repetitionPenalty !== 1) {
         body.repetition_penalty = sampling.repetitionPenalty;
         body.repeat_penalty = sampling.repetitionPenalty;
@@ -323,7 +327,7 @@ export class RemoteEngine implements Engine {
     const output = new ReleasedText(options.stop ?? [], emit);
     let stopReason: StopReason = "length";
     let stopString: string | undefined;
-    let usage: {prompt_tokens?: number; completion_tokens?: number} | undefined;
+    let usage: {prompt_tokens?: number; completion_tokens?: number; prompt_tokens_details?: {cached_tokens?: number}} | undefined;
     const interrupted = (): StopReason | undefined => (timedOut() ? "time" : controller.signal.aborted ? "abort" : undefined);
 
     let http;
@@ -403,6 +407,7 @@ export class RemoteEngine implements Engine {
     return {
       text,
       promptTokens: usage?.prompt_tokens ?? estimatedPromptTokens,
+      ...(usage?.prompt_tokens_details?.cached_tokens == null ? {} : {cachedTokens: usage.prompt_tokens_details.cached_tokens}),
       completionTokens,
       stopReason,
       ...(stopString == null ? {} : {stopString})

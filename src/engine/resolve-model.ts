@@ -1,6 +1,7 @@
 import {mkdir, readFile, rm, stat, statfs} from "node:fs/promises";
 import {homedir} from "node:os";
 import {basename, join, resolve} from "node:path";
+import {convertedHfModel, isHfModelFolder} from "../hf/index.js";
 import {writeFileAtomic} from "../util/index.js";
 import {ModelDownloadError, ModelNotFoundError} from "./engine-errors.js";
 
@@ -52,6 +53,10 @@ export interface ResolvedModel {
   readonly repo?: string;
   /** True when this call downloaded it. */
   readonly downloaded: boolean;
+  /** The Hugging Face folder a path named, when `path` is its GGUF converted into `<models_dir>/converted/`. */
+  readonly convertedFrom?: string;
+  /** True when this call converted it (false when the cached conversion was reused). */
+  readonly converted?: boolean;
 }
 
 const REMOTE = /^(?:hf:|huggingface:|https?:\/\/)/i;
@@ -143,7 +148,8 @@ export async function removeCachedModel(modelPath: string): Promise<void> {
 const megabytes = (bytes: number): string => `${(bytes / 1e6).toFixed(bytes < 1e7 ? 1 : 0)} MB`;
 
 /**
- * The local file for a model: a path as it is; a remote model from the cache, or downloaded into it first. Errors
+ * The local file for a model: a path as it is (a Hugging Face folder as its GGUF, converted into the cache once); a
+ * remote model from the cache, or downloaded into it first. Errors
  * are one line each: ModelNotFoundError (exit 2) for an unknown repo, a missing quantization (with those there are)
  * or a model missing offline; ModelDownloadError for a refusal (HF_TOKEN), an unreachable or stalling server, a
  * full disk. A partial download is kept under node-llama-cpp's `.ipull` name, never under the model's own.
@@ -151,7 +157,13 @@ const megabytes = (bytes: number): string => `${(bytes / 1e6).toFixed(bytes < 1e
 export async function resolveModel(options: ResolveModelOptions): Promise<ResolvedModel> {
   const {model} = options;
   const env = options.env ?? process.env;
-  if (!isRemoteModel(model)) return {path: resolve(options.cwd ?? process.cwd(), model), downloaded: false};
+  if (!isRemoteModel(model)) {
+    const path = resolve(options.cwd ?? process.cwd(), model);
+    if (!(await isHfModelFolder(path))) return {path, downloaded: false};
+    // llama.cpp loads GGUF only: a Hugging Face folder is converted once and the conversion reused while it is unchanged.
+    const converted = await convertedHfModel({folder: path, cacheDir: modelsDirectory({...options, env})});
+    return {path: converted.path, downloaded: false, convertedFrom: path, converted: converted.converted};
+  }
   const hf = parseHfModel(model);
   if (/^(?:hf|huggingface):/i.test(model) && hf == null) throw new ModelNotFoundError(`${model}: expected hf:OWNER/REPO:QUANT or hf:OWNER/REPO/FILE.gguf`);
   const repo = hf == null ? undefined : `${hf.owner}/${hf.repo}`;

@@ -10,9 +10,17 @@ describe("resolveSampling", () => {
 
   it("samples at a positive temperature with top_k (0 = no limit) and top_p", () => {
     expect(resolveSampling({maxNewTokens: 1, temperature: 0.7, topK: 40, topP: 0.9, seed: 3})).toEqual({
-      greedy: false, temperature: 0.7, topK: 40, topP: 0.9, seed: 3, repetitionPenalty: 1
+      greedy: false, temperature: 0.7, topK: 40, topP: 0.9, minP: 0, seed: 3, repetitionPenalty: 1
     });
-    expect(resolveSampling({maxNewTokens: 1, temperature: 1})).toMatchObject({topK: 0, topP: 1});
+  });
+
+  it("gives a sampling request that names no truncation llama-server's top_k 40 and min_p 0.05, and keeps named values exact", () => {
+    expect(resolveSampling({maxNewTokens: 1, temperature: 1})).toMatchObject({topK: 40, topP: 1, minP: 0.05});
+    expect(resolveSampling({maxNewTokens: 1, temperature: 1, topP: 0.9})).toMatchObject({topK: 40, topP: 0.9, minP: 0.05});
+    expect(resolveSampling({maxNewTokens: 1, temperature: 1, topK: 0})).toMatchObject({topK: 0, minP: 0});
+    expect(resolveSampling({maxNewTokens: 1, temperature: 1, topK: 7})).toMatchObject({topK: 7, minP: 0});
+    expect(resolveSampling({maxNewTokens: 1, temperature: 1, minP: 0})).toMatchObject({topK: 40, minP: 0});
+    expect(resolveSampling({maxNewTokens: 1, temperature: 1, topK: 0, minP: 0.1})).toMatchObject({topK: 0, minP: 0.1});
   });
 });
 
@@ -22,6 +30,7 @@ describe("checkGenerateOptions", () => {
     expect(() => checkGenerateOptions({maxNewTokens: 2.5})).toThrow("maxNewTokens: expected an integer");
     expect(() => checkGenerateOptions({maxNewTokens: 1, temperature: -1})).toThrow("temperature");
     expect(() => checkGenerateOptions({maxNewTokens: 1, seed: Number.NaN})).toThrow("seed");
+    expect(() => checkGenerateOptions({maxNewTokens: 1, minP: 2})).toThrow("minP: expected a number from 0 to 1, got 2");
     expect(() => checkGenerateOptions({maxNewTokens: 10, temperature: 0.5, topK: 40, minNewTokens: 2, maxTime: 3})).not.toThrow();
   });
 });

@@ -6,6 +6,8 @@ export interface ResolvedSampling {
   readonly temperature: number;
   readonly topK: number;
   readonly topP: number;
+  /** Tokens below this fraction of the most likely token's probability are dropped; 0 keeps all. */
+  readonly minP: number;
   readonly seed?: number;
   readonly repetitionPenalty: number;
 }
@@ -14,6 +16,7 @@ const RANGES: readonly {key: keyof EngineGenerateOptions; min: number; max: numb
   {key: "temperature", min: 0, max: 100},
   {key: "topP", min: 0, max: 1},
   {key: "topK", min: 0, max: Number.MAX_SAFE_INTEGER, integer: true},
+  {key: "minP", min: 0, max: 1},
   {key: "repetitionPenalty", min: 0.01, max: 100},
   {key: "maxNewTokens", min: 0, max: Number.MAX_SAFE_INTEGER, integer: true},
   {key: "minNewTokens", min: 0, max: Number.MAX_SAFE_INTEGER, integer: true},
@@ -31,9 +34,21 @@ export function checkGenerateOptions(options: EngineGenerateOptions | Omit<Engin
   }
 }
 
+/** top_k when a sampling request names none: llama-server's default (HF generate's is 50). */
+export const DEFAULT_TOP_K = 40;
+/** min_p when a sampling request names neither top_k nor min_p: llama-server's default. */
+export const DEFAULT_MIN_P = 0.05;
+
 /**
  * h2oGPT's sampling switches as one decision: greedy when do_sample is false or the temperature is 0; otherwise
- * sample at that temperature with top_k (0 = no limit) and top_p.
+ * sample at that temperature with top_k (0 = no limit), top_p and min_p. Sampling over a whole vocabulary costs
+ * about as much per token as a small model's forward pass and adds only noise from its tail, so a request that
+ * names no truncation gets llama-server's top_k 40 and min_p 0.05; a request that names top_k (0 included) gets
+ * exactly what it names and no min_p unless it names one too.
+ *
+ * @example
+ * resolveSampling({maxNewTokens: 64, temperature: 0.7}); // {greedy: false, temperature: 0.7, topK: 40, topP: 1, minP: 0.05, ...}
+ * resolveSampling({maxNewTokens: 64, temperature: 0.7, topK: 0}); // topK 0 (no limit), minP 0
  */
 export function resolveSampling(options: Omit<EngineGenerateOptions, "prompt">): ResolvedSampling {
   const temperature = options.temperature ?? 0;
@@ -41,8 +56,9 @@ export function resolveSampling(options: Omit<EngineGenerateOptions, "prompt">):
   return {
     greedy,
     temperature: greedy ? 0 : temperature,
-    topK: options.topK ?? 0,
+    topK: options.topK ?? DEFAULT_TOP_K,
     topP: options.topP ?? 1,
+    minP: options.minP ?? (options.topK == null ? DEFAULT_MIN_P : 0),
     seed: options.seed,
     repetitionPenalty: options.repetitionPenalty ?? 1
   };

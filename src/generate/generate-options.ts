@@ -10,6 +10,8 @@ export interface GenerationParams {
   readonly topP?: number;
   /** Applies when sampling; unset means no top-k limit (h2oGPT's default 1 would make sampling greedy). */
   readonly topK?: number;
+  /** Drops tokens below this fraction of the most likely one's probability (llama.cpp's min_p); see the engine's defaults. */
+  readonly minP?: number;
   readonly repetitionPenalty?: number;
   readonly maxNewTokens?: number;
   readonly minNewTokens?: number;
@@ -91,6 +93,8 @@ export interface GenerateResult {
   readonly promptRaw: string;
   readonly promptType: string;
   readonly promptTokens: number;
+  /** Prompt tokens of the first sequence the engine still held from an earlier request (its prompt cache), when it can tell. */
+  readonly cachedTokens?: number;
   /** All sequences together. */
   readonly completionTokens: number;
   /** The max_new_tokens granted after the context budget. */

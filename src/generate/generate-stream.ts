@@ -1,8 +1,8 @@
 import {startGeneration, type ChatMessage, type EngineGenerateOptions, type EngineGeneration, type EngineResult, type GenerationIo} from "../engine/index.js";
 import {NotSupportedError, UsageError} from "../errors/index.js";
-import {fitPrompt} from "./fit-prompt.js";
 import {GENERATION_DEFAULTS, type GenerateOptions, type GenerateResult, type GenerateStream, type SequenceResult} from "./generate-options.js";
-import {planPrompt, type PromptPlan} from "./plan-prompt.js";
+import {fitRequest} from "./plan-generation.js";
+import type {PromptPlan} from "./plan-prompt.js";
 import {ResponseShaper} from "./response-shaper.js";
 
 /** h2oGPT's separator before each of several returned sequences. */
@@ -25,6 +25,7 @@ function engineCall(options: GenerateOptions, plan: PromptPlan<string | ChatMess
     temperature: options.temperature ?? GENERATION_DEFAULTS.temperature,
     topP: options.topP ?? GENERATION_DEFAULTS.topP,
     topK: options.topK,
+    minP: options.minP,
     repetitionPenalty: options.repetitionPenalty ?? GENERATION_DEFAULTS.repetitionPenalty,
     // Each returned sequence gets its own seed so sampled answers differ yet repeat for a seed.
     seed: options.seed == null ? undefined : (options.seed + index) >>> 0,
@@ -40,22 +41,12 @@ function engineCall(options: GenerateOptions, plan: PromptPlan<string | ChatMess
 
 async function run(options: GenerateOptions, io: GenerationIo): Promise<GenerateResult> {
   checkParams(options);
-  const plan = planPrompt(options) as PromptPlan<string | ChatMessage[]>;
-  const fitted = await fitPrompt({
-    render: plan.render,
-    count: plan.count,
-    historyTurns: plan.historyTurns,
-    messageLength: plan.messageLength,
-    overflowDetail: plan.overflowDetail,
-    contextLength: options.engine.info.contextLength,
-    requested: options.maxNewTokens ?? GENERATION_DEFAULTS.maxNewTokens,
-    minMaxNewTokens: options.minMaxNewTokens ?? GENERATION_DEFAULTS.minMaxNewTokens,
-    truncation: options.truncation ?? GENERATION_DEFAULTS.truncation
-  });
+  const {plan, fitted} = await fitRequest(options);
   const n = options.numReturnSequences ?? GENERATION_DEFAULTS.numReturnSequences;
   const sequences: SequenceResult[] = [];
   let response = "";
   let promptTokens = fitted.promptTokens;
+  let cachedTokens: number | undefined;
   const emit = (text: string): void => {
     if (text === "") return;
     response += text;
@@ -71,6 +62,7 @@ async function run(options: GenerateOptions, io: GenerationIo): Promise<Generate
     emit(shaper.finish());
     if (n > 1 && index > 0) emit("\n");
     promptTokens = result.promptTokens;
+    if (index === 0) cachedTokens = result.cachedTokens;
     sequences.push({response: shaper.text, completionTokens: result.completionTokens, stopReason: result.stopReason});
   }
   return {
@@ -79,6 +71,7 @@ async function run(options: GenerateOptions, io: GenerationIo): Promise<Generate
     promptRaw: plan.raw(fitted.prompt),
     promptType: plan.promptType,
     promptTokens,
+    ...(cachedTokens == null ? {} : {cachedTokens}),
     completionTokens: sequences.reduce((sum, s) => sum + s.completionTokens, 0),
     maxNewTokens: fitted.maxNewTokens,
     stopReason: sequences[0]?.stopReason ?? "abort",

@@ -12,6 +12,7 @@ export {
 export {fitPrompt, type FitPromptOptions, type FittedPrompt, type Truncation} from "./fit-prompt.js";
 export {messagesToChat, MessagesError, type ChatFromMessages, type Message} from "./messages-to-chat.js";
 export {choosePromptType} from "./plan-prompt.js";
+export {planGeneration, type GenerationPlan} from "./plan-generation.js";
 export {ResponseShaper, type ResponseShaperOptions} from "./response-shaper.js";
 export {resultFields, sourceFields, type CitedSource, type ResultFields, type SourceFields} from "./result-fields.js";
 export {evaluateRecord, type EvalLine, type EvalQuestion, type EvalRecord} from "./eval-records.js";

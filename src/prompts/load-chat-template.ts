@@ -1,7 +1,7 @@
 import {open, readFile, stat} from "node:fs/promises";
 import {extname, join} from "node:path";
 import {InputFileError} from "../errors/index.js";
-import {ggufMetadataValue, readGguf} from "../gguf/index.js";
+import {ggufMetadataValue, isGgufFile, readGguf} from "../gguf/index.js";
 import {compileChatTemplate, type ChatTemplate} from "./chat-template.js";
 
 export interface LoadChatTemplateOptions {
@@ -12,16 +12,6 @@ export interface LoadChatTemplateOptions {
 function describe(error: unknown): string {
   const code = (error as {code?: unknown}).code;
   return typeof code === "string" ? `cannot be read (${code})` : `cannot be read (${String(error)})`;
-}
-
-async function startsWithGgufMagic(path: string): Promise<boolean> {
-  const handle = await open(path, "r");
-  try {
-    const {bytesRead, buffer} = await handle.read(Buffer.alloc(4), 0, 4, 0);
-    return bytesRead === 4 && buffer.toString("latin1") === "GGUF";
-  } finally {
-    await handle.close();
-  }
 }
 
 /** tokenizer_config.json writes special tokens as a string or as an AddedToken object. */
@@ -81,7 +71,7 @@ export async function loadChatTemplate(path: string, options: LoadChatTemplateOp
   let template: ChatTemplate;
   try {
     if ((await stat(path)).isDirectory()) file = join(path, "tokenizer_config.json");
-    if (await startsWithGgufMagic(file)) {
+    if (await isGgufFile(file)) {
       template = await fromGguf(file, options.name);
     } else {
       const text = await readFile(file, "utf8");

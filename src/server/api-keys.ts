@@ -18,6 +18,8 @@ export interface ApiKey {
   /** The user id this key acts as. */
   readonly identity: string;
   readonly digest: Buffer;
+  /** Where it was given: the key file's path, or H2OGPT_API_KEYS (kept with the key in the database). */
+  readonly source: string;
 }
 
 const MIN_KEY_LENGTH = 16;
@@ -26,14 +28,17 @@ function digest(key: string): Buffer {
   return createHash("sha256").update(key, "utf8").digest();
 }
 
-function toApiKey(key: string): ApiKey {
+function toApiKey(key: string, source: string): ApiKey {
   const d = digest(key);
-  return {identity: `key-${d.toString("hex").slice(0, 12)}`, digest: d};
+  return {identity: `key-${d.toString("hex").slice(0, 12)}`, digest: d, source};
 }
 
 /** The keys of `--api_keys` and H2OGPT_API_KEYS; a bad one is an error naming where it is (never what it is). */
 export function loadApiKeys(options: {file?: string; env?: string}): ApiKey[] {
-  const keys: string[] = [];
+  const keys = new Map<string, string>();
+  const add = (key: string, source: string): void => {
+    if (!keys.has(key)) keys.set(key, source);
+  };
   if (options.file != null) {
     let text: string;
     try {
@@ -46,24 +51,24 @@ export function loadApiKeys(options: {file?: string; env?: string}): ApiKey[] {
       if (key === "" || key.startsWith("#")) return;
       if (key.length < MIN_KEY_LENGTH || /\s/.test(key))
         throw new InputFileError(options.file!, `line ${index + 1}: a key must be at least ${MIN_KEY_LENGTH} characters without spaces`);
-      keys.push(key);
+      add(key, options.file!);
     });
-    if (keys.length === 0) throw new InputFileError(options.file, "the API key file holds no keys");
+    if (keys.size === 0) throw new InputFileError(options.file, "the API key file holds no keys");
   }
   (options.env ?? "").split(",").forEach((raw, index) => {
     const key = raw.trim();
     if (key === "") return;
     if (key.length < MIN_KEY_LENGTH || /\s/.test(key))
       throw new UsageError(`H2OGPT_API_KEYS: key ${index + 1}: a key must be at least ${MIN_KEY_LENGTH} characters without spaces`);
-    keys.push(key);
+    add(key, "H2OGPT_API_KEYS");
   });
-  return [...new Set(keys)].map(toApiKey);
+  return [...keys].map(([key, source]) => toApiKey(key, source));
 }
 
 /** The key matching `presented`, or undefined; takes the same time whichever key (if any) matches. */
-export function matchApiKey(keys: readonly ApiKey[], presented: string): ApiKey | undefined {
+export function matchApiKey<K extends {readonly digest: Buffer}>(keys: readonly K[], presented: string): K | undefined {
   const d = digest(presented);
-  let found: ApiKey | undefined;
+  let found: K | undefined;
   for (const key of keys) if (timingSafeEqual(key.digest, d)) found = key;
   return found;
 }

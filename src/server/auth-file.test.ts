@@ -42,6 +42,15 @@ describe("loadAuthFile", () => {
     expect(await verifyPassword("builder", again.users.get("bob")!.passwordHash)).toBe(true);
   });
 
+  it("reads admins (\"admin\": true) and keeps the flag when it rewrites the file", async () => {
+    const file = join(dir, "admins.json");
+    writeFileSync(file, JSON.stringify({root: {password: "pw-root", admin: true}, joe: {password: "pw-joe"}, ann: {password: "pw-ann", admin: false}}));
+    const loaded = await loadAuthFile(file);
+    expect([...loaded.users.values()].map((u) => [u.username, u.admin])).toEqual([["root", true], ["joe", false], ["ann", false]]);
+    expect(JSON.parse(readFileSync(file, "utf8")).root.admin).toBe(true);
+    expect((await loadAuthFile(file)).users.get("root")!.admin).toBe(true);
+  });
+
   it("accepts h2oGPT's list form and rewrites it as an object", async () => {
     const file = join(dir, "pairs.json");
     writeFileSync(file, JSON.stringify([["carol", "pw-carol"]]));
@@ -57,7 +66,8 @@ describe("loadAuthFile", () => {
       ['{"dave": {"password": 5}}', /user "dave": "password" must be a non-empty string/],
       ['{"erin": {"password_hash": "nope"}}', /user "erin": needs "password" or a valid "password_hash"/],
       ['[["frank"]]', /entry 1: expected \["username", "password"\]/],
-      ['"x"', /expected a JSON object/]
+      ['"x"', /expected a JSON object/],
+      ['{"gina": {"password": "pw", "admin": "yes"}}', /user "gina": "admin" must be true or false/]
     ];
     for (const [content, message] of cases) {
       const file = join(dir, "bad.json");

@@ -7,7 +7,7 @@ import {hashPassword, isPasswordHash} from "./password-hash.js";
 /**
  * The `--auth=FILE` user list. Accepted forms:
  * - h2oGPT's auth.json: `{"alice": {"password": "plain", "userid": "...", ...}}` (extra fields are kept);
- * - ours: `{"alice": {"password_hash": "scrypt$..."}}`;
+ * - ours: `{"alice": {"password_hash": "scrypt$...", "admin": true}}` (`admin`: may load and unload models);
  * - shorthands `{"alice": "plain"}` and h2oGPT's `--auth` list form `[["alice", "plain"], ...]`.
  *
  * Threat model: plain passwords at rest are readable by anyone who gets the file. On first load every plain
@@ -19,6 +19,8 @@ import {hashPassword, isPasswordHash} from "./password-hash.js";
 export interface AuthUser {
   readonly username: string;
   readonly passwordHash: string;
+  /** `"admin": true` in the entry (our counterpart of h2oGPT's admin_pass): may load and unload models. */
+  readonly admin?: boolean;
 }
 
 export interface LoadedAuthFile {
@@ -92,7 +94,9 @@ export async function loadAuthFile(path: string): Promise<LoadedAuthFile> {
     } else if (typeof storedHash !== "string" || !isPasswordHash(storedHash)) {
       throw new InputFileError(path, `user "${username}": needs "password" or a valid "password_hash" (scrypt$...)`);
     }
-    users.set(username, {username, passwordHash: entry.password_hash as string});
+    if (entry.admin != null && typeof entry.admin !== "boolean")
+      throw new InputFileError(path, `user "${username}": "admin" must be true or false`);
+    users.set(username, {username, passwordHash: entry.password_hash as string, admin: entry.admin === true});
   }
 
   if (hashedOnLoad.length > 0 || Array.isArray(parsed)) {

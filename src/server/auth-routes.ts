@@ -1,7 +1,6 @@
 import {Hono, type Context} from "hono";
 import {deleteCookie, getCookie, setCookie} from "hono/cookie";
-import {matchApiKey} from "./api-keys.js";
-import {checkKeyThrottle, createSession, endSession, principalOf, SESSION_COOKIE, type AppEnv, type Gate} from "./access-control.js";
+import {authRequired, checkKeyThrottle, createSession, endSession, principalOf, SESSION_COOKIE, type AppEnv, type Gate} from "./access-control.js";
 import {asObject, optionalString} from "./field-readers.js";
 import {HttpError} from "./http-error.js";
 import {decoyPasswordHash, verifyPassword} from "./password-hash.js";
@@ -17,19 +16,19 @@ export function authRoutes(options: Gate & {readonly secureCookies: boolean}): H
   const {access: config, store, throttle} = options;
   const app = new Hono<AppEnv>();
 
-  app.get("/session", (c) => {
-    const principal = principalOf(c, options);
+  app.get("/session", async (c) => {
+    const principal = await principalOf(c, options);
     return c.json({
       user: principal?.user ?? null,
       via: principal?.via ?? null,
-      auth_required: config.users.size > 0 || config.apiKeys.length > 0,
-      login_methods: [...(config.users.size > 0 ? ["password"] : []), ...(config.apiKeys.length > 0 ? ["api_key"] : [])]
+      auth_required: authRequired(config),
+      login_methods: [...(config.passwordLogin ? ["password"] : []), ...(config.keyLogin ? ["api_key"] : [])]
     });
   });
 
-  const signIn = (c: Context<AppEnv>, user: string): Response => {
-    endSession(store, getCookie(c, SESSION_COOKIE));
-    const token = createSession(store, user, config.sessionTtlMs);
+  const signIn = async (c: Context<AppEnv>, user: string): Promise<Response> => {
+    await endSession(store, getCookie(c, SESSION_COOKIE));
+    const token = await createSession(store, user, config.sessionTtlMs);
     setCookie(c, SESSION_COOKIE, token, {
       httpOnly: true,
       sameSite: "Strict",
@@ -48,36 +47,37 @@ export function authRoutes(options: Gate & {readonly secureCookies: boolean}): H
     const client = c.get("client").address;
 
     if (apiKey != null) {
-      checkKeyThrottle(throttle, client);
-      const user = matchApiKey(config.apiKeys, apiKey)?.identity;
-      if (user == null) {
-        throttle.recordKeyFailure(client);
+      await checkKeyThrottle(throttle, client);
+      const key = await config.users.matchApiKey(apiKey);
+      if (key == null) {
+        await throttle.recordKeyFailure(client);
         throw new HttpError(401, "invalid API key", {code: "invalid_credentials"});
       }
-      return signIn(c, user);
+      await config.users.keyUsed(key);
+      return signIn(c, key.identity);
     }
     if (username == null || password == null) throw new HttpError(400, "body: send {username, password} or {api_key}", {code: "missing_field"});
 
     // Reserved before the slow verification, so concurrent guesses are counted before any of them is checked.
-    const attempt = throttle.attemptPassword(username, client);
+    const attempt = await throttle.attemptPassword(username, client);
     if (!attempt.allowed)
       throw new HttpError(429, `too many failed logins; try again in ${attempt.retryAfterSeconds} s`, {
         code: "too_many_attempts",
         headers: {"Retry-After": String(attempt.retryAfterSeconds)}
       });
-    const record = config.users.get(username);
     let ok = false;
     try {
+      const record = await config.users.user(username);
       ok = (await verifyPassword(password, record?.passwordHash ?? (await decoyPasswordHash()))) && record != null;
     } finally {
-      attempt.settle(ok);
+      await attempt.settle(ok);
     }
     if (!ok) throw new HttpError(401, "wrong username or password", {code: "invalid_credentials"});
     return signIn(c, username);
   });
 
-  app.post("/logout", (c) => {
-    endSession(store, getCookie(c, SESSION_COOKIE));
+  app.post("/logout", async (c) => {
+    await endSession(store, getCookie(c, SESSION_COOKIE));
     deleteCookie(c, SESSION_COOKIE, {path: "/"});
     return c.json({ok: true});
   });

@@ -25,9 +25,9 @@ beforeEach(async () => {
   await writeFile(join(dir, "alice.txt"), "Alice keeps the launch codes for project Nightjar in the blue binder.");
   await writeFile(join(dir, "shared.txt"), "The cafeteria opens at seven thirty every weekday.");
   const [aliceUser] = apiKeys;
-  await ingest({collection: collections.collection(aliceUser!.identity, "MyData"), inputs: [join(dir, "alice.txt")], ocr: unavailableOcr});
-  await ingest({collection: collections.collection(aliceUser!.identity, "nightjar", {create: true}), inputs: [join(dir, "alice.txt")], ocr: unavailableOcr});
-  await ingest({collection: collections.collection("", "UserData"), inputs: [join(dir, "shared.txt")], ocr: unavailableOcr});
+  await ingest({collection: await collections.collection(aliceUser!.identity, "MyData"), inputs: [join(dir, "alice.txt")], ocr: unavailableOcr});
+  await ingest({collection: await collections.collection(aliceUser!.identity, "nightjar", {create: true}), inputs: [join(dir, "alice.txt")], ocr: unavailableOcr});
+  await ingest({collection: await collections.collection("", "UserData"), inputs: [join(dir, "shared.txt")], ocr: unavailableOcr});
 });
 
 afterEach(async () => {

@@ -30,9 +30,9 @@ export function collectionRoutes(options: CollectionRoutesOptions): Hono<AppEnv>
   const app = new Hono<AppEnv>();
 
   const user = (c: Context<AppEnv>): string => c.get("principal").user;
-  const open = (c: Context<AppEnv>) => {
+  const open = async (c: Context<AppEnv>) => {
     try {
-      return collections.collection(user(c), c.req.param("name") ?? "");
+      return await collections.collection(user(c), c.req.param("name") ?? "");
     } catch (error) {
       if (error instanceof CollectionNotFoundError || error instanceof UsageError)
         throw new HttpError(404, (error as Error).message, {code: "collection_not_found", param: "langchain_mode"});
@@ -44,14 +44,14 @@ export function collectionRoutes(options: CollectionRoutesOptions): Hono<AppEnv>
       throw new HttpError(403, `${name} is shared; this server does not let users change it`, {code: "shared_collection_read_only"});
   };
 
-  app.get("/", (c) =>
+  app.get("/", async (c) =>
     c.json({
-      collections: collections.list(user(c)).map((info) => ({name: info.name, shared: info.shared, documents: info.documents, chunks: info.chunks}))
+      collections: (await collections.list(user(c))).map((info) => ({name: info.name, shared: info.shared, documents: info.documents, chunks: info.chunks}))
     })
   );
 
-  app.get("/:name/documents", (c) => {
-    const documents = open(c).documents();
+  app.get("/:name/documents", async (c) => {
+    const documents = await (await open(c)).documents();
     return c.json({
       documents: documents.map((document) => ({
         id: document.id,
@@ -71,9 +71,9 @@ export function collectionRoutes(options: CollectionRoutesOptions): Hono<AppEnv>
     return value;
   };
 
-  app.get("/:name/documents/:id", (c) => {
-    const collection = open(c);
-    const document = collection.document(idParam(c, "id"));
+  app.get("/:name/documents/:id", async (c) => {
+    const collection = await open(c);
+    const document = await collection.document(idParam(c, "id"));
     if (document == null) throw new HttpError(404, "no such document", {code: "document_not_found"});
     return c.json({
       id: document.id,
@@ -82,7 +82,7 @@ export function collectionRoutes(options: CollectionRoutesOptions): Hono<AppEnv>
       title: document.title,
       metadata: document.metadata,
       text_chars: document.textChars,
-      chunks: collection.chunksOf(document.id).map((chunk) => ({
+      chunks: (await collection.chunksOf(document.id)).map((chunk) => ({
         chunk_row_id: chunk.chunkRowId,
         chunk_id: chunk.chunkId,
         page: chunk.page,
@@ -93,34 +93,34 @@ export function collectionRoutes(options: CollectionRoutesOptions): Hono<AppEnv>
     });
   });
 
-  app.get("/:name/chunks/:id", (c) => {
-    const chunk = open(c).chunk(idParam(c, "id"));
+  app.get("/:name/chunks/:id", async (c) => {
+    const chunk = await (await open(c)).chunk(idParam(c, "id"));
     if (chunk == null) throw new HttpError(404, "no such chunk", {code: "chunk_not_found"});
     return c.json(sourceFields(chunk));
   });
 
-  app.delete("/:name/documents/:id", (c) => {
-    const collection = open(c);
+  app.delete("/:name/documents/:id", async (c) => {
+    const collection = await open(c);
     mayChange(c.req.param("name"));
-    if (!collection.deleteDocument(idParam(c, "id"))) throw new HttpError(404, "no such document", {code: "document_not_found"});
+    if (!(await collection.deleteDocument(idParam(c, "id")))) throw new HttpError(404, "no such document", {code: "document_not_found"});
     return c.json({deleted: Number(c.req.param("id"))});
   });
 
-  app.delete("/:name/documents", (c) => {
+  app.delete("/:name/documents", async (c) => {
     const source = c.req.query("source");
     if (source == null || source === "") throw new HttpError(400, "source: is required (?source=...)", {param: "source", code: "missing_field"});
-    const collection = open(c);
+    const collection = await open(c);
     mayChange(c.req.param("name"));
-    const removed = collection.deleteSource(source);
+    const removed = await collection.deleteSource(source);
     if (removed === 0) throw new HttpError(404, "no such document", {code: "document_not_found"});
     return c.json({deleted: source, documents: removed});
   });
 
-  app.post("/:name/purge", (c) => {
+  app.post("/:name/purge", async (c) => {
     const name = c.req.param("name");
-    open(c);
+    await open(c);
     mayChange(name);
-    collections.purge(user(c), name);
+    await collections.purge(user(c), name);
     return c.json({purged: name});
   });
 
@@ -130,7 +130,7 @@ export function collectionRoutes(options: CollectionRoutesOptions): Hono<AppEnv>
     const query = requiredString(body, "query", MAX_QUERY);
     const topK = optionalNumber(body, "top_k_docs", {integer: true, min: 1, max: 1000});
     const sources = optionalStringList(body, "document_choice", 1000);
-    open(c);
+    await open(c);
     const hits = await collections.retrieve({user: user(c), name: c.req.param("name"), query, topK, sources, signal: c.req.raw.signal});
     return c.json({sources: hits.map(sourceFields)});
   });

@@ -1,32 +1,39 @@
 import {BlockList} from "node:net";
+import type {AnswerScorer} from "./answer-scorer.js";
 import {Hono, type Context} from "hono";
 import {bodyLimit} from "hono/body-limit";
 import type {CollectionManager} from "../docs/index.js";
+import {DEFAULT_MIN_P, DEFAULT_TOP_K} from "../engine/index.js";
 import {GENERATION_DEFAULTS} from "../generate/index.js";
 import type {UiAsset} from "../ui/index.js";
 import {authRequired, principalOf, requirePrincipal, type AccessConfig, type AppEnv, type Gate} from "./access-control.js";
 import {authRoutes} from "./auth-routes.js";
-import {chatRoutes} from "./chat-routes.js";
+import {chatRoutes, MAX_IMPORT_BYTES} from "./chat-routes.js";
+import type {ChatStore} from "./chat-store.js";
 import {collectionRoutes} from "./collection-routes.js";
 import {IngestJobs} from "./ingest-jobs.js";
 import {uploadRoutes} from "./upload-routes.js";
 import {clientInfo} from "./client-address.js";
 import {quote} from "./field-readers.js";
 import {h2oGptRoutes} from "./h2ogpt-routes.js";
-import type {HistoryStore} from "./history-store.js";
 import {HttpError} from "./http-error.js";
 import {LoginThrottle} from "./login-throttle.js";
+import {modelAdminRoutes, type ModelAdminOptions} from "./model-admin-routes.js";
 import type {ModelRegistry} from "./model-registry.js";
+import {isLoopbackHost} from "./bind-policy.js";
+import {tokenizePromptRoutes} from "./tokenize-prompt-route.js";
 import {openAiRoutes} from "./openai-routes.js";
 import type {RequestLimits} from "./request-limits.js";
 import {corsForOrigins, hostGuard, originGuard, securityHeaders, simpleRequestGuard} from "./request-guards.js";
 import type {ModelInfo} from "./served-model.js";
+import type {SessionStore} from "./session-store.js";
 import {toLoggedHttpError} from "./to-http-error.js";
 import {uiRoutes} from "./ui-routes.js";
 
 export interface AppOptions {
   readonly registry: ModelRegistry;
-  readonly store: HistoryStore;
+  /** Chats and login sessions: HistoryStore (SQLite) or PgHistoryStore (`--db_url`). */
+  readonly store: ChatStore & SessionStore;
   readonly access: AccessConfig;
   readonly limits: RequestLimits;
   readonly maxBodyBytes: number;
@@ -55,6 +62,12 @@ export interface AppOptions {
   readonly ingestJobs?: IngestJobs;
   /** Largest upload in bytes (413 beyond). Default 100 MiB. */
   readonly maxUploadBytes?: number;
+  /** Largest chat import in bytes (413 beyond). Default 32 MiB, or maxBodyBytes when larger. */
+  readonly maxImportBytes?: number;
+  /** The admins' Models API: where models may be loaded from and how (without it nothing can be loaded). */
+  readonly modelAdmin?: ModelAdminOptions;
+  /** `--score_model`: answers carry h2oGPT's score (the API results, the UI's `score` event). */
+  readonly scorer?: AnswerScorer;
 }
 
 export function modelInfoBody(info: ModelInfo): Record<string, unknown> {
@@ -73,7 +86,8 @@ export function modelInfoBody(info: ModelInfo): Record<string, unknown> {
 /**
  * The sampling settings a UI request that leaves them out gets from this model on this server: the serve flags
  * (engineModel's `defaults`) over h2oGPT's defaults, and the server's max_new_tokens. top_k 0 means no limit;
- * do_sample says whether those settings sample (temperature > 0 and not forced greedy).
+ * a server given no top_k samples with the engines' top_k 40 and, given no min_p either, min_p 0.05 (what
+ * resolveSampling applies). do_sample says whether those settings sample (temperature > 0 and not forced greedy).
  */
 export function generationDefaultsBody(info: ModelInfo, limits: RequestLimits): Record<string, number | boolean> {
   const d = info.defaults ?? {};
@@ -81,7 +95,8 @@ export function generationDefaultsBody(info: ModelInfo, limits: RequestLimits): 
   return {
     temperature,
     top_p: d.topP ?? GENERATION_DEFAULTS.topP,
-    top_k: d.topK ?? 0,
+    top_k: d.topK ?? DEFAULT_TOP_K,
+    min_p: d.minP ?? (d.topK == null ? DEFAULT_MIN_P : 0),
     repetition_penalty: d.repetitionPenalty ?? GENERATION_DEFAULTS.repetitionPenalty,
     max_new_tokens: Math.min(limits.defaultMaxNewTokens, limits.maxNewTokensCap),
     do_sample: d.doSample !== false && temperature > 0
@@ -116,21 +131,26 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
         throw new HttpError(413, `request body larger than ${options.maxBodyBytes} bytes`, {code: "body_too_large", headers: {Connection: "close"}});
       }
     });
-  // Uploads have their own, larger cap (upload-routes.ts).
-  app.use("*", (c, next) => (c.req.method === "POST" && c.req.path === "/api/documents" && options.collections != null ? next() : requestBodyLimit(c, next)));
+  // Uploads and chat imports have their own, larger caps (upload-routes.ts, chat-routes.ts).
+  app.use("*", (c, next) =>
+    c.req.method === "POST" && ((c.req.path === "/api/documents" && options.collections != null) || c.req.path === "/api/chats/import") ? next() : requestBodyLimit(c, next)
+  );
 
   // Public for load balancers; model names are only listed when the server is open anyway.
   app.get("/health", (c) => c.json(authRequired(access) ? {status: "ok"} : {status: "ok", models: registry.names}));
-  const gate: Gate = {access, store, throttle: options.loginThrottle ?? new LoginThrottle()};
+  // Without users or keys the one local user may manage models only when nobody else can reach the port.
+  const gate: Gate = {access: {...access, localAdmin: isLoopbackHost(options.boundHost)}, store, throttle: options.loginThrottle ?? new LoginThrottle()};
   app.route("/auth", authRoutes({...gate, secureCookies: options.secureCookies ?? false}));
 
   const guard = requirePrincipal(gate);
   app.use("/v1/*", guard);
   app.use("/api/*", guard);
-  const documents = {collections: options.collections, defaultLangchainMode: options.defaultLangchainMode};
+  const documents = {collections: options.collections, defaultLangchainMode: options.defaultLangchainMode, scorer: options.scorer};
   app.route("/v1", openAiRoutes({registry, limits, maxEmbeddingInputs: options.maxEmbeddingInputs, startedAt: options.startedAt, ...documents}));
   app.route("/api", h2oGptRoutes({registry, limits, ...documents}));
-  app.route("/api/chats", chatRoutes({registry, store, limits, ...documents}));
+  app.route("/api/chats", chatRoutes({registry, store, limits, maxImportBytes: options.maxImportBytes ?? Math.max(MAX_IMPORT_BYTES, options.maxBodyBytes), ...documents}));
+  app.route("/api", tokenizePromptRoutes({registry, store, limits}));
+  app.route("/api/admin/models", modelAdminRoutes({registry, admin: options.modelAdmin ?? {modelsDir: ""}}));
   if (options.collections != null) {
     const allowSharedChanges = options.allowSharedChanges ?? true;
     app.route("/api/collections", collectionRoutes({collections: options.collections, allowSharedChanges}));
@@ -141,9 +161,17 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
   app.get("/api/info", (c) =>
     c.json({
       user: c.get("principal").user,
+      admin: c.get("principal").admin,
       auth_required: authRequired(access),
-      models: registry.all.map((entry) => ({...modelInfoBody(entry.model.info), defaults: generationDefaultsBody(entry.model.info, limits)})),
+      models: registry.all.map((entry) => ({
+        ...modelInfoBody(entry.model.info),
+        defaults: generationDefaultsBody(entry.model.info, limits),
+        context: entry.model.info.contextLength,
+        // The answer shares the context with the prompt, so even an empty prompt leaves context - 1.
+        max_new_tokens_limit: Math.min(limits.maxNewTokensCap, entry.model.info.contextLength - 1)
+      })),
       prompt_types: options.promptTypes,
+      score_model: options.scorer != null,
       documents:
         options.collections == null
           ? null
@@ -165,9 +193,9 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
     uiRoutes({
       assets: options.assets,
       authRequired: authRequired(access),
-      signedIn: (c) => {
+      signedIn: async (c) => {
         try {
-          return principalOf(c, gate) != null;
+          return (await principalOf(c, gate)) != null;
         } catch {
           return false;
         }

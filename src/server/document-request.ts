@@ -80,12 +80,16 @@ export function parseDocumentRequest(body: JsonObject, defaultMode: string | und
  * The request's documents as the caller sees them: the caller's collection of that name, checked now (a name the
  * caller has no collection by is a 400 listing those there are, before any generation starts).
  */
-export function documentOptionsFor(options: {request: DocumentRequest | undefined; collections: CollectionManager | undefined; user: string}): DocumentOptions | undefined {
+export async function documentOptionsFor(options: {
+  request: DocumentRequest | undefined;
+  collections: CollectionManager | undefined;
+  user: string;
+}): Promise<DocumentOptions | undefined> {
   const {request, collections, user} = options;
   if (request == null) return undefined;
   if (collections == null) throw badRequest("langchain_mode", "this server has no document collections", "invalid_value");
   try {
-    return {...request, retriever: collections.retriever(user, request.langchainMode)};
+    return {...request, retriever: await collections.retriever(user, request.langchainMode)};
   } catch (error) {
     if (error instanceof UsageError) throw badRequest("langchain_mode", error.message, "collection_not_found");
     throw error;

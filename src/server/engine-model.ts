@@ -4,6 +4,7 @@ import {
   choosePromptType,
   generateStream,
   generateWithDocuments,
+  planGeneration,
   type DocumentGenerateResult,
   type GenerateInput,
   type GenerateResult,
@@ -49,6 +50,7 @@ function toRun(stream: {stream: AsyncIterable<string>; result: Promise<GenerateR
         response: result.response,
         promptRaw: result.promptRaw,
         promptTokens: result.promptTokens,
+        ...(result.cachedTokens == null ? {} : {cachedTokens: result.cachedTokens}),
         completionTokens: result.completionTokens,
         maxNewTokens: result.maxNewTokens,
         stopReason: result.stopReason,
@@ -98,22 +100,23 @@ export function engineModel(options: EngineModelOptions): ServedModel {
   };
   const params = (requested: GenerationParams): GenerateParams => ({...options.defaults, ...withoutUndefined(requested)});
   const embed = engine.embed?.bind(engine);
+  const chatOptions = (request: ChatRequest) => ({
+    engine,
+    ...chatInput(request),
+    ...params(request.params),
+    promptType: request.promptType ?? options.promptType,
+    promptDict: request.promptDict ?? options.promptDict,
+    systemPrompt: request.systemPrompt ?? options.systemPrompt,
+    chatTemplate: options.chatTemplate
+  });
 
   return {
     info,
     chat: (request, signal) => {
-      const generateOptions = {
-        engine,
-        ...chatInput(request),
-        ...params(request.params),
-        promptType: request.promptType ?? options.promptType,
-        promptDict: request.promptDict ?? options.promptDict,
-        systemPrompt: request.systemPrompt ?? options.systemPrompt,
-        chatTemplate: options.chatTemplate,
-        signal
-      };
+      const generateOptions = {...chatOptions(request), signal};
       return toRun(request.documents == null ? generateStream(generateOptions) : generateWithDocuments({...generateOptions, ...request.documents}));
     },
+    plan: (request) => planGeneration(chatOptions(request)),
     complete: (request: CompletionRequest, signal) => toRun(generateStream({engine, prompt: request.prompt, ...params(request.params), signal})),
     ...(info.embeddings && embed != null ? {embed: (inputs: readonly string[], signal: AbortSignal) => embed(inputs, signal)} : {}),
     close: () => engine.close()

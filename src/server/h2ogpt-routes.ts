@@ -11,6 +11,8 @@ import type {RequestLimits} from "./request-limits.js";
 import {readJsonBody} from "./read-json-body.js";
 import type {ChatRequest, GenerationOutcome} from "./served-model.js";
 import {toLoggedHttpError} from "./to-http-error.js";
+import {jsonEvent} from "./sse-event.js";
+import {type AnswerScorer, scoredQuestion} from "./answer-scorer.js";
 
 /**
  * h2oGPT-style generation: `POST /api/generate` answers `{response, prompt_raw, prompt_tokens,
@@ -42,16 +44,20 @@ export interface H2oGptRoutesOptions {
   readonly collections?: CollectionManager;
   /** The server's --langchain_mode for requests that name none. */
   readonly defaultLangchainMode?: string;
+  /** `--score_model`: results carry `score` and `score_text`. */
+  readonly scorer?: AnswerScorer;
 }
 
 export function h2oGptRoutes(options: H2oGptRoutesOptions): Hono<AppEnv> {
   const {registry, limits} = options;
   const parse = async (c: Context<AppEnv>): Promise<ParsedGenerate & {request: ChatRequest}> => {
     const parsed = parseGenerate(await readJsonBody(c), limits, options.defaultLangchainMode);
-    const documents = documentOptionsFor({request: parsed.documents, collections: options.collections, user: c.get("principal").user});
+    const documents = await documentOptionsFor({request: parsed.documents, collections: options.collections, user: c.get("principal").user});
     return {...parsed, request: {...parsed.request, documents}};
   };
   const app = new Hono<AppEnv>();
+  const withScore = async (body: Record<string, unknown>, request: ChatRequest, outcome: GenerationOutcome): Promise<Record<string, unknown>> =>
+    options.scorer == null ? body : {...body, ...(await options.scorer.score(scoredQuestion(request.input), outcome.response))};
 
   app.post("/generate", async (c) => {
     const startedAt = Date.now();
@@ -60,7 +66,8 @@ export function h2oGptRoutes(options: H2oGptRoutesOptions): Hono<AppEnv> {
     const run = await registry.lease(entry, c.req.raw.signal, (signal) => entry.model.chat(parsed.request, signal));
     try {
       for await (const _ of run.stream);
-      return c.json(resultBody(await run.result, entry.model.info.name, startedAt));
+      const outcome = await run.result;
+      return c.json(await withScore(resultBody(outcome, entry.model.info.name, startedAt), parsed.request, outcome));
     } catch (error) {
       run.abort();
       throw error;
@@ -81,8 +88,9 @@ export function h2oGptRoutes(options: H2oGptRoutesOptions): Hono<AppEnv> {
     return streamSSE(c, async (sse) => {
       progress = (state) => void sse.writeSSE({event: "progress", data: JSON.stringify(state)}).catch(() => undefined);
       try {
-        for await (const text of run.stream) if (text !== "") await sse.writeSSE({event: "delta", data: JSON.stringify({text})});
-        await sse.writeSSE({event: "result", data: JSON.stringify(resultBody(await run.result, entry.model.info.name, startedAt))});
+        for await (const text of run.stream) if (text !== "") await sse.write(jsonEvent(`{"text":${JSON.stringify(text)}}`, "delta"));
+        const outcome = await run.result;
+        await sse.writeSSE({event: "result", data: JSON.stringify(await withScore(resultBody(outcome, entry.model.info.name, startedAt), parsed.request, outcome))});
       } catch (error) {
         run.abort();
         if (signal.aborted) return;

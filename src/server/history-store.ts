@@ -4,6 +4,8 @@ import {dirname} from "node:path";
 import Database from "better-sqlite3";
 import type {CitedSource} from "../generate/index.js";
 import {InputFileError} from "../errors/index.js";
+import {conversationOf, type ChatStore, type Conversation} from "./chat-store.js";
+import type {SessionStore} from "./session-store.js";
 
 /**
  * Server-side chat history and login sessions in one SQLite file.
@@ -27,12 +29,17 @@ export interface AnswerMeta {
   readonly stopReason?: string;
   readonly timeMs?: number;
   readonly turnsDropped?: number;
+  /** The exact prompt the model was given (h2oGPT's prompt_raw), for "show the prompt sent". */
+  readonly promptRaw?: string;
   readonly error?: string;
   /** Document Q&A: the collection, and the chunks the answer was given (h2oGPT's sources), best first. */
   readonly langchainMode?: string;
   readonly sources?: readonly AnswerSource[];
   /** Why the answer did not come from documents (none matched, sources only). */
   readonly note?: string;
+  /** `--score_model`: h2oGPT's score of the answer (null for NA and the like) and the line shown under it. */
+  readonly score?: number | null;
+  readonly scoreText?: string;
 }
 
 /** A cited chunk as the UI shows it under an answer; `chunk_row_id` opens it in the document viewer. */
@@ -59,10 +66,35 @@ export interface ChatSummary {
 
 export interface StoredChat extends ChatSummary {
   readonly messages: StoredMessage[];
+  /** What the UI saved with the chat (system prompt, context...); null when nothing. */
+  readonly settings: Record<string, unknown> | null;
 }
 
 /** One past exchange as the generate stage takes it: `[user, bot]`. */
 export type HistoryPair = [string, string];
+
+/** One message in a chat export (`GET /api/chats/export`), in the API's snake_case. */
+export interface ExportedMessage {
+  readonly turn: number;
+  readonly role: MessageRole;
+  readonly model: string | null;
+  readonly content: string;
+  readonly status: MessageStatus;
+  readonly meta: AnswerMeta | null;
+  readonly created_at: number;
+}
+
+/** One chat in an export; on import the id is ignored (imported chats always get new ids). */
+export interface ExportedChat {
+  readonly id: string;
+  readonly title: string;
+  readonly created_at: number;
+  readonly updated_at: number;
+  readonly models: string[];
+  /** The chat's own settings as the UI saved them (system prompt, context...), when it has any. */
+  readonly settings?: Record<string, unknown>;
+  readonly messages: ExportedMessage[];
+}
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS chats (
@@ -71,7 +103,8 @@ CREATE TABLE IF NOT EXISTS chats (
   title TEXT NOT NULL,
   models TEXT NOT NULL,
   created_at INTEGER NOT NULL,
-  updated_at INTEGER NOT NULL
+  updated_at INTEGER NOT NULL,
+  settings TEXT
 );
 CREATE INDEX IF NOT EXISTS chats_by_owner ON chats(owner, updated_at DESC);
 CREATE TABLE IF NOT EXISTS messages (
@@ -176,7 +209,7 @@ export function makeHistoryDbFolder(path: string): void {
   }
 }
 
-export class HistoryStore {
+export class HistoryStore implements ChatStore, SessionStore {
   private readonly db: Database.Database;
 
   private constructor(readonly path: string) {
@@ -192,6 +225,9 @@ export class HistoryStore {
       this.db.pragma("foreign_keys = ON");
       this.db.pragma("busy_timeout = 5000");
       this.db.exec(SCHEMA);
+      // Databases made before chats had settings.
+      const columns = this.db.prepare("PRAGMA table_info(chats)").all() as {name: string}[];
+      if (!columns.some((column) => column.name === "settings")) this.db.exec("ALTER TABLE chats ADD COLUMN settings TEXT");
     } catch (error) {
       throw new InputFileError(path, `cannot open the history database (${(error as Error).message})`, {cause: error});
     }
@@ -242,13 +278,15 @@ export class HistoryStore {
     const messages = this.db
       .prepare("SELECT * FROM messages WHERE chat_id = ? ORDER BY turn, id")
       .all(id) as MessageRow[];
-    return {...toSummary(row), messages: messages.map(toMessage)};
+    const {settings} = this.db.prepare("SELECT settings FROM chats WHERE id = ?").get(id) as {settings: string | null};
+    return {...toSummary(row), messages: messages.map(toMessage), settings: settings == null ? null : JSON.parse(settings)};
   }
 
-  /** Updates the title and/or the models; false when the chat is not this owner's. */
-  updateChat(owner: string, id: string, changes: {title?: string; models?: string[]}): boolean {
+  /** Updates the title, the models and/or the settings; false when the chat is not this owner's. */
+  updateChat(owner: string, id: string, changes: {title?: string; models?: string[]; settings?: Record<string, unknown>}): boolean {
     const row = this.chatRow(owner, id);
     if (row == null) return false;
+    if (changes.settings != null) this.db.prepare("UPDATE chats SET settings = ? WHERE id = ?").run(JSON.stringify(changes.settings), id);
     this.db
       .prepare("UPDATE chats SET title = ?, models = ?, updated_at = ? WHERE id = ?")
       .run(
@@ -262,6 +300,78 @@ export class HistoryStore {
 
   deleteChat(owner: string, id: string): boolean {
     return this.db.prepare("DELETE FROM chats WHERE id = ? AND owner = ?").run(id, owner).changes > 0;
+  }
+
+  /**
+   * The owner's chats whose title or any message contains `query`, newest first. Case-insensitive for ASCII
+   * letters only (SQLite's LIKE); `%`, `_` and `\` in the query match themselves.
+   */
+  searchChats(owner: string, query: string): ChatSummary[] {
+    const pattern = `%${query.replace(/[\\%_]/g, (c) => "\\" + c)}%`;
+    const rows = this.db
+      .prepare(
+        `SELECT id, title, models, created_at, updated_at FROM chats c WHERE owner = ? AND (title LIKE ? ESCAPE '\\'
+         OR EXISTS (SELECT 1 FROM messages m WHERE m.chat_id = c.id AND m.content LIKE ? ESCAPE '\\'))
+         ORDER BY updated_at DESC, rowid DESC`
+      )
+      .all(owner, pattern, pattern) as ChatRow[];
+    return rows.map(toSummary);
+  }
+
+  /** Deletes every chat of the owner (messages go with them); returns how many. */
+  deleteAllChats(owner: string): number {
+    return this.db.prepare("DELETE FROM chats WHERE owner = ?").run(owner).changes;
+  }
+
+  /** Every chat of the owner with its messages, oldest first, for a download. */
+  exportChats(owner: string): ExportedChat[] {
+    const rows = this.db
+      .prepare("SELECT id, title, models, created_at, updated_at, settings FROM chats WHERE owner = ? ORDER BY created_at, rowid")
+      .all(owner) as (ChatRow & {settings: string | null})[];
+    const messages = this.db.prepare("SELECT * FROM messages WHERE chat_id = ? ORDER BY turn, id");
+    return rows.map((row) => ({
+      id: row.id,
+      title: row.title,
+      created_at: row.created_at,
+      updated_at: row.updated_at,
+      models: JSON.parse(row.models),
+      ...(row.settings == null ? {} : {settings: JSON.parse(row.settings)}),
+      messages: (messages.all(row.id) as MessageRow[]).map((m) => ({
+        turn: m.turn,
+        role: m.role,
+        model: m.model,
+        content: m.content,
+        status: m.status,
+        meta: m.meta == null ? null : JSON.parse(m.meta),
+        created_at: m.created_at
+      }))
+    }));
+  }
+
+  /**
+   * Adds the chats (already validated) to the owner's, each under a new id, in one transaction: all or none.
+   * Never overwrites; an answer that was streaming in the export is stored as interrupted.
+   */
+  importChats(owner: string, chats: readonly ExportedChat[]): ChatSummary[] {
+    const insertChat = this.db.prepare("INSERT INTO chats (id, owner, title, models, created_at, updated_at, settings) VALUES (?, ?, ?, ?, ?, ?, ?)");
+    const insertMessage = this.db.prepare(
+      "INSERT INTO messages (chat_id, turn, role, model, content, status, meta, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+    );
+    return this.db.transaction(() =>
+      chats.map((chat) => {
+        const row: ChatRow = {
+          id: randomBytes(16).toString("base64url"),
+          title: titleFrom(chat.title),
+          models: JSON.stringify(chat.models),
+          created_at: chat.created_at,
+          updated_at: chat.updated_at
+        };
+        insertChat.run(row.id, owner, row.title, row.models, row.created_at, row.updated_at, chat.settings == null ? null : JSON.stringify(chat.settings));
+        for (const m of chat.messages)
+          insertMessage.run(row.id, m.turn, m.role, m.model, m.content, m.status === "streaming" ? "interrupted" : m.status, m.meta == null ? null : JSON.stringify(m.meta), m.created_at);
+        return toSummary(row);
+      })
+    )();
   }
 
   private touch(id: string): void {
@@ -294,24 +404,9 @@ export class HistoryStore {
    * pairs (the model's own answer when it gave one, else the first answer of that turn, else ""), and the
    * latest user message. Undefined when the chat is not this owner's or has no user message.
    */
-  conversationFor(owner: string, chatId: string, model: string): {history: HistoryPair[]; instruction: string; turn: number} | undefined {
+  conversationFor(owner: string, chatId: string, model: string): Conversation | undefined {
     const chat = this.getChat(owner, chatId);
-    if (chat == null) return undefined;
-    const turns = new Map<number, {user?: string; answers: StoredMessage[]}>();
-    for (const message of chat.messages) {
-      const entry = turns.get(message.turn) ?? {answers: []};
-      if (message.role === "user") entry.user = message.content;
-      else entry.answers.push(message);
-      turns.set(message.turn, entry);
-    }
-    const ordered = [...turns.entries()].filter(([, t]) => t.user != null).sort(([a], [b]) => a - b);
-    const last = ordered.pop();
-    if (last == null) return undefined;
-    const history = ordered.map(([, t]): HistoryPair => {
-      const answer = t.answers.find((a) => a.model === model) ?? t.answers[0];
-      return [t.user!, answer?.content ?? ""];
-    });
-    return {history, instruction: last[1].user!, turn: last[0]};
+    return chat == null ? undefined : conversationOf(chat, model);
   }
 
   /** Replaces `model`'s answer to `turn` with an empty streaming one and returns its id. */

@@ -155,8 +155,8 @@ beforeAll(async () => {
     maxQueue: 4
   });
   await writeFile(join(dir, "notes.txt"), "The cafeteria opens at seven thirty every weekday.");
-  await ingest({collection: collections.collection("local", "MyData", {create: true}), inputs: [join(dir, "notes.txt")], ocr: unavailableOcr});
-  await ingest({collection: collections.collection("local", "Scratch", {create: true}), inputs: [join(dir, "notes.txt")], ocr: unavailableOcr});
+  await ingest({collection: await collections.collection("local", "MyData", {create: true}), inputs: [join(dir, "notes.txt")], ocr: unavailableOcr});
+  await ingest({collection: await collections.collection("local", "Scratch", {create: true}), inputs: [join(dir, "notes.txt")], ocr: unavailableOcr});
   chatId = await newChat();
   const listed = await (await harness.fetch("/api/collections/MyData/documents")).json();
   documentId = String(listed.documents?.[0]?.id ?? 1);

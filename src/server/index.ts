@@ -12,7 +12,15 @@ export {loadApiKeys, type ApiKey} from "./api-keys.js";
 export {hashPassword, verifyPassword} from "./password-hash.js";
 export {HttpError, QueueFullError} from "./http-error.js";
 export {engineModel, type EngineModelOptions} from "./engine-model.js";
+export {listModelFiles, type ModelAdminOptions, type ModelFile, type ModelLoadRequest} from "./model-admin-routes.js";
 export {makeHistoryDbFolder, type AnswerMeta, type MessageRole, type MessageStatus} from "./history-store.js";
+export type {ChatStore} from "./chat-store.js";
+export type {SessionStore} from "./session-store.js";
+export {MemoryThrottleStore, type ThrottleStore} from "./throttle-store.js";
+export {PgHistoryStore} from "./pg-history-store.js";
+export {PgThrottleStore} from "./pg-throttle-store.js";
+export {MemoryUserStore, KEY_USE_INTERVAL_MS, type ApiKeyRecord, type SeedOptions, type SeedSummary, type UserRecord, type UserStore} from "./user-store.js";
+export {PgUserStore} from "./pg-user-store.js";
 export type {
   ChatInput,
   ChatMessage,

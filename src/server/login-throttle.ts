@@ -1,3 +1,5 @@
+import {MemoryThrottleStore, type ThrottleEntry, type ThrottleStore} from "./throttle-store.js";
+
 /**
  * Slows online guessing of passwords and API keys without letting anyone lock the real user out.
  *
@@ -17,7 +19,8 @@
  *   `maxKeyDelayMs`) before any key, valid or not, is checked again. Matching is synchronous, so check and count
  *   cannot interleave.
  * Clients are told apart as client-address.ts says (X-Forwarded-For only from trusted proxies, IPv6 per /64). A
- * counter is forgotten `windowMs` after its last failure; the table never holds more than `maxEntries` counters.
+ * counter is forgotten `windowMs` after its last failure; the in-memory table never holds more than `maxEntries`
+ * counters. With `--db_url` the counters are in the shared database, so replicas throttle as one.
  */
 
 export interface LoginThrottleOptions {
@@ -29,9 +32,9 @@ export interface LoginThrottleOptions {
   readonly userFreeFailures?: number;
   /** The longest wait the per-user ceiling imposes. Default 1 minute. */
   readonly maxUserDelayMs?: number;
-  /** Password verifications at once for one username. Default 2. */
+  /** Password verifications at once for one username (in this process). Default 2. */
   readonly maxInFlightPerUser?: number;
-  /** Password verifications at once from one client. Default 4. */
+  /** Password verifications at once from one client (in this process). Default 4. */
   readonly maxInFlightPerClient?: number;
   /** Wrong API keys one client may send before it is slowed. Default 20. */
   readonly keyFreeFailures?: number;
@@ -39,18 +42,16 @@ export interface LoginThrottleOptions {
   readonly maxKeyDelayMs?: number;
   /** A counter is forgotten this long after its last failure. Default 1 hour. */
   readonly windowMs?: number;
+  /** Counters kept by the default in-memory store. */
   readonly maxEntries?: number;
+  /** Where the failure counters live: this process's memory (default) or the shared database (PgThrottleStore). */
+  readonly store?: ThrottleStore;
 }
 
 /** A password attempt: allowed (settle it once verified) or refused for `retryAfterSeconds`. */
 export type PasswordAttempt =
-  | {readonly allowed: true; settle(succeeded: boolean): void}
+  | {readonly allowed: true; settle(succeeded: boolean): Promise<void>}
   | {readonly allowed: false; readonly retryAfterSeconds: number};
-
-interface Entry {
-  failures: number;
-  lastAt: number;
-}
 
 interface Policy {
   readonly free: number;
@@ -59,8 +60,16 @@ interface Policy {
 
 const FIRST_DELAY_MS = 1000;
 
+/**
+ * The policy above over a ThrottleStore. Counters live in the store (shared by replicas with PostgreSQL); the
+ * verifications in flight are this process's own, since what they bound (memory, thread-pool threads) is too.
+ *
+ * @example
+ * const attempt = await throttle.attemptPassword("alice", "203.0.113.9");
+ * if (attempt.allowed) await attempt.settle(await verifyPassword(password, hash));
+ */
 export class LoginThrottle {
-  private readonly entries = new Map<string, Entry>();
+  private readonly store: ThrottleStore;
   private readonly inFlight = new Map<string, number>();
   private readonly pair: Policy;
   private readonly user: Policy;
@@ -68,7 +77,6 @@ export class LoginThrottle {
   private readonly maxInFlightPerUser: number;
   private readonly maxInFlightPerClient: number;
   private readonly windowMs: number;
-  private readonly maxEntries: number;
 
   constructor(options: LoginThrottleOptions = {}) {
     this.pair = {free: options.pairFreeFailures ?? 5, maxDelayMs: options.maxPairDelayMs ?? 15 * 60_000};
@@ -77,76 +85,62 @@ export class LoginThrottle {
     this.maxInFlightPerUser = options.maxInFlightPerUser ?? 2;
     this.maxInFlightPerClient = options.maxInFlightPerClient ?? 4;
     this.windowMs = options.windowMs ?? 60 * 60_000;
-    this.maxEntries = options.maxEntries ?? 10_000;
+    this.store = options.store ?? new MemoryThrottleStore({maxEntries: options.maxEntries});
   }
 
   /** Reserves a password attempt for `user` from `client`; it counts as a failure unless settled as a success. */
-  attemptPassword(user: string, client: string, now = Date.now()): PasswordAttempt {
+  async attemptPassword(user: string, client: string, now = Date.now()): Promise<PasswordAttempt> {
     const pairKey = `pair:${JSON.stringify([user, client])}`;
     const userKey = `user:${user}`;
-    const userFlight = `user:${user}`;
-    const clientFlight = `client:${client}`;
-    let waitMs = Math.max(this.waitMs(pairKey, this.pair, now), this.waitMs(userKey, this.user, now));
-    if ((this.inFlight.get(userFlight) ?? 0) >= this.maxInFlightPerUser || (this.inFlight.get(clientFlight) ?? 0) >= this.maxInFlightPerClient)
-      waitMs = Math.max(waitMs, FIRST_DELAY_MS);
-    if (waitMs > 0) return {allowed: false, retryAfterSeconds: Math.ceil(waitMs / 1000)};
-
-    this.count(pairKey, now);
-    this.count(userKey, now);
-    this.adjustInFlight(userFlight, 1);
-    this.adjustInFlight(clientFlight, 1);
+    const flights = [`user:${user}`, `client:${client}`];
+    const busy = (this.inFlight.get(flights[0]!) ?? 0) >= this.maxInFlightPerUser || (this.inFlight.get(flights[1]!) ?? 0) >= this.maxInFlightPerClient;
+    // Held while the store decides, so requests arriving meanwhile in this process see it.
+    if (!busy) for (const flight of flights) this.adjustInFlight(flight, 1);
+    let waitMs: number;
+    try {
+      waitMs = await this.store.reserve(
+        [pairKey, userKey],
+        ([pairEntry, userEntry]) => Math.max(this.waitMs(pairEntry, this.pair, now), this.waitMs(userEntry, this.user, now), busy ? FIRST_DELAY_MS : 0),
+        now,
+        this.windowMs
+      );
+    } catch (error) {
+      if (!busy) for (const flight of flights) this.adjustInFlight(flight, -1);
+      throw error;
+    }
+    if (waitMs > 0) {
+      if (!busy) for (const flight of flights) this.adjustInFlight(flight, -1);
+      return {allowed: false, retryAfterSeconds: Math.ceil(waitMs / 1000)};
+    }
     let settled = false;
     return {
       allowed: true,
-      settle: (succeeded) => {
+      settle: async (succeeded) => {
         if (settled) return;
         settled = true;
-        this.adjustInFlight(userFlight, -1);
-        this.adjustInFlight(clientFlight, -1);
-        if (succeeded) {
-          this.entries.delete(pairKey);
-          this.uncount(userKey);
-        }
+        for (const flight of flights) this.adjustInFlight(flight, -1);
+        if (succeeded) await this.store.forgive({remove: [pairKey], uncount: [userKey]});
       }
     };
   }
 
   /** Seconds `client` must wait before another API key is checked, or 0. */
-  keyRetryAfterSeconds(client: string, now = Date.now()): number {
-    return Math.ceil(this.waitMs(`key:${client}`, this.key, now) / 1000);
+  async keyRetryAfterSeconds(client: string, now = Date.now()): Promise<number> {
+    const entry = await this.store.read(`key:${client}`, now, this.windowMs);
+    return Math.ceil(this.waitMs(entry, this.key, now) / 1000);
   }
 
   /** Counts a wrong API key from `client`. */
-  recordKeyFailure(client: string, now = Date.now()): void {
-    this.count(`key:${client}`, now);
+  async recordKeyFailure(client: string, now = Date.now()): Promise<void> {
+    await this.store.count(`key:${client}`, now, this.windowMs);
   }
 
-  private waitMs(key: string, policy: Policy, now: number): number {
-    const entry = this.entries.get(key);
-    if (entry == null) return 0;
-    if (now - entry.lastAt >= this.windowMs) {
-      this.entries.delete(key);
-      return 0;
-    }
+  private waitMs(entry: ThrottleEntry | undefined, policy: Policy, now: number): number {
+    if (entry == null || now - entry.lastAt >= this.windowMs) return 0;
     const excess = entry.failures - policy.free;
     if (excess < 0) return 0;
     const delay = Math.min(FIRST_DELAY_MS * 2 ** Math.min(excess, 30), policy.maxDelayMs);
     return Math.max(0, entry.lastAt + delay - now);
-  }
-
-  private count(key: string, now: number): void {
-    const entry = this.entries.get(key);
-    const failures = entry != null && now - entry.lastAt < this.windowMs ? entry.failures : 0;
-    // Re-inserting keeps the map in least-recently-failed order, so pruning drops the stalest counters.
-    this.entries.delete(key);
-    this.entries.set(key, {failures: failures + 1, lastAt: now});
-    while (this.entries.size > this.maxEntries) this.entries.delete(this.entries.keys().next().value!);
-  }
-
-  private uncount(key: string): void {
-    const entry = this.entries.get(key);
-    if (entry == null) return;
-    if (--entry.failures <= 0) this.entries.delete(key);
   }
 
   private adjustInFlight(key: string, delta: number): void {

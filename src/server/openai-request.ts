@@ -98,6 +98,7 @@ function readParams(body: JsonObject, limits: RequestLimits): GenerationParams {
     temperature: optionalNumber(body, "temperature", {min: 0, max: 2}),
     topP: optionalNumber(body, "top_p", {above: 0, max: 1}),
     topK: optionalNumber(body, "top_k", {min: 0, integer: true}),
+    minP: optionalNumber(body, "min_p", {min: 0, max: 1}),
     repetitionPenalty: optionalNumber(body, "repetition_penalty", {above: 0, max: 10}),
     maxNewTokens,
     minNewTokens: optionalNumber(body, "min_tokens", {min: 0, integer: true}),

@@ -9,10 +9,12 @@ import {parseChatCompletion, parseCompletion, parseEmbedding, type ParsedChatCom
 import {readJsonBody} from "./read-json-body.js";
 import type {RequestLimits} from "./request-limits.js";
 import type {GenerationOutcome, GenerationParams, GenerationRun, ServedModel} from "./served-model.js";
+import {jsonEvent, textEnvelope} from "./sse-event.js";
 import {toLoggedHttpError} from "./to-http-error.js";
 import type {CollectionManager} from "../docs/index.js";
 import type {DocumentOptions} from "../generate/index.js";
 import {documentOptionsFor, documentResultFields, type DocumentRequest} from "./document-request.js";
+import {type AnswerScore, type AnswerScorer, scoredQuestion} from "./answer-scorer.js";
 
 /** OpenAI-compatible `/v1` routes: what the `openai` client, LangChain's ChatOpenAI and similar tools call. */
 
@@ -40,16 +42,23 @@ export interface OpenAiRouteOptions {
   /** Document collections for h2oGPT's langchain_mode given as an extra body field. */
   readonly collections?: CollectionManager;
   readonly defaultLangchainMode?: string;
+  /** `--score_model`: the first choice's score rides beside the choices (the stream's last chunk). */
+  readonly scorer?: AnswerScorer;
 }
 
 interface Usage {
   prompt_tokens: number;
   completion_tokens: number;
   total_tokens: number;
+  /** Prompt tokens the engine did not evaluate again (its prompt cache), as OpenAI and llama-server report them. */
+  prompt_tokens_details?: {cached_tokens: number};
 }
 
 function addUsage(usage: Usage, outcome: GenerationOutcome, first: boolean): void {
-  if (first) usage.prompt_tokens = outcome.promptTokens;
+  if (first) {
+    usage.prompt_tokens = outcome.promptTokens;
+    if (outcome.cachedTokens != null) usage.prompt_tokens_details = {cached_tokens: outcome.cachedTokens};
+  }
   usage.completion_tokens += outcome.completionTokens;
   usage.total_tokens = usage.prompt_tokens + usage.completion_tokens;
 }
@@ -115,6 +124,8 @@ interface CompletionApi<Parsed extends ParsedCompletionBase> {
   readonly delta: (text: string) => Record<string, unknown>;
   /** The content of the chunk that carries a streamed choice's finish_reason. */
   readonly closing: Record<string, unknown>;
+  /** What an answer is scored against: the last user message, or the prompt. */
+  readonly question: (parsed: Parsed) => string;
 }
 
 interface ParsedCompletionBase {
@@ -135,7 +146,8 @@ const CHAT_COMPLETIONS: CompletionApi<ParsedChatCompletion> = {
   choice: (_, outcome) => ({message: {role: "assistant", content: outcome.response}}),
   opening: () => ({delta: {role: "assistant", content: ""}}),
   delta: (text) => ({delta: {content: text}}),
-  closing: {delta: {}}
+  closing: {delta: {}},
+  question: (parsed) => scoredQuestion(parsed.request.input)
 };
 
 const COMPLETIONS: CompletionApi<ParsedCompletion> = {
@@ -150,7 +162,8 @@ const COMPLETIONS: CompletionApi<ParsedCompletion> = {
   choice: (parsed, outcome) => ({text: (parsed.echo ? parsed.request.prompt : "") + outcome.response}),
   opening: (parsed) => (parsed.echo && parsed.request.prompt !== "" ? {text: parsed.request.prompt} : undefined),
   delta: (text) => ({text}),
-  closing: {text: ""}
+  closing: {text: ""},
+  question: (parsed) => parsed.request.prompt
 };
 
 function completionHandler<Parsed extends ParsedCompletionBase>(
@@ -160,7 +173,7 @@ function completionHandler<Parsed extends ParsedCompletionBase>(
   const {registry, limits} = options;
   return async (c) => {
     const parsed = api.parse(await readJsonBody(c), limits, options.defaultLangchainMode);
-    const documents = documentOptionsFor({request: parsed.documents, collections: options.collections, user: c.get("principal").user});
+    const documents = await documentOptionsFor({request: parsed.documents, collections: options.collections, user: c.get("principal").user});
     const entry = registry.resolve(parsed.model);
     const model = entry.model.info.name;
     const id = `${api.idPrefix}-${randomBytes(12).toString("hex")}`;
@@ -170,6 +183,8 @@ function completionHandler<Parsed extends ParsedCompletionBase>(
     const signal = c.req.raw.signal;
     const first = await registry.lease(entry, signal, (s) => start(0, s));
     const choices = {registry, entry, signal, n: parsed.n, first, start};
+    const score = (outcome: GenerationOutcome): Promise<AnswerScore | undefined> =>
+      options.scorer == null ? Promise.resolve(undefined) : options.scorer.score(api.question(parsed), outcome.response);
 
     if (!parsed.stream) {
       const outcomes: GenerationOutcome[] = [];
@@ -182,13 +197,16 @@ function completionHandler<Parsed extends ParsedCompletionBase>(
         finish_reason: finishReason(outcome.stopReason)
       }));
       // h2oGPT's OpenAI server returns document sources beside the choices; OpenAI clients ignore the extra fields.
-      return c.json({id, object: api.object, created: Math.floor(Date.now() / 1000), model, choices: body, usage, ...documentResultFields(outcomes[0]!)});
+      return c.json({id, object: api.object, created: Math.floor(Date.now() / 1000), model, choices: body, usage, ...documentResultFields(outcomes[0]!), ...(await score(outcomes[0]!))});
     }
 
-    const chunk = (choices: unknown[], extra: Record<string, unknown> = {}): string =>
-      JSON.stringify({id, object: api.chunkObject, created: Math.floor(Date.now() / 1000), model, choices, ...extra});
+    // One `created` for the whole stream, as OpenAI sends it.
+    const created = Math.floor(Date.now() / 1000);
+    const chunk = (choices: unknown[], extra: Record<string, unknown> = {}): string => JSON.stringify({id, object: api.chunkObject, created, model, choices, ...extra});
+    const deltaChunks = Array.from({length: parsed.n}, (_, index) => textEnvelope((text) => chunk([{index, ...api.delta(text), logprobs: null, finish_reason: null}])));
     c.header("X-Accel-Buffering", "no");
     let sources: Record<string, unknown> = {};
+    let scored: Promise<AnswerScore | undefined> = Promise.resolve(undefined);
     return streamSSE(c, async (sse) => {
       try {
         await runChoices(choices, {
@@ -196,16 +214,20 @@ function completionHandler<Parsed extends ParsedCompletionBase>(
             const opening = api.opening(parsed);
             if (opening != null) await sse.writeSSE({data: chunk([{index, ...opening, logprobs: null, finish_reason: null}])});
           },
-          onDelta: (index, text) => sse.writeSSE({data: chunk([{index, ...api.delta(text), logprobs: null, finish_reason: null}])}),
+          onDelta: async (index, text) => void (await sse.write(jsonEvent(deltaChunks[index]!(text)))),
           onChoiceEnd: async (index, outcome) => {
             addUsage(usage, outcome, index === 0);
-            if (index === 0) sources = documentResultFields(outcome);
-            // The sources ride on the stream's last chunk: this one, unless a usage chunk follows.
+            if (index === 0) {
+              sources = documentResultFields(outcome);
+              scored = score(outcome);
+            }
+            // The sources and the score ride on the stream's last chunk: this one, unless a usage chunk follows.
             const last = index === parsed.n - 1 && !parsed.includeUsage;
-            await sse.writeSSE({data: chunk([{index, ...api.closing, logprobs: null, finish_reason: finishReason(outcome.stopReason)}], last ? sources : {})});
+            const extra = last ? {...sources, ...(await scored)} : {};
+            await sse.writeSSE({data: chunk([{index, ...api.closing, logprobs: null, finish_reason: finishReason(outcome.stopReason)}], extra)});
           }
         });
-        if (parsed.includeUsage) await sse.writeSSE({data: chunk([], {usage, ...sources})});
+        if (parsed.includeUsage) await sse.writeSSE({data: chunk([], {usage, ...sources, ...(await scored)})});
         await sse.writeSSE({data: "[DONE]"});
       } catch (error) {
         if (signal.aborted) return;

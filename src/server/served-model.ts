@@ -6,7 +6,7 @@
  */
 
 import type {EmbeddingResult} from "../engine/index.js";
-import type {DocumentGenerateResult, DocumentOptions, GenerateResult, GenerationParams} from "../generate/index.js";
+import type {DocumentGenerateResult, DocumentOptions, GenerateResult, GenerationParams, GenerationPlan} from "../generate/index.js";
 import type {ChatMessage} from "../prompts/index.js";
 
 export type {ChatMessage, EmbeddingResult, GenerationParams};
@@ -43,6 +43,7 @@ export type GenerationOutcome = Pick<
   GenerateResult,
   "response" | "promptRaw" | "promptTokens" | "completionTokens" | "maxNewTokens" | "stopReason" | "turnsDropped"
 > &
+  Partial<Pick<GenerateResult, "cachedTokens">> &
   Partial<Pick<DocumentGenerateResult, "langchainMode" | "langchainAction" | "sources" | "chunksUsed" | "chunksDropped" | "note">>;
 
 export interface GenerationRun {
@@ -73,9 +74,14 @@ export interface ModelInfo {
   readonly defaults?: GenerationParams;
 }
 
+/** A chat request's prompt before generating (`POST /api/tokenize_prompt`), as the generate stage plans it. */
+export type PromptBudget = Pick<GenerationPlan, "promptRaw" | "promptTokens" | "maxNewTokens" | "contextLength" | "turnsDropped">;
+
 export interface ServedModel {
   readonly info: ModelInfo;
   chat(request: ChatRequest, signal: AbortSignal): GenerationRun;
+  /** Plans `request` without generating (documents are not retrieved, so their chunks are not counted). */
+  plan?(request: ChatRequest): Promise<PromptBudget>;
   complete(request: CompletionRequest, signal: AbortSignal): GenerationRun;
   /** Present only when the engine has embeddings. */
   embed?(inputs: readonly string[], signal: AbortSignal): Promise<EmbeddingResult>;

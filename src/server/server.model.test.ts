@@ -1,4 +1,4 @@
-import {spawn, type ChildProcess} from "node:child_process";
+import type {ChildProcess} from "node:child_process";
 import {mkdtempSync} from "node:fs";
 import {tmpdir} from "node:os";
 import {join} from "node:path";
@@ -6,7 +6,8 @@ import {ChatOpenAI} from "@langchain/openai";
 import OpenAI from "openai";
 import {afterAll, beforeAll, describe, expect, it, vi} from "vitest";
 import {tinyServedModel} from "../../test/server/real-model.js";
-import {projectRoot, tinyLlamaPath} from "../../test/support/shared.js";
+import {spawnServe, type ServeProcess} from "../../test/server/serve-process.js";
+import {tinyLlamaPath} from "../../test/support/shared.js";
 import {InsecureBindError, startServer, type RunningServer, type ServedModel} from "./index.js";
 
 const dir = mkdtempSync(join(tmpdir(), "h2ogpt-serve-"));
@@ -141,25 +142,8 @@ describe.skipIf(tinyLlamaPath == null)("h2ogpt serve over HTTP with llama.cpp (t
 /** Every server process a test starts, so none outlives the test run even when an assertion fails. */
 const children: ChildProcess[] = [];
 
-async function startChild(db: string): Promise<{child: ChildProcess; url: string}> {
-  const child = spawn(
-    process.execPath,
-    ["--import", "tsx", "test/server/run-cli.ts", "serve", `--base_model=${tinyLlamaPath}`, "--prompt_type=plain", "--port=0", `--history_db=${db}`, "--max_seq_len=4096"],
-    {cwd: projectRoot, stdio: ["ignore", "pipe", "pipe"]}
-  );
-  children.push(child);
-  let err = "";
-  child.stderr!.on("data", (chunk) => (err += chunk));
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = "";
-    child.stdout!.on("data", (chunk) => {
-      out += chunk;
-      const match = /(http:\/\/127\.0\.0\.1:\d+)/.exec(out);
-      if (match != null) resolve(match[1]!);
-    });
-    child.once("exit", (code) => reject(new Error(`serve exited with ${code}: ${err}`)));
-  });
-  return {child, url};
+function startChild(db: string): Promise<ServeProcess> {
+  return spawnServe([`--base_model=${tinyLlamaPath}`, "--prompt_type=plain", "--port=0", `--history_db=${db}`, "--max_seq_len=4096"], {children});
 }
 
 describe.skipIf(tinyLlamaPath == null)("history durability", () => {

@@ -19,6 +19,7 @@ interface Waiter {
 export class SlotLimiter {
   private running = 0;
   private readonly waiting: Waiter[] = [];
+  private readonly idleWaiters: (() => void)[] = [];
   /** Recent generation durations, for a Retry-After that tracks real load. */
   private readonly durationsMs: number[] = [];
 
@@ -58,6 +59,12 @@ export class SlotLimiter {
     });
   }
 
+  /** Resolves once no slot is held and nobody waits (a model being unloaded has finished its work). */
+  whenIdle(): Promise<void> {
+    if (this.running === 0 && this.waiting.length === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
   /** Runs `work` in a slot and releases it however `work` ends. */
   async run<T>(signal: AbortSignal | undefined, work: () => Promise<T>): Promise<T> {
     const release = await this.acquire(signal);
@@ -78,6 +85,7 @@ export class SlotLimiter {
       const next = this.waiting.shift();
       if (next == null) this.running--;
       else next.grant(this.releaser());
+      if (this.running === 0 && this.waiting.length === 0) for (const resolve of this.idleWaiters.splice(0)) resolve();
     };
   }
 

@@ -6,14 +6,25 @@ import {UsageError} from "../errors/index.js";
 import {readUiAssets} from "../ui/index.js";
 import {authRequired, type AccessConfig} from "./access-control.js";
 import {loadApiKeys, type ApiKey} from "./api-keys.js";
-import {loadAuthFile, type AuthUser} from "./auth-file.js";
+import {loadAuthFile} from "./auth-file.js";
 import {checkBindPolicy, isLoopbackHost} from "./bind-policy.js";
 import {parseTrustedProxies} from "./client-address.js";
 import {createApp} from "./create-app.js";
+import {AnswerScorer} from "./answer-scorer.js";
+import type {ScoreModel} from "../score/index.js";
+import type {PgDatabase} from "../db/index.js";
+import type {ChatStore} from "./chat-store.js";
 import {HistoryStore} from "./history-store.js";
 import {IngestJobs} from "./ingest-jobs.js";
+import {LoginThrottle} from "./login-throttle.js";
+import type {ModelAdminOptions} from "./model-admin-routes.js";
 import {ModelRegistry} from "./model-registry.js";
+import {PgHistoryStore} from "./pg-history-store.js";
+import {PgThrottleStore} from "./pg-throttle-store.js";
+import {PgUserStore} from "./pg-user-store.js";
 import type {ServedModel} from "./served-model.js";
+import type {SessionStore} from "./session-store.js";
+import {MemoryUserStore, type SeedSummary, type UserStore} from "./user-store.js";
 
 export interface ServerOptions {
   /** The models to serve (h2oGPT's model_lock); the server closes them when it closes. */
@@ -28,10 +39,20 @@ export interface ServerOptions {
   readonly apiKeysFile?: string;
   /** H2OGPT_API_KEYS: comma-separated keys. */
   readonly apiKeysEnv?: string;
+  /**
+   * With `database`: remove the users (keys) the database holds that `authFile` (the keys) do not list. By default
+   * the files only add and update.
+   */
+  readonly pruneUsers?: boolean;
   /** Allow a non-loopback bind without users or keys. */
   readonly allowInsecurePublic?: boolean;
   /** SQLite file for chats and sessions. Default `h2ogpt_history.db` in the working directory. */
   readonly historyDb?: string;
+  /**
+   * `--db_url`: the PostgreSQL database replicas share (chats, sessions, login-throttle counters); `historyDb` is then
+   * unused. The server closes it when it closes. Document collections take it through `collections`.
+   */
+  readonly database?: PgDatabase;
   /** Generations at once per model. Default: the engine's sequences. */
   readonly concurrency?: number;
   /** Requests waiting per model before 429. Default 4 x concurrency. */
@@ -62,6 +83,10 @@ export interface ServerOptions {
   readonly defaultLangchainMode?: string;
   /** Where the built UI is; default the package's `dist/ui/static`. */
   readonly uiDir?: string;
+  /** The admins' Models API: `--models_dir` and how to load a file from it with the serve flags. */
+  readonly modelAdmin?: ModelAdminOptions;
+  /** `--score_model`: scores every answer (h2oGPT's Response Score); the server disposes it when it closes. */
+  readonly scoreModel?: ScoreModel;
 }
 
 export interface RunningServer {
@@ -72,6 +97,8 @@ export interface RunningServer {
   readonly registry: ModelRegistry;
   /** Usernames whose plain password was hashed into the auth file at start. */
   readonly hashedOnLoad: readonly string[];
+  /** What the files changed in the user store (with `database`, the shared one). */
+  readonly seeded: SeedSummary;
   /** Stops listening, ends open streams (aborting their generations), closes the models and the database. */
   close(): Promise<void>;
 }
@@ -106,21 +133,35 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
 
   const apiKeys: ApiKey[] = loadApiKeys({file: options.apiKeysFile, env: options.apiKeysEnv});
   const trustedProxies = parseTrustedProxies(options.trustedProxies ?? []);
-  checkBindPolicy({host, hasUsers: options.authFile != null, hasApiKeys: apiKeys.length > 0, allowInsecurePublic: options.allowInsecurePublic ?? false});
   const auth = options.authFile == null ? undefined : await loadAuthFile(options.authFile);
-  const users: ReadonlyMap<string, AuthUser> = auth?.users ?? new Map();
-  const access: AccessConfig = {users, apiKeys, sessionTtlMs: options.sessionTtlMs ?? 7 * 24 * 3600_000};
+  // The files seed the store; with --db_url a replica given none still knows every user and key in the database.
+  const users: UserStore = options.database == null ? new MemoryUserStore() : new PgUserStore(options.database);
+  const seeded = await users.seed({
+    users: auth == null ? undefined : [...auth.users.values()],
+    apiKeys: options.apiKeysFile != null || apiKeys.length > 0 ? apiKeys : undefined,
+    prune: options.pruneUsers
+  });
+  const counts = await users.counts();
+  checkBindPolicy({host, hasUsers: counts.users > 0, hasApiKeys: counts.apiKeys > 0, allowInsecurePublic: options.allowInsecurePublic ?? false});
+  const access: AccessConfig = {users, passwordLogin: counts.users > 0, keyLogin: counts.apiKeys > 0, sessionTtlMs: options.sessionTtlMs ?? 7 * 24 * 3600_000};
 
   const registry = new ModelRegistry(options.models, {concurrency: options.concurrency, maxQueue: options.maxQueue});
-  const store = HistoryStore.open(options.historyDb ?? "h2ogpt_history.db");
-  const keyIdentities = new Set(apiKeys.map((key) => key.identity));
-  store.pruneSessions((user) => users.has(user) || keyIdentities.has(user) || !authRequired(access));
+  const store: ChatStore & SessionStore & {close(): void} =
+    options.database == null ? HistoryStore.open(options.historyDb ?? "h2ogpt_history.db") : await PgHistoryStore.open(options.database);
+  const closeStores = async (): Promise<void> => {
+    store.close();
+    await options.database?.close();
+  };
+  const principals = await users.principalNames();
+  await store.pruneSessions((user) => principals.has(user) || !authRequired(access));
 
   const ingestJobs = options.collections == null ? undefined : new IngestJobs(options.collections);
+  const scorer = options.scoreModel == null ? undefined : new AnswerScorer(options.scoreModel);
   const app = createApp({
     registry,
     store,
     access,
+    loginThrottle: options.database == null ? undefined : new LoginThrottle({store: new PgThrottleStore(options.database)}),
     limits: {
       maxNewTokensCap: options.maxNewTokensCap ?? 4096,
       defaultMaxNewTokens: options.defaultMaxNewTokens ?? 1024,
@@ -139,7 +180,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     allowSharedChanges: options.allowSharedChanges ?? true,
     ingestJobs,
     maxUploadBytes: options.maxUploadBytes,
+    modelAdmin: options.modelAdmin,
     defaultLangchainMode: options.defaultLangchainMode,
+    scorer,
     startedAt: Date.now()
   });
 
@@ -148,8 +191,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     await listen(server, host, port);
   } catch (error) {
     server.close();
-    store.close();
     await options.collections?.close();
+    await scorer?.close();
+    await closeStores();
     throw error;
   }
   const address = server.address() as AddressInfo;
@@ -162,6 +206,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     port: address.port,
     registry,
     hashedOnLoad: auth?.hashedOnLoad ?? [],
+    seeded,
     close: () =>
       (closing ??= (async () => {
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
@@ -169,7 +214,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         await closed;
         await registry.close();
         await options.collections?.close();
-        store.close();
+        await scorer?.close();
+        await closeStores();
       })())
   };
 }

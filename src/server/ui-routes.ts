@@ -8,7 +8,7 @@ import type {UiAsset} from "../ui/index.js";
  */
 export function uiRoutes(options: {
   assets: ReadonlyMap<string, UiAsset> | undefined;
-  signedIn: (c: Context) => boolean;
+  signedIn: (c: Context) => Promise<boolean>;
   authRequired: boolean;
 }): Hono {
   const app = new Hono();
@@ -30,7 +30,7 @@ export function uiRoutes(options: {
     return send(c, path);
   };
 
-  app.get("/", (c) => (options.authRequired && !options.signedIn(c) ? c.redirect("/login", 302) : page("/index.html")(c)));
+  app.get("/", async (c) => (options.authRequired && !(await options.signedIn(c)) ? c.redirect("/login", 302) : page("/index.html")(c)));
   app.get("/login", (c) => (options.authRequired ? page("/login.html")(c) : c.redirect("/", 302)));
   app.get("/favicon.ico", (c) => send(c, "/favicon.svg"));
   app.get("/:file{[A-Za-z0-9_.-]+\\.(js|css|svg|map)}", (c) => send(c, `/${c.req.param("file")}`));

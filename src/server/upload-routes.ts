@@ -65,7 +65,7 @@ export function uploadRoutes(options: UploadRoutesOptions): Hono<AppEnv> {
       }
       const user = c.get("principal").user;
       try {
-        collections.collection(user, mode, {create: true});
+        await collections.collection(user, mode, {create: true});
       } catch (error) {
         if (error instanceof CollectionNotFoundError || error instanceof UsageError)
           throw new HttpError(400, (error as Error).message, {param: "langchain_mode", code: "invalid_value"});

@@ -6,3 +6,5 @@ export type {DecodeOptions, EncodeOptions, EncodingWithOffsets, SpecialToken, To
 export {loadTokenizer, type LoadTokenizerOptions} from "./load-tokenizer.js";
 export {maxNewTokens, type MaxNewTokensOptions} from "./max-new-tokens.js";
 export {UnknownTokenIdError} from "./tokenizer-errors.js";
+export {type EncodePairOptions, loadPairEncoder, PairEncoder, type PairEncoding, PairTooShortError, truncatedLengths} from "./encode-pair.js";
+export {type PairPostProcessor, pairPostProcessor} from "./pair-post-processor.js";

@@ -1,6 +1,7 @@
-import {open, stat} from "node:fs/promises";
+import {stat} from "node:fs/promises";
 import {join} from "node:path";
 import {InputFileError, NotSupportedError} from "../errors/index.js";
+import {isGgufFile} from "../gguf/index.js";
 import {loadHfTokenizer} from "./hf/load-hf-tokenizer.js";
 import type {Tokenizer, TokenizerBackend} from "./tokenizer.js";
 
@@ -10,16 +11,6 @@ export interface LoadTokenizerOptions {
    * and for a tokenizer.json our fast BPE when it covers the file, else @huggingface/tokenizers.
    */
   readonly backend?: "auto" | TokenizerBackend;
-}
-
-async function startsWithGgufMagic(path: string): Promise<boolean> {
-  const file = await open(path, "r");
-  try {
-    const {bytesRead, buffer} = await file.read(Buffer.alloc(4), 0, 4, 0);
-    return bytesRead === 4 && buffer.toString("latin1") === "GGUF";
-  } finally {
-    await file.close();
-  }
 }
 
 async function kindOf(path: string): Promise<"directory" | "file"> {
@@ -43,7 +34,7 @@ export async function loadTokenizer(path: string, options: LoadTokenizerOptions 
   }
   let isGguf: boolean;
   try {
-    isGguf = await startsWithGgufMagic(file);
+    isGguf = await isGgufFile(file);
   } catch (error) {
     throw new InputFileError(file, `cannot read (${(error as Error).message})`);
   }

@@ -3,7 +3,7 @@ import {mkdir, readdir, readFile, rename, rm, stat, writeFile} from "node:fs/pro
 import {join} from "node:path";
 import {writeGguf, type GgufValue} from "../gguf/index.js";
 import type {AdamWState} from "./adamw.js";
-import type {LlamaConfig} from "./llama-config.js";
+import type {ModelConfig} from "./model-config.js";
 import {readSafetensors, writeSafetensors, type NamedTensor} from "./safetensors.js";
 import {CheckpointError} from "./train-errors.js";
 
@@ -34,7 +34,7 @@ export interface TrainerState {
   readonly lora?: LoraState;
   /** The GGUF (or checkpoint folder) the run started from, absolute. */
   readonly baseModel: string;
-  readonly config: LlamaConfig;
+  readonly config: ModelConfig;
   /** The settings that decide the data order and the schedule; a resume must use the same ones. */
   readonly settings: Readonly<Record<string, number | string | boolean>>;
   /** How the caller made the rows (FinetuneOptions.dataSettings). */

@@ -67,7 +67,7 @@ describe("our forward pass against llama.cpp", () => {
       const {path} = await randomModel(name.replace(/\W+/g, "-"), config);
       const loaded = await loadGgufModel(path);
       expect({...loaded.config, rmsNormEps: 0}).toEqual({...config, rmsNormEps: 0});
-      expect(loaded.config.rmsNormEps).toBeCloseTo(config.rmsNormEps, 10);
+      expect((loaded.config as LlamaConfig).rmsNormEps).toBeCloseTo(config.rmsNormEps, 10);
       const backend = new JaxLlamaBackend({runtime, config, frozen: loaded.tensors, trainable: new Map(), shapes: shapesOf(config)});
       const ours = logSoftmaxRows(await backend.logits(Int32Array.from(tokens)), config.vocabSize);
       backend.dispose();

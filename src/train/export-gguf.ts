@@ -1,5 +1,5 @@
 import {PROMPT_TYPE_KEY, writeGguf, type GgufValue, type WriteGgufResult} from "../gguf/index.js";
-import {llamaTensorSpecs, type LlamaConfig} from "./llama-config.js";
+import {modelTensorSpecs, type ModelConfig} from "./model-config.js";
 
 /** GGUF dims are the row-major shape reversed (fastest-varying first). */
 function ggufDims(shape: readonly number[]): number[] {
@@ -19,11 +19,13 @@ export async function writeLoraAdapterGguf(options: {
   readonly name?: string;
   /** The prompt type the adapters were trained with (PROMPT_TYPE_KEY). */
   readonly promptType?: string;
+  /** The base model's architecture: llama.cpp refuses an adapter whose architecture differs. Defaults to llama. */
+  readonly architecture?: "llama" | "gptneox";
 }): Promise<WriteGgufResult> {
   const names = [...options.adapters.keys()].sort();
   return writeGguf(options.path, {
     metadata: {
-      "general.architecture": {type: "string", value: "llama"},
+      "general.architecture": {type: "string", value: options.architecture ?? "llama"},
       "general.type": {type: "string", value: "adapter"},
       "general.name": {type: "string", value: options.name ?? "h2ogpt-ts LoRA adapter"},
       "adapter.type": {type: "string", value: "lora"},
@@ -40,12 +42,12 @@ export async function writeLoraAdapterGguf(options: {
 }
 
 /**
- * A complete llama model: the base model's metadata (tokenizer, chat template, hyper-parameters) with
+ * A complete llama or gptneox model: the base model's metadata (tokenizer, chat template, hyper-parameters) with
  * `general.file_type` and the name updated, and every weight. Norms stay F32 as llama.cpp's converters keep them.
  */
 export async function writeLlamaModelGguf(options: {
   readonly path: string;
-  readonly config: LlamaConfig;
+  readonly config: ModelConfig;
   readonly metadata: Readonly<Record<string, GgufValue>>;
   readonly tensors: ReadonlyMap<string, Float32Array>;
   readonly type?: "F32" | "F16";
@@ -61,7 +63,7 @@ export async function writeLlamaModelGguf(options: {
   else delete metadata[PROMPT_TYPE_KEY];
   return writeGguf(options.path, {
     metadata,
-    tensors: llamaTensorSpecs(options.config).map((spec) => ({
+    tensors: modelTensorSpecs(options.config).map((spec) => ({
       name: spec.name,
       dims: ggufDims(spec.shape),
       type: spec.shape.length === 1 ? "F32" : type,

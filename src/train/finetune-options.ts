@@ -2,6 +2,7 @@ import {UsageError} from "../errors/index.js";
 import {DEFAULT_LORA_TARGET_MODULES, loraModuleNames} from "./lora.js";
 import {LR_SCHEDULES} from "./lr-schedule.js";
 import type {TrainRow} from "./micro-batch.js";
+import {checkTrainBackend, type TrainBackendName} from "./train-backend.js";
 
 /** A row as `prepare` yields it; `split: "valid"` rows are used for evaluation only. */
 export type FinetuneRow = TrainRow & {readonly split?: "train" | "valid"};
@@ -20,6 +21,11 @@ export interface FinetuneOptions {
   readonly loraAlpha?: number;
   readonly loraDropout?: number;
   readonly loraTargetModules?: readonly string[];
+  /**
+   * A PEFT adapter folder (adapter_config.json + adapter_model.safetensors) whose A and B the LoRA run starts from
+   * (h2oGPT's lora_weights); its r, alpha, dropout and target modules apply unless given (r, alpha and targets must agree).
+   */
+  readonly loraWeights?: string;
   readonly microBatchSize?: number;
   /** Rows per optimizer step; gradients accumulate over batchSize / microBatchSize micro-batches. */
   readonly batchSize?: number;
@@ -57,10 +63,18 @@ export interface FinetuneOptions {
    * run can make the same rows (see readCheckpointState).
    */
   readonly dataSettings?: Readonly<Record<string, string | number | boolean>>;
+  /**
+   * Train a reward model instead (`h2ogpt finetune --reward`): `rows` are preference pairs (RewardRow, from
+   * readRewardPairs), the loss is Bradley-Terry, and model.gguf carries the head; `maxLength` is the most tokens a
+   * pair's sequences kept (recorded for scoring).
+   */
+  readonly reward?: {readonly maxLength: number};
   /** Kernel threads (default: the CPU count). */
   readonly threads?: number;
   /** Compile steps with jax-js's jit (default on; eager mode is for debugging). */
   readonly jit?: boolean;
+  /** The tensor runtime: onnxruntime (the default) or jax (the only one for reward training); see chooseTrainBackend. */
+  readonly trainBackend?: TrainBackendName;
   readonly signal?: AbortSignal;
   readonly onProgress?: (progress: FinetuneProgress) => void;
   /** One-line notices: checkpoints saved, evaluation results, warnings. */
@@ -85,10 +99,15 @@ export interface FinetuneResult {
   readonly evalLoss?: number;
   readonly adapterPath?: string;
   readonly modelPath?: string;
+  /** Reward runs: the bias written with the head (see rewardBias) and, with validation pairs, how often the chosen answer won. */
+  readonly rewardBias?: number;
+  readonly evalAccuracy?: number;
   readonly checkpointPath: string;
   readonly metricsPath: string;
   readonly chartPath: string;
   readonly tokensPerSecond: number;
+  /** The tensor runtime that ran (see chooseTrainBackend). */
+  readonly trainBackend: TrainBackendName;
 }
 
 export const FINETUNE_DEFAULTS = {
@@ -115,7 +134,7 @@ export const MODEL_FILE = "model.gguf";
 export const METRICS_FILE = "metrics.jsonl";
 export const CHART_FILE = "loss.svg";
 
-export type Settings = Required<Omit<FinetuneOptions, "baseModel" | "rows" | "dataPath" | "resumeFromCheckpoint" | "signal" | "onProgress" | "onMessage" | "evalSteps" | "saveSteps" | "modelName" | "threads" | "jit" | "loraTargetModules" | "promptType" | "dataSettings">> & {
+export type Settings = Required<Omit<FinetuneOptions, "baseModel" | "rows" | "dataPath" | "resumeFromCheckpoint" | "signal" | "onProgress" | "onMessage" | "evalSteps" | "saveSteps" | "modelName" | "threads" | "jit" | "trainBackend" | "loraTargetModules" | "loraWeights" | "promptType" | "dataSettings" | "reward">> & {
   readonly loraTargetModules: readonly string[];
 };
 
@@ -147,6 +166,7 @@ export function checkSettings(s: Settings): void {
 /** Refuses bad settings before any data or model is read (finetune checks them again itself). */
 export function checkFinetuneOptions(options: Omit<FinetuneOptions, "outputDir">): void {
   checkSettings(withDefaults({...options, outputDir: ""}));
+  checkTrainBackend(options.trainBackend);
 }
 
 /** Settings in a checkpoint's fingerprint (snake_case, as in training_args.json) and their option names. */

@@ -1,5 +1,5 @@
 import {join, resolve} from "node:path";
-import {H2oGptError, UsageError} from "../errors/index.js";
+import {H2oGptError, NotSupportedError, UsageError} from "../errors/index.js";
 import {writeFileAtomic} from "../util/index.js";
 import {adamwStep, ADAMW_DEFAULTS, createAdamWState} from "./adamw.js";
 import {pruneCheckpoints, saveCheckpoint, type TrainerState} from "./checkpoint.js";
@@ -15,19 +15,22 @@ import {
   type FinetuneOptions,
   type FinetuneResult
 } from "./finetune-options.js";
-import {JaxLlamaBackend} from "./jax/jax-llama-backend.js";
-import {loadJax} from "./jax/load-jax.js";
 import {loadBaseModel, type BaseModel} from "./load-base-model.js";
 import {lossChartSvg} from "./loss-chart.js";
-import {loraScale} from "./lora.js";
+import {defaultLoraTargetModules, loraScale} from "./lora.js";
 import {learningRateAt} from "./lr-schedule.js";
 import {appendMetrics, readMetrics, truncateMetrics, type MetricsRecord} from "./metrics.js";
 import {toMicroBatch, type TrainRow} from "./micro-batch.js";
-import type {ModelBackend} from "./model-backend.js";
+import type {MicroBatch, ModelBackend} from "./model-backend.js";
+import {isGptNeox} from "./model-config.js";
 import {Random} from "./random.js";
+import {isRewardRow, rewardRowTokens, toRewardBatch, type RewardRow} from "./reward-batch.js";
+import {addRewardHead, exportRewardModel, rewardAccuracy, rewardBias} from "./reward-head.js";
+import {peftTargetModules, readPeftSeed, readPeftSeedConfig, seedFromPeft, withPeftSettings} from "./peft-seed.js";
 import {findResumeCheckpoint, prepareOutputDir, restoreFromCheckpoint, setupDifferences, withCheckpointSettings} from "./resume.js";
 import {decaysWeight, setupTrainable} from "./trainable-setup.js";
 import {TrainingDivergedError, TrainingMemoryError} from "./train-errors.js";
+import {chooseTrainBackend, createTrainBackend} from "./train-backend.js";
 import {checkRows, collectRows} from "./training-data.js";
 import {describePlan, epochAt, epochOrder, groupedEpochOrder, stepMicroBatches, trainingPlan, warmupFor} from "./training-plan.js";
 
@@ -41,11 +44,11 @@ export class FinetuneInterruptedError extends H2oGptError {
 }
 
 /** Mean loss over the validation rows, without dropout. */
-async function evaluate(backend: ModelBackend, rows: readonly TrainRow[], microBatchSize: number, multipleOf: number): Promise<number> {
+async function evaluate(backend: ModelBackend, rows: readonly TrainRow[], microBatchSize: number, toBatch: (rows: readonly TrainRow[]) => MicroBatch): Promise<number> {
   let lossSum = 0;
   let tokens = 0;
   for (let i = 0; i < rows.length; i += microBatchSize) {
-    const result = await backend.loss(toMicroBatch(rows.slice(i, i + microBatchSize), {multipleOf, batchSize: microBatchSize}));
+    const result = await backend.loss(toBatch(rows.slice(i, i + microBatchSize)));
     lossSum += result.lossSum;
     tokens += result.tokens;
   }
@@ -72,7 +75,11 @@ export async function finetune(given: FinetuneOptions): Promise<FinetuneResult> 
   const message = given.onMessage ?? (() => {});
   const resuming = given.resumeFromCheckpoint != null && given.resumeFromCheckpoint !== false;
   const checkpoint = await findResumeCheckpoint(given.resumeFromCheckpoint, outputDir);
-  const options = checkpoint == null ? given : withCheckpointSettings(given, checkpoint.state);
+  // A PEFT folder seeds a new run only; a resumed run continues from its checkpoint's adapters.
+  const peftDir = checkpoint == null ? given.loraWeights : undefined;
+  if (checkpoint != null && given.loraWeights != null) message(`note: resuming from ${checkpoint.path}: its adapters are used, not --lora_weights`);
+  const resumed = checkpoint == null ? given : withCheckpointSettings(given, checkpoint.state);
+  const options = peftDir == null ? resumed : withPeftSettings(resumed, await readPeftSeedConfig(resumed), peftDir);
   const settings = withDefaults(options);
   checkSettings(settings);
   const basePath = options.baseModel ?? checkpoint?.state.baseModel;
@@ -83,14 +90,28 @@ export async function finetune(given: FinetuneOptions): Promise<FinetuneResult> 
 
   const data = await collectRows(options);
   checkRows(data, base.config.vocabSize);
+  const reward = options.reward;
+  if (reward != null && isGptNeox(base.config)) throw new NotSupportedError(`${base.path}: reward models can be trained on llama models only`);
+  if (reward != null && ![...data.train, ...data.valid].every(isRewardRow))
+    throw new UsageError("reward training needs preference pairs (rows from readRewardPairs), not language-model rows");
+  const peft = peftDir == null ? undefined : await readPeftSeed(peftDir, base);
   await prepareOutputDir(outputDir, resuming);
 
+  const random = new Random(settings.seed);
   const setup = setupTrainable({
     model: base,
     full: settings.full,
-    lora: {rank: settings.loraR, alpha: settings.loraAlpha, dropout: settings.loraDropout, targetModules: settings.loraTargetModules},
-    random: new Random(settings.seed)
+    lora: {
+      rank: settings.loraR,
+      alpha: settings.loraAlpha,
+      dropout: settings.loraDropout,
+      // peft's default depends on the architecture (q_proj/v_proj for llama, query_key_value for gpt_neox).
+      targetModules: options.loraTargetModules ?? (peft == null ? defaultLoraTargetModules(base.config) : peftTargetModules(peft.targets, base))
+    },
+    random
   });
+  if (peft != null) seedFromPeft({setup, weights: peft, dir: peftDir!, base});
+  if (reward != null) addRewardHead(setup, base.config.embeddingLength, random);
   const plan = trainingPlan({
     rows: data.train.length,
     microBatchSize: settings.microBatchSize,
@@ -111,26 +132,33 @@ export async function finetune(given: FinetuneOptions): Promise<FinetuneResult> 
   if (checkpoint != null) await truncateMetrics(metricsPath, step);
   await writeFileAtomic(
     join(outputDir, "training_args.json"),
-    JSON.stringify({base_model: base.path, mode: setup.mode, lora: setup.lora, ...fingerprintNow, plan, data: options.dataSettings}, null, 2) + "\n"
+    JSON.stringify({base_model: base.path, mode: setup.mode, lora: setup.lora, ...(peftDir == null ? {} : {lora_weights: resolve(peftDir)}), ...fingerprintNow, plan, data: options.dataSettings}, null, 2) + "\n"
   );
 
-  const runtime = await loadJax({threads: options.threads});
-  const backend = new JaxLlamaBackend({
-    runtime,
+  const trainBackend = chooseTrainBackend({requested: options.trainBackend, config: base.config, reward: reward != null});
+  const backend = await createTrainBackend({
+    name: trainBackend,
     config: base.config,
     frozen: setup.frozen,
     trainable: setup.trainable,
     shapes: setup.shapes,
     lora: setup.lora == null ? undefined : {targets: new Set(setup.lora.targets), scale: loraScale(setup.lora), dropout: setup.lora.dropout},
-    jit: options.jit ?? true
+    threads: options.threads,
+    jit: options.jit,
+    reward: reward != null
   });
+  const toBatch = (rows: readonly TrainRow[]): MicroBatch =>
+    reward == null
+      ? toMicroBatch(rows, {multipleOf: settings.padToMultipleOf, batchSize: settings.microBatchSize})
+      : toRewardBatch(rows as readonly RewardRow[], {multipleOf: settings.padToMultipleOf, batchSize: settings.microBatchSize});
+  const fedTokens = (row: TrainRow): number => (isRewardRow(row) ? rewardRowTokens(row) : Math.max(0, row.inputIds.length - 1));
 
   const longest = Math.max(...data.train.map((row) => row.inputIds.length));
   if (longest > base.config.contextLength)
     message(`warning: rows of up to ${longest} tokens exceed the model's context length ${base.config.contextLength}`);
   if (warmup.message != null) message(warmup.message);
   message(
-    `training ${setup.mode === "full" ? "every weight" : `LoRA r=${settings.loraR} on ${setup.lora!.targets.length} weights`}: ` +
+    `training ${setup.mode === "full" ? "every weight" : `LoRA r=${settings.loraR} on ${setup.lora!.targets.length} weights${peftDir == null ? "" : ` from ${resolve(peftDir)}`}`}: ` +
       describePlan(plan, settings.numEpochs) +
       (data.valid.length > 0 ? `, ${data.valid.length} validation rows` : "") +
       `; learning rate ${settings.learningRate} (${settings.lrSchedulerType}) after ${warmup.steps} warmup steps`
@@ -186,12 +214,12 @@ export async function finetune(given: FinetuneOptions): Promise<FinetuneResult> 
     for (const [k, indices] of batches.entries()) {
       if (options.signal?.aborted) return "interrupted";
       const rows = indices.map((i) => data.train[i]!);
-      const result = await backend.lossAndGrads(toMicroBatch(rows, {multipleOf: settings.padToMultipleOf, batchSize: settings.microBatchSize}), {
+      const result = await backend.lossAndGrads(toBatch(rows), {
         dropoutSeed: (Math.imul(settings.seed, 1_000_003) + Math.imul(step, 131) + k) >>> 0
       });
       lossSum += result.lossSum;
       tokens += result.tokens;
-      processed += rows.reduce((sum, row) => sum + Math.max(0, row.inputIds.length - 1), 0);
+      processed += rows.reduce((sum, row) => sum + fedTokens(row), 0);
       for (const [name, grad] of result.grads) {
         const sum = sums.get(name);
         if (sum == null) sums.set(name, Float32Array.from(grad));
@@ -256,7 +284,7 @@ export async function finetune(given: FinetuneOptions): Promise<FinetuneResult> 
         elapsedSeconds
       });
       if (data.valid.length > 0 && (step % evalSteps === 0 || step === plan.totalSteps)) {
-        lastEval = await evaluate(backend, data.valid, settings.microBatchSize, settings.padToMultipleOf);
+        lastEval = await evaluate(backend, data.valid, settings.microBatchSize, toBatch);
         await appendMetrics(metricsPath, {step, epoch: record.epoch, eval_loss: lastEval});
         message(`step ${step}: eval_loss ${lastEval.toFixed(4)}`);
       }
@@ -264,7 +292,20 @@ export async function finetune(given: FinetuneOptions): Promise<FinetuneResult> 
         message(`saved ${await save()}`);
     }
     const checkpointPath = await save();
-    const exported = await exportModels({setup, base, outputDir, settings, name: options.modelName, promptType: options.promptType});
+    const rewardRun =
+      reward == null
+        ? undefined
+        : await (async () => {
+            const pairs = {rewards: (batch: MicroBatch) => backend.rewards!(batch), microBatchSize: settings.microBatchSize, multipleOf: settings.padToMultipleOf};
+            const bias = await rewardBias({...pairs, rows: data.train as RewardRow[]});
+            const accuracy = data.valid.length === 0 ? undefined : await rewardAccuracy({...pairs, rows: data.valid as RewardRow[]});
+            if (accuracy != null) message(`validation pairs: the chosen answer wins ${(100 * accuracy).toFixed(1)}%`);
+            return {rewardBias: bias, evalAccuracy: accuracy};
+          })();
+    const exported =
+      reward == null || rewardRun == null
+        ? await exportModels({setup, base, outputDir, settings, name: options.modelName, promptType: options.promptType})
+        : await exportRewardModel({setup, base, outputDir, settings, bias: rewardRun.rewardBias, maxLength: reward.maxLength, name: options.modelName, promptType: options.promptType});
     const elapsed = (performance.now() - started) / 1000;
     return {
       outputDir,
@@ -273,10 +314,12 @@ export async function finetune(given: FinetuneOptions): Promise<FinetuneResult> 
       trainLoss: lastLoss,
       evalLoss: lastEval,
       ...exported,
+      ...rewardRun,
       checkpointPath,
       metricsPath,
       chartPath,
-      tokensPerSecond: processedTotal / Math.max(elapsed, 1e-9)
+      tokensPerSecond: processedTotal / Math.max(elapsed, 1e-9),
+      trainBackend
     };
   } catch (error) {
     if (error instanceof RangeError && /memory32 limit/.test(error.message))

@@ -1,10 +1,12 @@
 import {ggufMetadataValue, readGguf, readGgufTensor, type GgufFile, type GgufValue} from "../gguf/index.js";
-import {llamaTensorSpecs, type LlamaConfig} from "./llama-config.js";
+import {gptneoxConfigFromGguf} from "./gptneox-config.js";
+import type {LlamaConfig} from "./llama-config.js";
+import {modelTensorSpecs, type ModelConfig} from "./model-config.js";
 import {UnsupportedModelError} from "./train-errors.js";
 
 /** A model's weights as row-major Float32Arrays by GGUF tensor name, with the metadata to write it back. */
 export interface LoadedModel {
-  readonly config: LlamaConfig;
+  readonly config: ModelConfig;
   readonly tensors: Map<string, Float32Array>;
   /** The source file's metadata (tokenizer, chat template, names), copied into merged models. */
   readonly metadata: Readonly<Record<string, GgufValue>>;
@@ -25,7 +27,7 @@ function optionalNumber(file: GgufFile, key: string, fallback: number): number {
 export function llamaConfigFromGguf(file: GgufFile): LlamaConfig {
   const arch = ggufMetadataValue(file, "general.architecture");
   if (arch !== "llama")
-    throw new UnsupportedModelError(file.path, `architecture '${String(arch)}' cannot be trained here; only 'llama' models can`);
+    throw new UnsupportedModelError(file.path, `architecture '${String(arch)}' cannot be trained here; only 'llama' and 'gptneox' models can`);
   const scaling = ggufMetadataValue(file, "llama.rope.scaling.type");
   if (scaling != null && scaling !== "none")
     throw new UnsupportedModelError(file.path, `RoPE scaling '${String(scaling)}' is not supported for training`);
@@ -52,14 +54,21 @@ export function llamaConfigFromGguf(file: GgufFile): LlamaConfig {
   };
 }
 
-/** Loads a llama GGUF with F32 or F16 weights into Float32Arrays, checking every tensor's name and shape. */
+/** The hyper-parameters of a GGUF the trainer can train (llama or gptneox); other architectures are refused by name. */
+export function modelConfigFromGguf(file: GgufFile): ModelConfig {
+  if (ggufMetadataValue(file, "general.architecture") === "gptneox") return gptneoxConfigFromGguf(file);
+  return llamaConfigFromGguf(file);
+}
+
+/** Loads a llama or gptneox GGUF with F32 or F16 weights into Float32Arrays, checking every tensor's name and shape. */
 export async function loadGgufModel(path: string): Promise<LoadedModel> {
   const file = await readGguf(path);
-  const config = llamaConfigFromGguf(file);
-  const specs = llamaTensorSpecs(config);
+  const config = modelConfigFromGguf(file);
+  const specs = modelTensorSpecs(config);
   const expected = new Set(specs.map((s) => s.name));
   const extra = file.tensors.find((t) => !expected.has(t.name));
-  if (extra != null) throw new UnsupportedModelError(path, `tensor ${extra.name} is not part of the llama layout the trainer supports`);
+  if (extra != null)
+    throw new UnsupportedModelError(path, `tensor ${extra.name} is not part of the ${config.architecture ?? "llama"} layout the trainer supports`);
   const tensors = new Map<string, Float32Array>();
   for (const spec of specs) {
     const info = file.tensors.find((t) => t.name === spec.name);

@@ -1,5 +1,7 @@
 /** The hyper-parameters of a `llama`-architecture decoder, named as in GGUF's `llama.*` metadata. */
 export interface LlamaConfig {
+  /** Absent in checkpoints written before other architectures were trainable. */
+  readonly architecture?: "llama";
   readonly vocabSize: number;
   readonly embeddingLength: number;
   readonly blockCount: number;

@@ -1,5 +1,6 @@
 import {UsageError} from "../errors/index.js";
-import type {LlamaConfig, TensorSpec} from "./llama-config.js";
+import type {TensorSpec} from "./llama-config.js";
+import {isGptNeox, type ModelConfig} from "./model-config.js";
 import type {Random} from "./random.js";
 
 /** Hugging Face / peft module names (what h2oGPT's --lora_target_modules takes) -> llama.cpp tensor names. */
@@ -14,10 +15,28 @@ export const LORA_MODULES: Readonly<Record<string, string>> = {
   lm_head: "output"
 };
 
+/** GPT-NeoX's Hugging Face module names (h2oGPT's own models) -> llama.cpp tensor names. */
+export const GPTNEOX_LORA_MODULES: Readonly<Record<string, string>> = {
+  query_key_value: "attn_qkv",
+  dense: "attn_output",
+  dense_h_to_4h: "ffn_up",
+  dense_4h_to_h: "ffn_down",
+  embed_out: "output"
+};
+
 /** peft's default for llama models, which h2oGPT uses when --lora_target_modules is not given. */
 export const DEFAULT_LORA_TARGET_MODULES: readonly string[] = ["q_proj", "v_proj"];
 
+/** peft's default for gpt_neox models (and h2oGPT's fallback): the fused attention projection. */
+export const GPTNEOX_DEFAULT_LORA_TARGET_MODULES: readonly string[] = ["query_key_value"];
+
+/** The default adapters for the model's architecture, when --lora_target_modules is not given. */
+export function defaultLoraTargetModules(config: ModelConfig): readonly string[] {
+  return isGptNeox(config) ? GPTNEOX_DEFAULT_LORA_TARGET_MODULES : DEFAULT_LORA_TARGET_MODULES;
+}
+
 const GGUF_NAMES = new Set(Object.values(LORA_MODULES));
+const GPTNEOX_GGUF_NAMES = new Set(Object.values(GPTNEOX_LORA_MODULES));
 
 export interface LoraConfig {
   readonly rank: number;
@@ -34,21 +53,25 @@ export function loraScale(config: Pick<LoraConfig, "rank" | "alpha">): number {
 
 /**
  * The llama.cpp names (`attn_q`) of h2oGPT-style module names (`q_proj`), llama.cpp names or `all-linear` (every
- * projection, as peft's shorthand); needs no model, so bad names are refused before anything is loaded.
+ * projection, as peft's shorthand) for an architecture; without one, names of either architecture are accepted
+ * (the check before a model is loaded), so bad names are refused before anything is read.
  */
-export function loraModuleNames(modules: readonly string[]): Set<string> {
+export function loraModuleNames(modules: readonly string[], architecture?: "llama" | "gptneox"): Set<string> {
+  const tables = architecture == null ? [LORA_MODULES, GPTNEOX_LORA_MODULES] : [architecture === "gptneox" ? GPTNEOX_LORA_MODULES : LORA_MODULES];
+  const ggufNames = new Set(tables.flatMap((table) => Object.values(table)));
   const names = modules.flatMap((m) => m.split(",")).map((m) => m.trim()).filter(Boolean);
   const wanted = new Set<string>();
   for (const name of names) {
     if (name === "all-linear") {
-      for (const gguf of GGUF_NAMES) if (gguf !== "output") wanted.add(gguf);
+      for (const gguf of architecture === "gptneox" ? GPTNEOX_GGUF_NAMES : GGUF_NAMES) if (gguf !== "output") wanted.add(gguf);
       continue;
     }
-    const gguf = LORA_MODULES[name] ?? (GGUF_NAMES.has(name) ? name : undefined);
-    if (gguf == null)
-      throw new UsageError(
-        `--lora_target_modules: unknown module '${name}' for a llama model (use ${Object.keys(LORA_MODULES).join(", ")} or all-linear)`
-      );
+    const gguf = tables.map((table) => table[name]).find((value) => value != null) ?? (ggufNames.has(name) ? name : undefined);
+    if (gguf == null) {
+      const model = architecture == null ? "" : ` for a ${architecture} model`;
+      const known = tables.flatMap((table) => Object.keys(table)).join(", ");
+      throw new UsageError(`--lora_target_modules: unknown module '${name}'${model} (use ${known} or all-linear)`);
+    }
     wanted.add(gguf);
   }
   if (wanted.size === 0) throw new UsageError("--lora_target_modules: no modules given");
@@ -56,13 +79,14 @@ export function loraModuleNames(modules: readonly string[]): Set<string> {
 }
 
 /** The base weights to adapt (see loraModuleNames for the names accepted). */
-export function resolveLoraTargets(modules: readonly string[], config: LlamaConfig): string[] {
-  const wanted = loraModuleNames(modules);
+export function resolveLoraTargets(modules: readonly string[], config: ModelConfig): string[] {
+  const neox = isGptNeox(config);
+  const wanted = loraModuleNames(modules, neox ? "gptneox" : "llama");
   if (wanted.has("output") && config.tiedEmbeddings)
     throw new UsageError("--lora_target_modules: lm_head shares token_embd in this model (tied embeddings) and cannot carry an adapter");
   const targets: string[] = [];
   for (let i = 0; i < config.blockCount; i++)
-    for (const gguf of GGUF_NAMES) if (gguf !== "output" && wanted.has(gguf)) targets.push(`blk.${i}.${gguf}.weight`);
+    for (const gguf of neox ? GPTNEOX_GGUF_NAMES : GGUF_NAMES) if (gguf !== "output" && wanted.has(gguf)) targets.push(`blk.${i}.${gguf}.weight`);
   if (wanted.has("output")) targets.push("output.weight");
   return targets;
 }

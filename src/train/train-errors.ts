@@ -28,13 +28,16 @@ export class TrainingDivergedError extends H2oGptError {
   }
 }
 
-/** jax-js addresses at most 4 GiB of WebAssembly memory; the model and micro-batch did not fit. */
+/**
+ * The model and micro-batch did not fit: jax-js addresses at most 4 GiB of WebAssembly memory, and the onnxruntime
+ * backend refuses a step whose estimated size exceeds its share of RAM (`limit` says which).
+ */
 export class TrainingMemoryError extends H2oGptError {
-  constructor(readonly microBatchSize: number, readonly length: number, options?: {cause?: unknown}) {
+  constructor(readonly microBatchSize: number, readonly length: number, options?: {cause?: unknown; limit?: string}) {
     super(
-      `out of memory: a micro-batch of ${microBatchSize} rows of up to ${length} tokens needs more than the 4 GiB of WebAssembly memory; ` +
+      `out of memory: a micro-batch of ${microBatchSize} rows of up to ${length} tokens needs more than ${options?.limit ?? "the 4 GiB of WebAssembly memory"}; ` +
         "lower --micro_batch_size or --cutoff_len, or raise --pad_to_multiple_of so fewer batch shapes are kept",
-      options
+      {cause: options?.cause}
     );
   }
 }

@@ -1,7 +1,7 @@
 import type {LoraState} from "./checkpoint.js";
 import type {LoadedModel} from "./gguf-model.js";
-import {llamaTensorSpecs} from "./llama-config.js";
 import {initLoraWeights, loraTensorSpecs, resolveLoraTargets} from "./lora.js";
+import {modelTensorSpecs} from "./model-config.js";
 import type {Random} from "./random.js";
 
 /** Which tensors train and which stay fixed, with every tensor's row-major shape. */
@@ -20,7 +20,7 @@ export function setupTrainable(options: {
   readonly random: Random;
 }): TrainableSetup {
   const {model} = options;
-  const shapes = new Map<string, readonly number[]>(llamaTensorSpecs(model.config).map((s) => [s.name, s.shape]));
+  const shapes = new Map<string, readonly number[]>(modelTensorSpecs(model.config).map((s) => [s.name, s.shape]));
   if (options.full) {
     // Copies: the optimizer updates in place and the loaded base must stay the base.
     const trainable = new Map([...model.tensors].map(([name, value]) => [name, Float32Array.from(value)]));

@@ -1,11 +1,11 @@
-import {execFileSync} from "node:child_process";
-import {mkdirSync, mkdtempSync, writeFileSync} from "node:fs";
+import {mkdtempSync, writeFileSync} from "node:fs";
 import {tmpdir} from "node:os";
 import {join} from "node:path";
-import {chromium, type BrowserContext, type Page} from "playwright-core";
+import type {BrowserContext, Page} from "playwright-core";
 import {afterAll, beforeAll, describe, expect, it} from "vitest";
 import {tinyServedModel} from "../../test/server/real-model.js";
-import {projectRoot, tinyLlamaPath} from "../../test/support/shared.js";
+import {tinyLlamaPath} from "../../test/support/shared.js";
+import {buildUi, launchPersistentPage, UI_RESULTS, watchProblems} from "../../test/support/ui-harness.js";
 import {startServer, type RunningServer} from "../server/index.js";
 
 /**
@@ -14,17 +14,6 @@ import {startServer, type RunningServer} from "../server/index.js";
  * width. Screenshots go to test-results/.
  */
 
-const CHROMIUM = "/usr/bin/chromium";
-const BROWSER_ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-  "--no-first-run"
-];
-const results = join(projectRoot, "test-results");
 const dir = mkdtempSync(join(tmpdir(), "h2ogpt-ui-"));
 
 describe.skipIf(tinyLlamaPath == null)("web chat UI in Chromium", () => {
@@ -34,8 +23,7 @@ describe.skipIf(tinyLlamaPath == null)("web chat UI in Chromium", () => {
   const problems: string[] = [];
 
   beforeAll(async () => {
-    execFileSync(process.execPath, [join(projectRoot, "scripts/build-ui.mjs")], {stdio: "inherit"});
-    mkdirSync(results, {recursive: true});
+    buildUi();
     const authFile = join(dir, "auth.json");
     writeFileSync(authFile, JSON.stringify({alice: {password: "wonderland"}}));
     server = await startServer({
@@ -48,17 +36,8 @@ describe.skipIf(tinyLlamaPath == null)("web chat UI in Chromium", () => {
       historyDb: join(dir, "history.db"),
       promptTypes: ["plain", "human_bot"]
     });
-    context = await chromium.launchPersistentContext(join(dir, "profile"), {executablePath: CHROMIUM, args: BROWSER_ARGS, viewport: {width: 1280, height: 800}});
-    page = context.pages()[0] ?? (await context.newPage());
-    page.on("console", (message) => message.type() === "error" && problems.push(message.text()));
-    page.on("pageerror", (error) => problems.push(String(error)));
-    page.on("dialog", (dialog) => {
-      problems.push(`dialog: ${dialog.message()}`);
-      void dialog.dismiss();
-    });
-    page.on("request", (request) => {
-      if (!request.url().startsWith(server.url)) problems.push(`outside request: ${request.url()}`);
-    });
+    ({context, page} = await launchPersistentPage(join(dir, "profile")));
+    watchProblems(page, server.url, problems);
   });
 
   afterAll(async () => {
@@ -119,7 +98,7 @@ describe.skipIf(tinyLlamaPath == null)("web chat UI in Chromium", () => {
     expect(distinct.length).toBeGreaterThanOrEqual(3);
     expect(distinct).toEqual([...distinct].sort((a, b) => a - b));
     expect(await page.textContent(".answer .meta")).toMatch(/prompt tokens · \d+ new tokens · [\d.]+ s · stop: (length|eos)/);
-    await page.screenshot({path: join(results, "chat-ui-answer.png")});
+    await page.screenshot({path: join(UI_RESULTS, "chat-ui-answer.png")});
 
     await setMaxNewTokens(4000);
     await page.fill("#prompt", "Now talk for a long time.");
@@ -139,7 +118,7 @@ describe.skipIf(tinyLlamaPath == null)("web chat UI in Chromium", () => {
     await page.waitForSelector(".turn:nth-of-type(2) .answer[data-status='stopped']");
     expect(await page.locator(".turn").count()).toBe(2);
     expect(await page.textContent(".turn:nth-of-type(1) .bubble.user")).toBe(title);
-    await page.screenshot({path: join(results, "chat-ui-reloaded.png")});
+    await page.screenshot({path: join(UI_RESULTS, "chat-ui-reloaded.png")});
     expect(problems).toEqual([]);
   });
 
@@ -194,7 +173,7 @@ describe.skipIf(tinyLlamaPath == null)("web chat UI in Chromium", () => {
     await setMaxNewTokens(40);
     await page.click("#new-chat");
     await page.check("#compare");
-    await page.selectOption("#model-2", "tiny-b");
+    await page.check("#compare-models input[value='tiny-b']");
     await page.fill("#prompt", "Compare me");
     await page.click("#send");
     await page.waitForSelector(".answer[data-model='tiny'][data-status='complete']");
@@ -204,7 +183,7 @@ describe.skipIf(tinyLlamaPath == null)("web chat UI in Chromium", () => {
     expect(right!.x).toBeGreaterThan(left!.x + left!.width - 1);
     expect(Math.abs(right!.y - left!.y)).toBeLessThan(2);
     expect(await page.textContent(".answer[data-model='tiny-b'] .model-name")).toBe("tiny-b");
-    await page.screenshot({path: join(results, "chat-ui-compare.png")});
+    await page.screenshot({path: join(UI_RESULTS, "chat-ui-compare.png")});
 
     const before = await page.textContent(".answer[data-model='tiny'] .meta");
     await page.click("#regenerate");
@@ -237,6 +216,6 @@ describe.skipIf(tinyLlamaPath == null)("web chat UI in Chromium", () => {
     await page.click(".open-chat >> nth=0");
     await expect.poll(() => page.isVisible("#sidebar")).toBe(false);
     expect(await page.isVisible("#prompt")).toBe(true);
-    await page.screenshot({path: join(results, "chat-ui-phone.png")});
+    await page.screenshot({path: join(UI_RESULTS, "chat-ui-phone.png")});
   });
 });

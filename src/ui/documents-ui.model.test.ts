@@ -1,11 +1,11 @@
-import {execFileSync} from "node:child_process";
-import {mkdirSync, mkdtempSync, writeFileSync} from "node:fs";
+import {mkdtempSync, writeFileSync} from "node:fs";
 import {tmpdir} from "node:os";
 import {join} from "node:path";
-import {chromium, type BrowserContext, type Page} from "playwright-core";
+import type {BrowserContext, Page} from "playwright-core";
 import {afterAll, beforeAll, describe, expect, it} from "vitest";
 import {tinyServedModel} from "../../test/server/real-model.js";
-import {projectRoot, tinyLlamaPath} from "../../test/support/shared.js";
+import {tinyLlamaPath} from "../../test/support/shared.js";
+import {buildUi, launchPersistentPage, UI_RESULTS, watchProblems} from "../../test/support/ui-harness.js";
 import {CollectionManager, createTesseractOcr} from "../docs/index.js";
 import {startServer, type RunningServer} from "../server/index.js";
 
@@ -17,9 +17,6 @@ import {startServer, type RunningServer} from "../server/index.js";
  * errors, nothing fetched from anywhere but the server. Screenshots go to test-results/.
  */
 
-const CHROMIUM = "/usr/bin/chromium";
-const BROWSER_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"];
-const results = join(projectRoot, "test-results");
 const dir = mkdtempSync(join(tmpdir(), "h2ogpt-docs-ui-"));
 
 // Long enough for several chunks, with the facts late in the file: the viewer must scroll to the cited one.
@@ -50,8 +47,7 @@ describe.skipIf(tinyLlamaPath == null)("document Q&A in the web UI (Chromium)", 
   const files = {txt: join(dir, "zebra-facts.txt"), md: join(dir, "volcano-notes.md")};
 
   beforeAll(async () => {
-    execFileSync(process.execPath, [join(projectRoot, "scripts/build-ui.mjs")], {stdio: "inherit"});
-    mkdirSync(results, {recursive: true});
+    buildUi();
     writeFileSync(files.txt, ZEBRA);
     writeFileSync(files.md, VOLCANO);
     const authFile = join(dir, "auth.json");
@@ -63,19 +59,9 @@ describe.skipIf(tinyLlamaPath == null)("document Q&A in the web UI (Chromium)", 
       historyDb: join(dir, "history.db"),
       collections: new CollectionManager({persistDirectory: join(dir, "db"), ocr: createTesseractOcr()})
     });
-    context = await chromium.launchPersistentContext(join(dir, "profile"), {executablePath: CHROMIUM, args: BROWSER_ARGS, viewport: {width: 1280, height: 800}});
-    page = context.pages()[0] ?? (await context.newPage());
-    page.on("console", (message) => message.type() === "error" && problems.push(message.text()));
-    page.on("pageerror", (error) => problems.push(String(error)));
-    page.on("dialog", (dialog) => {
-      // Deleting a document asks first; any other dialog is a bug.
-      if (dialog.type() === "confirm" && dialog.message().startsWith("Delete volcano-notes.md")) return void dialog.accept();
-      problems.push(`dialog: ${dialog.message()}`);
-      void dialog.dismiss();
-    });
-    page.on("request", (request) => {
-      if (!request.url().startsWith(server.url)) problems.push(`outside request: ${request.url()}`);
-    });
+    ({context, page} = await launchPersistentPage(join(dir, "profile")));
+    // Deleting a document asks first; any other dialog is a bug.
+    watchProblems(page, server.url, problems, (dialog) => dialog.type() === "confirm" && dialog.message().startsWith("Delete volcano-notes.md"));
   });
 
   afterAll(async () => {
@@ -147,7 +133,7 @@ describe.skipIf(tinyLlamaPath == null)("document Q&A in the web UI (Chromium)", 
 
     await page.selectOption("#collection", "MyData");
     await page.selectOption("#action", "Query");
-    await page.screenshot({path: join(results, "documents-ui-panel.png")});
+    await page.screenshot({path: join(UI_RESULTS, "documents-ui-panel.png")});
     expect(await page.textContent("#doc-mode")).toBe("Answering from MyData · Query");
     await page.keyboard.press("Escape");
     await expect.poll(() => page.isVisible("#documents-panel")).toBe(false);
@@ -160,7 +146,7 @@ describe.skipIf(tinyLlamaPath == null)("document Q&A in the web UI (Chromium)", 
     expect(await first.locator(".source-name").textContent()).toBe("zebra-facts.txt");
     expect(await first.getAttribute("title")).toMatch(/zebra-facts\.txt$/);
     expect(await first.locator(".score").textContent()).toMatch(/^-?\d+\.\d\d$/);
-    await page.screenshot({path: join(results, "documents-ui-sources.png")});
+    await page.screenshot({path: join(UI_RESULTS, "documents-ui-sources.png")});
 
     // The choices and the sources survive a reload (they are in localStorage and the stored answer).
     await page.reload();
@@ -188,7 +174,7 @@ describe.skipIf(tinyLlamaPath == null)("document Q&A in the web UI (Chromium)", 
       return chunk.top >= body.top - 1 && chunk.top < body.bottom;
     });
     expect(inView).toBe(true);
-    await page.screenshot({path: join(results, "documents-ui-viewer.png")});
+    await page.screenshot({path: join(UI_RESULTS, "documents-ui-viewer.png")});
     await page.keyboard.press("Escape");
     await expect.poll(() => page.isVisible("#document-viewer")).toBe(false);
 
@@ -230,7 +216,7 @@ describe.skipIf(tinyLlamaPath == null)("document Q&A in the web UI (Chromium)", 
     await expect.poll(() => page.isVisible("#documents-panel")).toBe(false);
     expect(await page.evaluate(() => document.activeElement?.id)).toBe("toggle-documents");
     await page.click("#toggle-documents");
-    await page.screenshot({path: join(results, "documents-ui-phone.png")});
+    await page.screenshot({path: join(UI_RESULTS, "documents-ui-phone.png")});
     await page.mouse.click(20, 400);
     await expect.poll(() => page.isVisible("#documents-panel")).toBe(false);
     expect(problems).toEqual([]);

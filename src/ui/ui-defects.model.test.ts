@@ -1,12 +1,12 @@
-import {execFileSync} from "node:child_process";
-import {mkdirSync, mkdtempSync, writeFileSync} from "node:fs";
+import {mkdtempSync, writeFileSync} from "node:fs";
 import {tmpdir} from "node:os";
 import {join} from "node:path";
-import {chromium, type Browser, type BrowserContext, type Page} from "playwright-core";
+import type {Browser, BrowserContext, Page} from "playwright-core";
 import {afterAll, beforeAll, describe, expect, it} from "vitest";
 import {createEngine} from "../engine/index.js";
 import {tinyServedModel} from "../../test/server/real-model.js";
-import {projectRoot, tinyLlamaPath} from "../../test/support/shared.js";
+import {tinyLlamaPath} from "../../test/support/shared.js";
+import {buildUi, closeBrowser, DESKTOP, launchBrowser, openExpert, openSession, PHONE, send, setNumber, UI_RESULTS, type UiSession} from "../../test/support/ui-harness.js";
 import {engineModel, startServer, type RunningServer} from "../server/index.js";
 
 /**
@@ -16,12 +16,7 @@ import {engineModel, startServer, type RunningServer} from "../server/index.js";
  * defaults. Screenshots (desktop 1366x900, phone 390x844) go to test-results/.
  */
 
-const CHROMIUM = "/usr/bin/chromium";
-const BROWSER_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"];
-const results = join(projectRoot, "test-results");
 const dir = mkdtempSync(join(tmpdir(), "h2ogpt-ui-defects-"));
-const DESKTOP = {width: 1366, height: 900};
-const PHONE = {width: 390, height: 844};
 const DANGER = "rgb(180, 35, 24)";
 
 describe.skipIf(tinyLlamaPath == null)("web UI defects (issue 13) in Chromium", () => {
@@ -30,8 +25,7 @@ describe.skipIf(tinyLlamaPath == null)("web UI defects (issue 13) in Chromium", 
   const contexts: BrowserContext[] = [];
 
   beforeAll(async () => {
-    execFileSync(process.execPath, [join(projectRoot, "scripts/build-ui.mjs")], {stdio: "inherit"});
-    mkdirSync(results, {recursive: true});
+    buildUi();
     const authFile = join(dir, "auth.json");
     writeFileSync(authFile, JSON.stringify({alice: {password: "wonderland"}}));
     const engine = await createEngine({baseModel: tinyLlamaPath!, sequences: 2, contextLength: 2048});
@@ -45,41 +39,18 @@ describe.skipIf(tinyLlamaPath == null)("web UI defects (issue 13) in Chromium", 
       historyDb: join(dir, "history.db"),
       promptTypes: ["plain", "human_bot", "custom"]
     });
-    browser = await chromium.launch({executablePath: CHROMIUM, args: BROWSER_ARGS});
+    browser = await launchBrowser();
   });
 
   afterAll(async () => {
-    for (const context of contexts) await context.close().catch(() => undefined);
-    await browser?.close();
+    await closeBrowser(browser, contexts);
     await server?.close();
   });
 
-  interface Session {
-    readonly page: Page;
-    readonly context: BrowserContext;
-    /** Console errors, page errors, dialogs and requests that leave the server. */
-    readonly problems: string[];
-  }
-
   /** A fresh browser context, logged in as alice (unless `login` is false), on the chat page. */
-  async function open(options: {viewport?: {width: number; height: number}; login?: boolean; path?: string} = {}): Promise<Session> {
-    const context = await browser.newContext({viewport: options.viewport ?? DESKTOP});
-    contexts.push(context);
-    const page = await context.newPage();
-    const problems: string[] = [];
-    page.on("console", (message) => message.type() === "error" && problems.push(message.text()));
-    page.on("pageerror", (error) => problems.push(String(error)));
-    page.on("dialog", (dialog) => {
-      problems.push(`dialog: ${dialog.message()}`);
-      void dialog.dismiss();
-    });
-    page.on("request", (request) => {
-      if (!request.url().startsWith(server.url)) problems.push(`outside request: ${request.url()}`);
-    });
-    if (options.login !== false) expect((await context.request.post(`${server.url}/auth/login`, {data: {username: "alice", password: "wonderland"}})).status()).toBe(200);
-    await page.goto(server.url + (options.path ?? "/"));
-    await page.waitForSelector("body.ready");
-    return {page, context, problems};
+  async function open(options: {viewport?: {width: number; height: number}; login?: boolean; path?: string} = {}): Promise<UiSession> {
+    const {login, ...rest} = options;
+    return openSession({browser, serverUrl: server.url, contexts, user: login === false ? undefined : {username: "alice", password: "wonderland"}, ...rest});
   }
 
   /**
@@ -114,23 +85,6 @@ describe.skipIf(tinyLlamaPath == null)("web UI defects (issue 13) in Chromium", 
       return route.fulfill({status: 200, contentType: "text/event-stream", body: start + rest});
     });
     return bodies;
-  }
-
-  async function openExpert(page: Page): Promise<void> {
-    if (!(await page.isVisible("#expert-panel"))) await page.click("#toggle-expert");
-    await page.waitForSelector("#expert-panel", {state: "visible"});
-  }
-
-  async function setNumber(page: Page, key: string, value: number): Promise<void> {
-    await openExpert(page);
-    await page.fill(`#setting-${key}`, String(value));
-    await page.press(`#setting-${key}`, "Tab");
-  }
-
-  async function send(page: Page, text: string): Promise<void> {
-    await page.fill("#prompt", text);
-    await page.keyboard.press("Enter");
-    await page.waitForSelector("body.busy", {state: "detached"});
   }
 
   const SAMPLING_KEYS = ["temperature", "top_p", "top_k", "max_new_tokens", "repetition_penalty", "do_sample"];
@@ -308,7 +262,7 @@ describe.skipIf(tinyLlamaPath == null)("web UI defects (issue 13) in Chromium", 
     await setNumber(page, "max_new_tokens", 8);
     await page.click("#new-chat");
     await page.check("#compare");
-    await page.selectOption("#model-2", "tiny-b");
+    await page.check("#compare-models input[value='tiny-b']");
     await send(page, "Compare this");
     await page.waitForSelector(".turn:nth-of-type(1) .answer[data-model='tiny-b'][data-status='complete']");
     await page.uncheck("#compare");
@@ -335,13 +289,14 @@ describe.skipIf(tinyLlamaPath == null)("web UI defects (issue 13) in Chromium", 
   it("8: Max new tokens shows the real limit: the server's cap or the model's context, whichever is smaller", async () => {
     const {page, problems} = await open();
     await openExpert(page);
-    expect(await page.getAttribute("#setting-max_new_tokens", "max")).toBe("2048");
+    // The prompt takes at least one token of the context, so the server's real limit is context - 1.
+    expect(await page.getAttribute("#setting-max_new_tokens", "max")).toBe("2047");
     const hint = await page.locator("#setting-max_new_tokens + small").textContent();
-    expect(hint).toContain("at most 2048");
+    expect(hint).toContain("at most 2047");
     expect(hint).toContain("context is 2048 tokens");
     expect(hint).not.toContain("4096");
     await setNumber(page, "max_new_tokens", 4000);
-    expect(await page.inputValue("#setting-max_new_tokens")).toBe("2048");
+    expect(await page.inputValue("#setting-max_new_tokens")).toBe("2047");
     expect(problems).toEqual([]);
   });
 
@@ -424,7 +379,7 @@ describe.skipIf(tinyLlamaPath == null)("web UI defects (issue 13) in Chromium", 
     }
   });
 
-  it("13: the notice can be dismissed, the second picker shows only with Compare, titles differ, the login page explains itself, images show as text", async () => {
+  it("13: the notice can be dismissed, the compare picker shows only with Compare, titles differ, the login page explains itself, images show as text", async () => {
     const {page, context, problems} = await open({viewport: PHONE});
     expect(await page.isVisible("#notice")).toBe(true);
     await page.click("#dismiss-notice");
@@ -433,11 +388,11 @@ describe.skipIf(tinyLlamaPath == null)("web UI defects (issue 13) in Chromium", 
     await page.waitForSelector("body.ready");
     expect(await page.isVisible("#notice")).toBe(false);
 
-    expect(await page.isVisible("#model-2")).toBe(false);
+    expect(await page.isVisible("#compare-models")).toBe(false);
     await page.check("#compare");
-    expect(await page.isVisible("#model-2")).toBe(true);
+    expect(await page.isVisible("#compare-models")).toBe(true);
     await page.uncheck("#compare");
-    expect(await page.isVisible("#model-2")).toBe(false);
+    expect(await page.isVisible("#compare-models")).toBe(false);
 
     const same = `Same question ${Date.now()}`;
     for (let i = 0; i < 3; i++) expect((await context.request.post(`${server.url}/api/chats`, {data: {title: same}})).status()).toBe(201);
@@ -464,24 +419,24 @@ describe.skipIf(tinyLlamaPath == null)("web UI defects (issue 13) in Chromium", 
   it("writes screenshots: start page, a streamed answer, both panels, the login page, on desktop and phone", async () => {
     for (const [size, viewport] of [["desktop", DESKTOP], ["phone", PHONE]] as const) {
       const login = await open({viewport, login: false, path: "/login"});
-      await login.page.screenshot({path: join(results, `ui-login-${size}.png`)});
+      await login.page.screenshot({path: join(UI_RESULTS, `ui-login-${size}.png`)});
       const {page, problems} = await open({viewport});
-      await page.screenshot({path: join(results, `ui-start-${size}.png`)});
+      await page.screenshot({path: join(UI_RESULTS, `ui-start-${size}.png`)});
       await page.selectOption("#model", "tiny-b");
       await setNumber(page, "max_new_tokens", 60);
       await page.click("#close-expert");
       await send(page, "Tell me about water.");
       await page.waitForSelector(".answer[data-status='complete']");
-      await page.screenshot({path: join(results, `ui-answer-${size}.png`)});
+      await page.screenshot({path: join(UI_RESULTS, `ui-answer-${size}.png`)});
       if (size === "desktop") {
         await page.click("#toggle-expert");
-        await page.screenshot({path: join(results, "ui-panels-desktop.png")});
+        await page.screenshot({path: join(UI_RESULTS, "ui-panels-desktop.png")});
       } else {
         await page.click("#toggle-sidebar");
-        await page.screenshot({path: join(results, "ui-chats-panel-phone.png")});
+        await page.screenshot({path: join(UI_RESULTS, "ui-chats-panel-phone.png")});
         await page.keyboard.press("Escape");
         await page.click("#toggle-expert");
-        await page.screenshot({path: join(results, "ui-expert-panel-phone.png")});
+        await page.screenshot({path: join(UI_RESULTS, "ui-expert-panel-phone.png")});
       }
       expect(problems).toEqual([]);
       expect(login.problems).toEqual([]);

@@ -3,7 +3,9 @@ import {parseTrustedProxies} from "../../src/server/client-address.js";
 import {createApp} from "../../src/server/create-app.js";
 import {HistoryStore} from "../../src/server/history-store.js";
 import {LoginThrottle} from "../../src/server/login-throttle.js";
+import type {ModelAdminOptions} from "../../src/server/model-admin-routes.js";
 import {ModelRegistry} from "../../src/server/model-registry.js";
+import {MemoryUserStore} from "../../src/server/user-store.js";
 import type {ApiKey, AuthUser, ServedModel} from "../../src/server/index.js";
 
 /**
@@ -32,17 +34,22 @@ export function makeHarness(options: {
   collections?: CollectionManager;
   allowSharedChanges?: boolean;
   maxUploadBytes?: number;
+  modelAdmin?: ModelAdminOptions;
+  /** The address the server says it is bound to (default 127.0.0.1). */
+  boundHost?: string;
 }): Harness {
   const store = HistoryStore.open(":memory:");
+  const users = new MemoryUserStore();
+  const seeded = users.seed({users: [...(options.users?.values() ?? [])], apiKeys: options.apiKeys ?? []});
   const registry = new ModelRegistry(options.models, {concurrency: options.concurrency, maxQueue: options.maxQueue});
   const app = createApp({
     registry,
     store,
-    access: {users: options.users ?? new Map(), apiKeys: options.apiKeys ?? [], sessionTtlMs: 3600_000},
+    access: {users, passwordLogin: seeded.usersAdded.length > 0, keyLogin: seeded.keysAdded > 0, sessionTtlMs: 3600_000},
     limits: {maxNewTokensCap: options.maxNewTokensCap ?? 512, defaultMaxNewTokens: 256, maxChoices: 8},
     maxBodyBytes: options.maxBodyBytes ?? 64 * 1024,
     maxEmbeddingInputs: 16,
-    boundHost: "127.0.0.1",
+    boundHost: options.boundHost ?? "127.0.0.1",
     checkHostHeader: options.checkHostHeader ?? true,
     assets: new Map([
       ["/index.html", {body: Buffer.from("<!doctype html><title>h2oGPT</title>"), contentType: "text/html; charset=utf-8", etag: '"i"'}],
@@ -57,7 +64,8 @@ export function makeHarness(options: {
     secureCookies: options.secureCookies,
     collections: options.collections,
     allowSharedChanges: options.allowSharedChanges,
-    maxUploadBytes: options.maxUploadBytes
+    maxUploadBytes: options.maxUploadBytes,
+    modelAdmin: options.modelAdmin
   });
   const fetch = async (input: string | URL | Request, init?: RequestInit, peer = "127.0.0.1"): Promise<Response> => {
     const request = new Request(typeof input === "string" && input.startsWith("/") ? `http://127.0.0.1:7860${input}` : input, init);

@@ -1,10 +1,13 @@
 import type {Array as JaxArray} from "@jax-js/jax";
-import {headDim, type LlamaConfig} from "../llama-config.js";
+import {NotSupportedError} from "../../errors/index.js";
+import type {ModelConfig} from "../model-config.js";
 import type {LossAndGrads, MicroBatch, ModelBackend} from "../model-backend.js";
 import {Random} from "../random.js";
 import {ropeTables} from "../rope-tables.js";
-import {createLlamaGraph, type LossInputs, type Tensors} from "./llama-graph.js";
+import type {LlamaGraph, LossInputs, Tensors} from "./llama-graph.js";
+import {createModelGraph, ropeDimensions} from "./model-graph.js";
 import type {JaxRuntime} from "./load-jax.js";
+import {countTokens, scatterAddRows} from "../backend-arithmetic.js";
 
 export interface JaxLoraOptions {
   /** GGUF weight names that carry an adapter (`blk.0.attn_q.weight`); trainables are `<name>.lora_a|b`. */
@@ -16,7 +19,8 @@ export interface JaxLoraOptions {
 
 export interface JaxLlamaBackendOptions {
   readonly runtime: JaxRuntime;
-  readonly config: LlamaConfig;
+  /** A llama or gptneox model: the backend runs either graph. */
+  readonly config: ModelConfig;
   /** Weights that never change (the base model under LoRA), row-major Float32Arrays by GGUF name. */
   readonly frozen: ReadonlyMap<string, Float32Array>;
   /** Trainable parameters' initial values, by name. */
@@ -25,9 +29,21 @@ export interface JaxLlamaBackendOptions {
   readonly lora?: JaxLoraOptions;
   /** Compile the step with jax-js's jit (one compilation per batch shape). */
   readonly jit?: boolean;
+  /**
+   * GPT-NeoX: leave out ggml's float16 rounding around GeLU, a step function that finite differences cannot
+   * see through (its gradient is passed straight through either way); for gradient checks only.
+   */
+  readonly smoothGelu?: boolean;
+  /**
+   * Train a reward model: micro-batches are (chosen, rejected) row pairs whose `lossMask` marks each row's last
+   * token, the loss is the graph's rewardLoss, and `tokens` counts pairs. The head is a trainable tensor even under
+   * LoRA.
+   */
+  readonly reward?: boolean;
 }
 
 const EMBEDDING = "token_embd.weight";
+const ADAPTER = /\.lora_[ab]$/;
 
 interface DiffArgs {
   weights: Tensors;
@@ -46,7 +62,7 @@ const FUSION_SAFE_FROZEN = /\.ffn_(up|down)\.weight$/;
 type StepFunction = (diff: DiffArgs, fixed: FixedArgs) => [JaxArray, DiffArgs];
 
 /**
- * Runs the llama graph on @jax-js/jax's wasm backend.
+ * Runs the llama or gptneox graph on @jax-js/jax's wasm backend.
  *
  * - The embedding lookup happens in JS (a row gather, and a scatter-add for its gradient), so the
  *   differentiated graph has no gather/scatter and can be jitted.
@@ -56,7 +72,7 @@ type StepFunction = (diff: DiffArgs, fixed: FixedArgs) => [JaxArray, DiffArgs];
  */
 export class JaxLlamaBackend implements ModelBackend {
   readonly #jax: JaxRuntime["jax"];
-  readonly #config: LlamaConfig;
+  readonly #config: ModelConfig;
   readonly #shapes: ReadonlyMap<string, readonly number[]>;
   readonly #lora: JaxLoraOptions | undefined;
   /** Frozen weights the graph reads (an untied embedding is only gathered, in JS). */
@@ -72,8 +88,10 @@ export class JaxLlamaBackend implements ModelBackend {
   readonly #plainStep: StepFunction;
   readonly #dropoutStep: StepFunction | undefined;
   readonly #jit: boolean;
+  readonly #reward: boolean;
 
   constructor(options: JaxLlamaBackendOptions) {
+    this.#reward = options.reward === true;
     this.#jax = options.runtime.jax;
     this.#config = options.config;
     this.#shapes = options.shapes;
@@ -87,15 +105,16 @@ export class JaxLlamaBackend implements ModelBackend {
     this.#setTrainable(options.trainable);
 
     this.#jit = options.jit === true;
-    this.#plainGraph = createLlamaGraph(this.#jax, this.#config);
+    const graphOptions = {smoothGelu: options.smoothGelu === true};
+    this.#plainGraph = createModelGraph(this.#jax, this.#config, undefined, graphOptions);
     this.#plainStep = this.#compile(this.#plainGraph, options.jit === true);
     if (options.lora != null && options.lora.dropout > 0)
-      this.#dropoutStep = this.#compile(createLlamaGraph(this.#jax, this.#config, options.lora), options.jit === true);
+      this.#dropoutStep = this.#compile(createModelGraph(this.#jax, this.#config, options.lora, graphOptions), options.jit === true);
   }
 
-  #compile(graph: ReturnType<typeof createLlamaGraph>, jit: boolean): StepFunction {
-    const lossFn = (diff: DiffArgs, fixed: FixedArgs) =>
-      graph.loss({...diff.weights, ...fixed.weights}, {...fixed.inputs, x: (diff.x ?? fixed.x)!});
+  #compile(graph: LlamaGraph, jit: boolean): StepFunction {
+    const objective = this.#reward ? rewardGraph(graph).rewardLoss : graph.loss;
+    const lossFn = (diff: DiffArgs, fixed: FixedArgs) => objective({...diff.weights, ...fixed.weights}, {...fixed.inputs, x: (diff.x ?? fixed.x)!});
     const valueAndGrad = this.#jax.valueAndGrad(lossFn);
     return (jit ? this.#jax.jit(valueAndGrad) : valueAndGrad) as StepFunction;
   }
@@ -149,11 +168,11 @@ export class JaxLlamaBackend implements ModelBackend {
   #rope(length: number): {cos: JaxArray; sin: JaxArray} {
     let tables = this.#ropeCache.get(length);
     if (tables == null) {
-      tables = ropeTables({length, headDim: headDim(this.#config), freqBase: this.#config.ropeFreqBase});
+      tables = ropeTables({length, headDim: ropeDimensions(this.#config), freqBase: this.#config.ropeFreqBase});
       this.#ropeCache.set(length, tables);
     }
     const np = this.#jax.numpy;
-    const half = headDim(this.#config) / 2;
+    const half = ropeDimensions(this.#config) / 2;
     return {cos: np.array(tables.cos).reshape([length, 1, half]), sin: np.array(tables.sin).reshape([length, 1, half])};
   }
 
@@ -200,7 +219,7 @@ export class JaxLlamaBackend implements ModelBackend {
     const merged = this.#lora == null ? undefined : this.#mergedWeights();
     const out: Tensors = {};
     for (const [name, array] of this.#frozen) out[name] = (merged?.get(name) ?? array).ref;
-    if (this.#lora == null) for (const [name, array] of this.#trainable) out[name] = array.ref;
+    for (const [name, array] of this.#trainable) if (this.#lora == null || !ADAPTER.test(name)) out[name] = array.ref;
     return out;
   }
 
@@ -219,7 +238,7 @@ export class JaxLlamaBackend implements ModelBackend {
       needed = new Set(this.#trainable.keys());
     } else {
       weights = this.#plainWeights();
-      needed = lora.targets;
+      needed = new Set([...lora.targets, ...[...this.#trainable.keys()].filter((name) => !ADAPTER.test(name))]);
     }
     // Under jit a frozen weight is still differentiated when leaving it out would leave a backward intermediate
     // feeding one matmul only: jax-js then fuses it into that matmul's inner loop (5x slower overall than the
@@ -251,7 +270,7 @@ export class JaxLlamaBackend implements ModelBackend {
       scatterAddRows(embeddingGrad, dx, batch.tokens, this.#config.embeddingLength);
       out.set(EMBEDDING, embeddingGrad);
     }
-    return {lossSum, tokens: countTokens(batch.lossMask), grads: out};
+    return {lossSum, tokens: this.#units(batch), grads: out};
   }
 
   /** Reads gradients back; for merged LoRA turns dL/dW' into dL/dA = s B^T dW' and dL/dB = s dW' A^T. */
@@ -264,6 +283,10 @@ export class JaxLlamaBackend implements ModelBackend {
     const np = this.#jax.numpy;
     const scale = this.#lora!.scale;
     for (const [name, dW] of Object.entries(grads)) {
+      if (!this.#lora!.targets.has(name)) {
+        out.set(name, (await dW.data()) as Float32Array);
+        continue;
+      }
       const a = this.#trainable.get(`${name}.lora_a`)!.ref;
       const b = this.#trainable.get(`${name}.lora_b`)!.ref;
       const dA = np.einsum("or,oi->ri", b, dW.ref).mul(scale);
@@ -276,8 +299,22 @@ export class JaxLlamaBackend implements ModelBackend {
 
   async loss(batch: MicroBatch): Promise<{lossSum: number; tokens: number}> {
     const x = this.#embed(batch.tokens, batch.batchSize);
-    const loss = this.#plainGraph.loss(this.#plainWeights(), {...this.#lossInputs(batch, undefined), x});
-    return {lossSum: (await loss.data())[0]!, tokens: countTokens(batch.lossMask)};
+    const inputs = {...this.#lossInputs(batch, undefined), x};
+    const loss = this.#reward ? rewardGraph(this.#plainGraph).rewardLoss(this.#plainWeights(), inputs) : this.#plainGraph.loss(this.#plainWeights(), inputs);
+    return {lossSum: (await loss.data())[0]!, tokens: this.#units(batch)};
+  }
+
+  /** The reward of each row of a reward micro-batch (the head on its last token's final hidden state). */
+  async rewards(batch: MicroBatch): Promise<Float32Array> {
+    const x = this.#embed(batch.tokens, batch.batchSize);
+    const rewards = rewardGraph(this.#plainGraph).rewards(this.#plainWeights(), {...this.#lossInputs(batch, undefined), x});
+    return (await rewards.data()) as Float32Array;
+  }
+
+  /** What the loss is summed over: trained tokens, or pairs for a reward model (two marked tokens each). */
+  #units(batch: MicroBatch): number {
+    const marked = countTokens(batch.lossMask);
+    return this.#reward ? marked / 2 : marked;
   }
 
   async logits(tokens: Int32Array): Promise<Float32Array> {
@@ -295,16 +332,8 @@ export class JaxLlamaBackend implements ModelBackend {
   }
 }
 
-function countTokens(mask: Float32Array): number {
-  let n = 0;
-  for (const v of mask) if (v !== 0) n++;
-  return n;
-}
-
-function scatterAddRows(target: Float32Array, rows: Float32Array, ids: Int32Array, width: number): void {
-  for (let i = 0; i < ids.length; i++) {
-    const base = ids[i]! * width;
-    const src = i * width;
-    for (let j = 0; j < width; j++) target[base + j] += rows[src + j]!;
-  }
+/** The graph's reward functions (the llama graph has them; others refuse reward training). */
+function rewardGraph(graph: LlamaGraph): Required<Pick<LlamaGraph, "rewards" | "rewardLoss">> {
+  if (graph.rewards == null || graph.rewardLoss == null) throw new NotSupportedError("reward training supports llama models only");
+  return {rewards: graph.rewards, rewardLoss: graph.rewardLoss};
 }

@@ -38,11 +38,21 @@ export interface LossInputs extends GraphInputs {
   readonly lossMask: JaxArray;
 }
 
+/** The reward head's trainable tensor: a vector [d] applied to the final-norm hidden state of a row's last token. */
+export const REWARD_HEAD_TENSOR = "cls.output.weight";
+
 export interface LlamaGraph {
   /** Logits [B*T, vocab]. */
   logits(weights: Tensors, inputs: GraphInputs): JaxArray;
   /** Summed masked next-token cross-entropy (a scalar). */
   loss(weights: Tensors, inputs: LossInputs): JaxArray;
+  /** One reward per row [B]: the head on the final hidden state where `lossMask` marks the row's last token. */
+  rewards?(weights: Tensors, inputs: LossInputs): JaxArray;
+  /**
+   * Summed Bradley-Terry loss -log sigmoid(r_chosen - r_rejected) over pairs of rows (2i chosen, 2i+1 rejected);
+   * a pair with no marked token (padding) counts nothing. `targets` is unused.
+   */
+  rewardLoss?(weights: Tensors, inputs: LossInputs): JaxArray;
 }
 
 export function createLlamaGraph(jax: Jax, config: LlamaConfig, lora?: LoraSpec): LlamaGraph {
@@ -127,8 +137,24 @@ export function createLlamaGraph(jax: Jax, config: LlamaConfig, lora?: LoraSpec)
     return linear(weights, h, head, inputs);
   }
 
+  function rewards(weights: Tensors, inputs: LossInputs): JaxArray {
+    const [batch, time] = inputs.x.shape as [number, number];
+    inputs.targets.dispose();
+    const h = hidden(weights, inputs);
+    const perToken = np.einsum("nd,d->n", h, take(weights, REWARD_HEAD_TENSOR));
+    return perToken.mul(inputs.lossMask).reshape([batch, time]).sum(-1);
+  }
+
   return {
     logits,
+    rewards,
+    rewardLoss(weights, inputs) {
+      const [batch, time] = inputs.x.shape as [number, number];
+      const real = inputs.lossMask.ref.reshape([batch / 2, 2, time]).slice([], 0).sum(-1);
+      const pairs = rewards(weights, inputs).reshape([batch / 2, 2]);
+      const margin = pairs.ref.slice([], 0).sub(pairs.slice([], 1));
+      return nn.softplus(margin.neg()).mul(real).sum();
+    },
     loss(weights, inputs) {
       const z = logits(weights, inputs);
       const logZ = nn.logsumexp(z.ref, -1);

@@ -1,3 +1,4 @@
+import {createAnnouncer} from "./announcer.js";
 import {api, ApiError, CSRF_HEADERS, streamEvents} from "./api.js";
 import {createChatList} from "./chat-list.js";
 import {createConversationView} from "./conversation-view.js";
@@ -7,18 +8,25 @@ import {createDocumentsPanel} from "./documents-panel.js";
 import {byId, h} from "./dom.js";
 import {acceptFileDrops} from "./drop-zone.js";
 import {createExpertPanel} from "./expert-panel.js";
+import {createModelPicker} from "./model-picker.js";
+import {createModelsPanel} from "./models-panel.js";
+import {createShortcutsDialog, isTyping} from "./shortcuts.js";
 import {sidePanel} from "./side-panel.js";
-import type {AnswerMeta, Chat, ChatSummary, Message, MessageStatus, ServerInfo} from "./types.js";
+import {applyStoredTheme, createThemeToggle} from "./theme.js";
+import {createTokenBudget} from "./token-budget.js";
+import type {AnswerMeta, Chat, ChatSettings, ChatSummary, Message, MessageStatus, ServerInfo} from "./types.js";
 
 /**
  * The chat page: wires the header, sidebar, conversation, composer, expert panel and (when the server has
- * document collections) the Documents panel and document viewer to the server's API.
+ * document collections) the Documents panel and document viewer to the server's API; for admins, the Models
+ * dialog.
  */
+
+applyStoredTheme();
 
 async function main(): Promise<void> {
   const root = byId("app");
-  const info = await api<ServerInfo>("/api/info");
-  const names = info.models.map((m) => m.name);
+  let info = await api<ServerInfo>("/api/info");
 
   let chats: ChatSummary[] = [];
   let chat: Chat | undefined;
@@ -42,22 +50,21 @@ async function main(): Promise<void> {
     onNew: newChat,
     onOpen: (id) => void openChat(id),
     onDelete: (id) => void deleteChat(id),
+    onRename: (id, title) => void renameChat(id, title),
+    onSearch: () => void refreshList().catch(showError),
+    onImport: (file) => void importChats(file),
+    onDeleteAll: () => void deleteAllChats(),
     onClose: () => sidebarPanel.close()
   });
-
-  const modelSelect = (id: string): HTMLSelectElement =>
-    h(
-      "select",
-      {attrs: {id, "aria-label": id === "model" ? "Model" : "Second model"}},
-      ...info.models.map((m) => h("option", {attrs: {value: m.name, title: `${m.engine} · context ${m.context_length} tokens`}, text: m.name}))
-    );
-  const model1 = modelSelect("model");
-  const model2 = modelSelect("model-2");
-  model2.value = names[1] ?? names[0]!;
-  const compare = h("input", {attrs: {id: "compare", type: "checkbox"}});
-  const compareLabel = h("label", {className: "compare", attrs: {title: "Send each prompt to two models side by side"}}, compare, " Compare");
-  const compareBox = h("div", {className: "compare-box"}, compareLabel, model2);
-  if (names.length < 2) compareBox.hidden = true;
+  const picker = createModelPicker(info.models);
+  const announcer = createAnnouncer();
+  const budget = createTokenBudget();
+  const shortcuts = createShortcutsDialog();
+  const modelsPanel = info.admin === true ? createModelsPanel({promptTypes: info.prompt_types, onChanged: reloadInfo}) : null;
+  const toggleModels =
+    modelsPanel == null
+      ? null
+      : h("button", {className: "icon text", attrs: {id: "toggle-models", type: "button", "aria-haspopup": "dialog"}, text: "Models", on: {click: () => void modelsPanel.open()}});
 
   // A model's notice (e.g. the built-in demonstration model's) can be dismissed; it stays dismissed until it changes.
   const NOTICE_KEY = "h2ogpt.notice.dismissed";
@@ -79,11 +86,11 @@ async function main(): Promise<void> {
   const undoClearBar = h("div", {className: "undo-bar", attrs: {id: "undo-clear-bar", role: "status"}, text: "Chat cleared. "});
   undoClearBar.hidden = true;
   const errorLine = h("div", {className: "error", attrs: {id: "error", role: "alert"}});
-  const prompt = h("textarea", {attrs: {id: "prompt", rows: 2, placeholder: "Send a message", "aria-label": "Message", enterkeyhint: "send"}});
+  const prompt = h("textarea", {attrs: {id: "prompt", rows: 2, placeholder: "Send a message", "aria-label": "Message", enterkeyhint: "send", "aria-describedby": "token-budget"}});
   const button = (id: string, text: string, onClick: () => void, title?: string): HTMLButtonElement =>
     h("button", {attrs: {id, type: "button", title}, text, on: {click: onClick}});
   const send = button("send", "Send", () => void sendMessage(), "Enter");
-  const stop = button("stop", "Stop", stopAll, "Esc");
+  const stop = button("stop", "Stop", () => (stopAll(), prompt.focus()), "Esc");
   const regenerate = button("regenerate", "Regenerate", () => void regenerateLast());
   const undo = button("undo", "Undo", () => void chatAction("undo"));
   const clearButton = button("clear", "Clear", () => void clearChat());
@@ -139,9 +146,12 @@ async function main(): Promise<void> {
       {className: "topbar"},
       toggleSidebar,
       h("h1", {text: "h2oGPT"}),
-      h("div", {className: "models"}, model1, compareBox),
+      picker.element,
       toggleDocuments,
+      toggleModels,
       toggleExpert,
+      shortcuts.button,
+      createThemeToggle(),
       userBox
     ),
     h(
@@ -161,12 +171,15 @@ async function main(): Promise<void> {
           prompt,
           h("div", {className: "buttons"}, send, stop)
         ),
-        h("div", {className: "actions"}, regenerate, undo, clearButton, docMode)
+        h("div", {className: "actions"}, regenerate, undo, clearButton, budget.element, docMode)
       ),
       documents?.element,
       expert.element
     ),
-    viewer.element
+    viewer.element,
+    shortcuts.element,
+    ...(modelsPanel == null ? [] : [modelsPanel.element]),
+    announcer.element
   );
   if (documents != null) {
     // Files dropped on the chat go where the panel would put them; the panel opens to show their progress.
@@ -178,17 +191,36 @@ async function main(): Promise<void> {
   }
 
   function selectedModels(): string[] {
-    return compare.checked && model2.value !== model1.value ? [model1.value, model2.value] : [model1.value];
+    return picker.selected();
   }
 
   function showModels(): void {
-    model2.hidden = !compare.checked;
     const chosen = selectedModels();
     const selected = chosen.map((name) => info.models.find((m) => m.name === name)!).filter(Boolean);
     expert.showModels(selected);
     const notices = selected.filter((m) => m.notice != null).map((m) => `${m.name}: ${m.notice}`);
     noticeText.textContent = notices.join("\n");
     notice.hidden = notices.length === 0 || localStorage.getItem(NOTICE_KEY) === noticeText.textContent;
+    scheduleBudget();
+  }
+
+  /** After an admin loaded or unloaded a model: the pickers and panels show the served models again. */
+  async function reloadInfo(): Promise<void> {
+    info = await api<ServerInfo>("/api/info");
+    picker.setServed(info.models);
+    showModels();
+  }
+
+  /** The token budget of the next answer from the first chosen model: the chat so far, the typed text, the settings. */
+  function scheduleBudget(): void {
+    budget.schedule(() => {
+      const model = selectedModels()[0];
+      const turns = chat?.messages.length ?? 0;
+      if (model == null || (prompt.value.trim() === "" && turns === 0)) return null;
+      // The server builds the history from the stored chat, as it does for the answer.
+      const history = chat == null || turns === 0 ? {chat_conversation: []} : {chat_id: chat.id};
+      return {model, instruction: prompt.value, ...history, ...expert.requestFields(), ...choice?.requestFields()};
+    });
   }
 
   /** True from the moment a send starts (before any request) until its answers end: a second Enter does nothing. */
@@ -212,22 +244,79 @@ async function main(): Promise<void> {
   }
 
   async function refreshList(): Promise<void> {
-    chats = (await api<{chats: ChatSummary[]}>("/api/chats")).chats;
+    const query = chatList.query();
+    const found = (await api<{chats: ChatSummary[]}>(query === "" ? "/api/chats" : `/api/chats?q=${encodeURIComponent(query)}`)).chats;
+    if (query !== chatList.query()) return;
+    chats = found;
     chatList.render(chats, chat?.id);
   }
 
   function setModels(models: readonly string[]): void {
-    const served = models.filter((m) => names.includes(m));
-    if (served[0] != null) model1.value = served[0];
-    compare.checked = served.length > 1;
-    if (served[1] != null) model2.value = served[1];
+    picker.set(models);
     showModels();
+  }
+
+  async function renameChat(id: string, title: string): Promise<void> {
+    try {
+      await api(`/api/chats/${encodeURIComponent(id)}`, {method: "PATCH", body: {title}});
+      if (chat?.id === id) chat = {...chat, title};
+    } catch (error) {
+      chatList.report(error instanceof Error ? error.message : String(error), true);
+    }
+    await refreshList();
+    chatList.element.querySelector<HTMLElement>(`li[data-chat-id="${CSS.escape(id)}"] .open-chat`)?.focus();
+  }
+
+  async function importChats(file: File): Promise<void> {
+    try {
+      const text = await file.text();
+      let body: unknown;
+      try {
+        body = JSON.parse(text);
+      } catch {
+        throw new Error(`${file.name}: not JSON`);
+      }
+      const {imported} = await api<{imported: number}>("/api/chats/import", {body});
+      chatList.report(`Imported ${imported} chat${imported === 1 ? "" : "s"} from ${file.name}.`);
+      await refreshList();
+    } catch (error) {
+      chatList.report(error instanceof Error ? error.message : String(error), true);
+    }
+  }
+
+  async function deleteAllChats(): Promise<void> {
+    if (!confirm("Delete all your chats? This cannot be undone (export them first to keep a copy).")) return;
+    try {
+      await api("/api/chats", {method: "DELETE", body: {confirm: true}});
+      chatList.report("All chats deleted.");
+      newChat();
+      await refreshList();
+    } catch (error) {
+      chatList.report(error instanceof Error ? error.message : String(error), true);
+    }
+  }
+
+  /** A chat's own settings wait here until the chat exists (its first message creates it). */
+  let pendingSettings: ChatSettings | undefined;
+  let settingsTimer: ReturnType<typeof setTimeout> | undefined;
+  function chatSettingsChanged(): void {
+    const settings = expert.chatSettings();
+    if (chat == null) {
+      pendingSettings = settings;
+      return;
+    }
+    chat = {...chat, settings};
+    const id = chat.id;
+    clearTimeout(settingsTimer);
+    settingsTimer = setTimeout(() => void api(`/api/chats/${id}`, {method: "PATCH", body: {settings}}).catch(showError), 400);
   }
 
   function newChat(): void {
     stopAll();
     void commitClear();
     chat = undefined;
+    pendingSettings = undefined;
+    expert.showChatSettings(undefined);
     history.replaceState(null, "", "/");
     view.render(undefined, selectedModels());
     chatList.render(chats, undefined);
@@ -246,6 +335,8 @@ async function main(): Promise<void> {
       throw error;
     }
     history.replaceState(null, "", `/#chat=${chat.id}`);
+    pendingSettings = undefined;
+    expert.showChatSettings(chat.settings);
     setModels(chat.models);
     view.render(chat, chat.models);
     chatList.render(chats, chat.id);
@@ -258,6 +349,7 @@ async function main(): Promise<void> {
     chat = await api<Chat>(`/api/chats/${chat.id}`);
     view.render(chat, chat.models);
     updateActions();
+    scheduleBudget();
   }
 
   async function deleteChat(id: string): Promise<void> {
@@ -274,9 +366,11 @@ async function main(): Promise<void> {
     streams.set(model, controller);
     const cell = view.answer(turn, model);
     cell.setStatus("streaming", null);
+    const spoken = announcer.follow(chat != null && chat.models.length > 1 ? model : "The model");
     let text = "";
     let finished = false;
     let messageId: number | undefined;
+    let doneMeta: AnswerMeta | null = null;
     try {
       await streamEvents(`/api/chats/${chatId}/answer`, {model, ...expert.requestFields(), ...choice?.requestFields()}, controller.signal, (event) => {
         const data = JSON.parse(event.data);
@@ -284,16 +378,25 @@ async function main(): Promise<void> {
         else if (event.event === "delta") {
           text += data.text;
           cell.setText(text);
+          spoken.update(text);
         } else if (event.event === "done") {
           finished = true;
           cell.setText(data.content);
-          cell.setStatus(data.status as MessageStatus, data.meta as AnswerMeta);
+          doneMeta = data.meta as AnswerMeta;
+          cell.setStatus(data.status as MessageStatus, doneMeta);
+          if (typeof data.prompt_raw === "string") cell.setPrompt(data.prompt_raw);
+          spoken.end(data.content, data.status === "complete" ? "answer complete" : String(data.status));
+        } else if (event.event === "score") {
+          // --score_model: the server scores a complete answer after `done`.
+          cell.setStatus("complete", {...doneMeta, score: data.score, scoreText: data.score_text});
         } else if (event.event === "error") {
           finished = true;
           cell.setStatus("error", {error: data.error?.message ?? "generation failed"});
+          spoken.end("", `error: ${data.error?.message ?? "generation failed"}`);
         }
       });
       if (!finished) cell.setStatus(controller.signal.aborted ? "stopped" : "error", controller.signal.aborted ? null : {error: "the connection closed early"});
+      if (!finished) spoken.end(text, controller.signal.aborted ? "stopped" : "the connection closed early");
     } catch (error) {
       if (controller.signal.aborted) cell.setStatus("stopped", null);
       else cell.setStatus("error", {error: error instanceof Error ? error.message : String(error)});
@@ -321,8 +424,11 @@ async function main(): Promise<void> {
   async function ensureChat(): Promise<Chat> {
     const models = selectedModels();
     if (chat == null) {
-      creating ??= api<ChatSummary>("/api/chats", {body: {models}}).then((created) => {
-        chat = {...created, messages: []};
+      const settings = pendingSettings;
+      creating ??= api<ChatSummary>("/api/chats", {body: {models}}).then(async (created) => {
+        if (settings != null && Object.keys(settings).length > 0) await api(`/api/chats/${created.id}`, {method: "PATCH", body: {settings}});
+        chat = {...created, messages: [], settings: settings ?? null};
+        pendingSettings = undefined;
         history.replaceState(null, "", `/#chat=${chat.id}`);
         return chat;
       });
@@ -366,6 +472,7 @@ async function main(): Promise<void> {
       const current = await ensureChat();
       const message = await api<Message>(`/api/chats/${current.id}/messages`, {body: {content: text}});
       if (prompt.value === text) prompt.value = "";
+      prompt.focus();
       current.messages.push(message);
       view.addUserTurn(message.turn, message.content, current.models);
       updateActions();
@@ -466,7 +573,29 @@ async function main(): Promise<void> {
     },
     true
   );
-  for (const element of [model1, model2, compare]) element.addEventListener("change", showModels);
+  picker.onChange(showModels);
+  expert.onChatSettingsChange(chatSettingsChanged);
+  expert.onPromptChange(scheduleBudget);
+  prompt.addEventListener("input", scheduleBudget);
+  choice?.onChange(scheduleBudget);
+  document.addEventListener("keydown", (event) => {
+    if (event.defaultPrevented || event.ctrlKey || event.metaKey || document.querySelector("dialog[open]") != null) return;
+    const typing = isTyping(event.target);
+    if (event.key === "?" && !typing) {
+      event.preventDefault();
+      shortcuts.open();
+    } else if (event.key === "/" && !typing) {
+      event.preventDefault();
+      prompt.focus();
+    } else if (event.altKey && event.shiftKey && event.code === "KeyN") {
+      event.preventDefault();
+      newChat();
+    } else if (event.altKey && event.shiftKey && event.code === "KeyR") {
+      event.preventDefault();
+      void regenerateLast();
+    }
+  });
+  shortcuts.element.addEventListener("close", () => prompt.focus());
   addEventListener("pagehide", () => void commitClear(true));
 
   showModels();

@@ -1,6 +1,7 @@
 import {clear, h} from "./dom.js";
 import {renderMarkdown} from "./markdown.js";
 import {renderSources, type OpenSource} from "./sources-list.js";
+import {createScoreLine, showScore} from "./score-line.js";
 import type {AnswerMeta, Chat, Message, MessageStatus} from "./types.js";
 
 /**
@@ -8,12 +9,15 @@ import type {AnswerMeta, Chat, Message, MessageStatus} from "./types.js";
  * mode) or a single answer. Each turn keeps its own models: a turn answered by two models stays two labelled
  * columns after Compare is turned off, in the chat's model order (then the order the answers were made).
  * Answers render as sanitized Markdown and re-render at most once per frame while streaming; user messages are
- * shown as plain text. An answer from documents has its sources below it.
+ * shown as plain text. An answer from documents has its sources below it. Each finished answer has a Copy
+ * button (its Markdown text) and, when the server said what it sent, "Show prompt": the exact prompt, as text.
  */
 
 export interface AnswerCell {
   setText(text: string): void;
   setStatus(status: MessageStatus, meta: AnswerMeta | null): void;
+  /** The exact prompt the model was given (the server's prompt_raw). */
+  setPrompt(promptRaw: string): void;
 }
 
 const STATUS_TEXT: Readonly<Record<MessageStatus, string>> = {
@@ -53,13 +57,34 @@ function createAnswerCell(model: string, showModel: boolean, onRendered: () => v
   const body = h("div", {className: "markdown"});
   const footer = h("div", {className: "meta"});
   const sources = h("div", {className: "answer-sources"});
+  const score = createScoreLine();
+  let raw = "";
+  const copy = h("button", {
+    className: "link copy-answer",
+    attrs: {type: "button", "aria-label": `Copy the answer from ${model}`},
+    text: "Copy",
+    on: {
+      click: () =>
+        void navigator.clipboard?.writeText(raw).then(() => {
+          copy.textContent = "Copied";
+          setTimeout(() => (copy.textContent = "Copy"), 1500);
+        })
+    }
+  });
+  const promptText = h("pre", {className: "prompt-raw-text"});
+  const promptBox = h("details", {className: "prompt-raw"}, h("summary", {text: "Show prompt"}), promptText);
+  promptBox.hidden = true;
+  const tools = h("div", {className: "answer-tools"}, copy, promptBox);
+  tools.hidden = true;
   const element = h(
     "div",
     {className: "answer", attrs: {"data-model": model}},
     showModel ? h("div", {className: "model-name", text: model}) : null,
     body,
+    score,
     sources,
-    footer
+    footer,
+    tools
   );
   let pending: string | undefined;
   const render = (): void => {
@@ -73,6 +98,7 @@ function createAnswerCell(model: string, showModel: boolean, onRendered: () => v
     element,
     cell: {
       setText(text) {
+        raw = text;
         const first = pending == null;
         pending = text;
         if (first) requestAnimationFrame(render);
@@ -81,11 +107,17 @@ function createAnswerCell(model: string, showModel: boolean, onRendered: () => v
         render();
         element.dataset.status = status;
         footer.textContent = describeMeta(status, meta);
+        tools.hidden = status === "streaming" || raw === "";
         // An error is said in the error style and read out, not left as small grey footer text.
         if (status === "error") footer.setAttribute("role", "alert");
         else footer.removeAttribute("role");
         const rendered = renderSources(meta, onOpenSource);
         sources.replaceChildren(...(rendered == null ? [] : [rendered]));
+        showScore(score, meta);
+      },
+      setPrompt(promptRaw) {
+        promptText.textContent = promptRaw;
+        promptBox.hidden = false;
       }
     }
   };
@@ -101,7 +133,8 @@ export interface ConversationView {
 }
 
 export function createConversationView(options: {onOpenSource: OpenSource}): ConversationView {
-  const element = h("div", {className: "conversation", attrs: {id: "conversation", "aria-live": "polite"}});
+  // Not a live region itself: streamed answers are read out in pieces by announcer.ts.
+  const element = h("section", {className: "conversation", attrs: {id: "conversation", "aria-label": "Conversation", tabindex: -1}});
   /** Each turn's models, in their column order. */
   const turnModels = new WeakMap<HTMLElement, string[]>();
 
@@ -144,6 +177,8 @@ export function createConversationView(options: {onOpenSource: OpenSource}): Con
     if (message != null) {
       cell.setText(message.content);
       cell.setStatus(message.status, message.meta);
+      const promptRaw = (message.meta as {promptRaw?: unknown} | null)?.promptRaw;
+      if (typeof promptRaw === "string") cell.setPrompt(promptRaw);
     }
     return cell;
   };
@@ -153,7 +188,7 @@ export function createConversationView(options: {onOpenSource: OpenSource}): Con
       "div",
       {className: "empty"},
       h("p", {text: "Ask anything."}),
-      h("p", {className: "keys", text: "Enter sends · Shift+Enter adds a line · Esc stops"})
+      h("p", {className: "keys", text: "Enter sends · Shift+Enter adds a line · Esc stops · ? lists the shortcuts"})
     );
 
   return {

@@ -1,29 +1,35 @@
 import {h} from "./dom.js";
 import {promptDictProblem} from "./prompt-dict.js";
-import type {GenerationDefaults, ModelInfo, ServerInfo} from "./types.js";
+import type {ChatSettings, GenerationDefaults, ModelInfo, ServerInfo} from "./types.js";
 
 /**
  * The expert panel: prompt type (with the prompt_dict editor for `custom`), system prompt and sampling settings,
  * plus model info. The fields start from the server's effective defaults for the chosen model (`/api/info`: the
  * serve flags over h2oGPT's); only what the user changed is kept (localStorage) and sent, so a server started with
  * `--temperature=0.8` answers the UI with 0.8 until the user says otherwise. A temperature above 0 samples
- * (do_sample), and then top k is never 1 (which would make sampling greedy again).
+ * (do_sample), and then top k is never 1 (which would make sampling greedy again). The system prompt and the
+ * context belong to the chat (saved with it on the server), not to the browser.
  */
 
 const STORAGE_KEY = "h2ogpt.settings.changed";
 
-type NumberKey = "temperature" | "top_p" | "top_k" | "max_new_tokens" | "repetition_penalty";
+type NumberKey = "temperature" | "top_p" | "top_k" | "max_new_tokens" | "repetition_penalty" | "min_new_tokens" | "max_time" | "seed";
+
+/** h2oGPT's defaults for what /api/info does not list (src/generate's GENERATION_DEFAULTS); seed 0 = a new seed each time. */
+const OTHER_DEFAULTS = {min_new_tokens: 0, max_time: 600, seed: 0};
 
 /** What the user changed from the server's defaults. */
 interface Changes {
   prompt_type?: string;
-  system_prompt?: string;
   prompt_dict?: string;
   temperature?: number;
   top_p?: number;
   top_k?: number;
   max_new_tokens?: number;
   repetition_penalty?: number;
+  min_new_tokens?: number;
+  max_time?: number;
+  seed?: number;
 }
 
 interface NumberField {
@@ -39,8 +45,13 @@ const NUMBER_FIELDS: readonly NumberField[] = [
   {key: "top_p", label: "Top p", min: 0.01, step: 0.01, hint: "nucleus sampling; 1 = off"},
   {key: "top_k", label: "Top k", min: 0, step: 1, hint: "0 = no limit; 1 would make sampling greedy"},
   {key: "max_new_tokens", label: "Max new tokens", min: 1, step: 1, hint: ""},
-  {key: "repetition_penalty", label: "Repetition penalty", min: 0.5, step: 0.01, hint: "1 = off"}
+  {key: "repetition_penalty", label: "Repetition penalty", min: 0.5, step: 0.01, hint: "1 = off"},
+  {key: "min_new_tokens", label: "Min new tokens", min: 0, step: 1, hint: "the answer does not end before this many"},
+  {key: "max_time", label: "Max time (seconds)", min: 1, step: 1, hint: "the answer stops after this long"},
+  {key: "seed", label: "Seed", min: 0, step: 1, hint: "0 = a new seed each time; any other gives repeatable samples"}
 ];
+
+type Defaults = GenerationDefaults & typeof OTHER_DEFAULTS;
 
 function fallbackDefaults(info: ServerInfo): GenerationDefaults {
   return {temperature: 0, top_p: 1, top_k: 0, repetition_penalty: 1, max_new_tokens: info.limits.default_max_new_tokens, do_sample: false};
@@ -49,7 +60,10 @@ function fallbackDefaults(info: ServerInfo): GenerationDefaults {
 function load(): Changes {
   try {
     const saved = JSON.parse(localStorage.getItem(STORAGE_KEY) ?? "{}") as unknown;
-    return saved != null && typeof saved === "object" && !Array.isArray(saved) ? (saved as Changes) : {};
+    if (saved == null || typeof saved !== "object" || Array.isArray(saved)) return {};
+    // The system prompt was a browser-wide setting before it moved to the chat.
+    const {system_prompt: _old, ...changes} = saved as Changes & {system_prompt?: string};
+    return changes;
   } catch {
     return {};
   }
@@ -64,20 +78,35 @@ export interface ExpertPanel {
   problem(): string | null;
   /** The chosen models: their info, their defaults (the first one's) and the max_new_tokens limit. */
   showModels(models: readonly ModelInfo[]): void;
+  /** Shows the open chat's own settings (system prompt, context); empty for a new chat. */
+  showChatSettings(settings: ChatSettings | null | undefined): void;
+  /** The open chat's settings as edited. */
+  chatSettings(): ChatSettings;
+  /** Called as the user edits the chat's settings. */
+  onChatSettingsChange(listener: () => void): void;
+  /** Called when anything that shapes the prompt changes (for the token budget). */
+  onPromptChange(listener: () => void): void;
 }
 
 export function createExpertPanel(info: ServerInfo): ExpertPanel {
   const changes = load();
-  let base: GenerationDefaults = fallbackDefaults(info);
+  let base: Defaults = {...fallbackDefaults(info), ...OTHER_DEFAULTS};
+  const chatListeners: (() => void)[] = [];
+  const promptListeners: (() => void)[] = [];
+  const promptChanged = (): void => promptListeners.forEach((listener) => listener());
+  const chatChanged = (): void => {
+    chatListeners.forEach((listener) => listener());
+    promptChanged();
+  };
   let maxNewTokensLimit = info.limits.max_new_tokens_cap;
   const save = (): void => localStorage.setItem(STORAGE_KEY, JSON.stringify(changes));
   const value = (key: NumberKey): number => changes[key] ?? Math.min(base[key], key === "max_new_tokens" ? maxNewTokensLimit : Infinity);
-  const max = (key: NumberKey): number =>
-    key === "temperature" ? 2 : key === "top_p" ? 1 : key === "top_k" ? 200 : key === "max_new_tokens" ? maxNewTokensLimit : 2;
+  const MAX: Readonly<Record<Exclude<NumberKey, "max_new_tokens" | "min_new_tokens">, number>> = {temperature: 2, top_p: 1, top_k: 200, repetition_penalty: 2, max_time: 3600, seed: 2 ** 32 - 1};
+  const max = (key: NumberKey): number => (key === "max_new_tokens" || key === "min_new_tokens" ? maxNewTokensLimit : MAX[key]);
 
   const promptType = h(
     "select",
-    {attrs: {id: "prompt-type", name: "prompt_type"}, on: {change: () => (setChange("prompt_type", promptType.value || undefined), showPromptDict())}},
+    {attrs: {id: "prompt-type", name: "prompt_type"}, on: {change: () => (setChange("prompt_type", promptType.value || undefined), showPromptDict(), promptChanged())}},
     h("option", {attrs: {value: ""}, text: "model default"}),
     ...info.prompt_types.map((name) => h("option", {attrs: {value: name}, text: name}))
   );
@@ -86,7 +115,7 @@ export function createExpertPanel(info: ServerInfo): ExpertPanel {
 
   const promptDict = h("textarea", {
     attrs: {id: "prompt-dict", rows: 4, spellcheck: false, placeholder: "{'PreInstruct': '### Question:\\n', 'PreResponse': '### Answer:\\n', 'terminate_response': ['###']}", "aria-describedby": "prompt-dict-error"},
-    on: {input: () => (setChange("prompt_dict", promptDict.value.trim() === "" ? undefined : promptDict.value), showPromptDict())}
+    on: {input: () => (setChange("prompt_dict", promptDict.value.trim() === "" ? undefined : promptDict.value), showPromptDict(), promptChanged())}
   });
   promptDict.value = changes.prompt_dict ?? "";
   const promptDictError = h("small", {className: "field-error", attrs: {id: "prompt-dict-error", role: "alert"}});
@@ -99,11 +128,11 @@ export function createExpertPanel(info: ServerInfo): ExpertPanel {
     promptDictError
   );
 
-  const systemPrompt = h("textarea", {
-    attrs: {id: "system-prompt", rows: 3, placeholder: "model default"},
-    on: {input: () => setChange("system_prompt", systemPrompt.value === "" ? undefined : systemPrompt.value)}
+  const systemPrompt = h("textarea", {attrs: {id: "system-prompt", rows: 3, placeholder: "model default"}, on: {input: chatChanged}});
+  const context = h("textarea", {
+    attrs: {id: "chat-context", rows: 3, placeholder: "none", "aria-describedby": "chat-context-hint"},
+    on: {input: chatChanged}
   });
-  systemPrompt.value = changes.system_prompt ?? "";
 
   const samplingNote = h("p", {className: "note", attrs: {id: "sampling-note", role: "status"}});
   const inputs = new Map<NumberKey, {input: HTMLInputElement; hint: HTMLElement; row: HTMLElement}>();
@@ -125,7 +154,6 @@ export function createExpertPanel(info: ServerInfo): ExpertPanel {
       click: () => {
         for (const key of Object.keys(changes) as (keyof Changes)[]) delete changes[key];
         promptType.value = "";
-        systemPrompt.value = "";
         promptDict.value = "";
         save();
         showPromptDict();
@@ -142,7 +170,16 @@ export function createExpertPanel(info: ServerInfo): ExpertPanel {
     h("div", {className: "panel-head"}, h("h2", {text: "Expert settings"}), closeButton),
     h("label", {className: "field"}, h("span", {text: "Prompt type"}), promptType),
     promptDictRow,
+    h("h3", {text: "This chat"}),
     h("label", {className: "field"}, h("span", {text: "System prompt"}), systemPrompt),
+    h(
+      "label",
+      {className: "field"},
+      h("span", {text: "Context"}),
+      context,
+      h("small", {attrs: {id: "chat-context-hint"}, text: "text put before the conversation in every prompt (h2oGPT's context)"})
+    ),
+    h("h3", {text: "Generation"}),
     ...numberRows.slice(0, 1),
     samplingNote,
     ...numberRows.slice(1),
@@ -166,6 +203,7 @@ export function createExpertPanel(info: ServerInfo): ExpertPanel {
       setChange(field.key, next === fallback ? undefined : next);
     }
     showNumbers(field.key);
+    if (field.key === "max_new_tokens") promptChanged();
   }
 
   /** A temperature above 0 samples; top k 1 would undo that, so it becomes 0 (no limit) then. */
@@ -187,7 +225,7 @@ export function createExpertPanel(info: ServerInfo): ExpertPanel {
       if (field.key === "max_new_tokens") {
         const context = limitingContext;
         hint.textContent =
-          context != null && context <= info.limits.max_new_tokens_cap
+          context != null && maxNewTokensLimit < info.limits.max_new_tokens_cap
             ? `at most ${maxNewTokensLimit} here: the model's context is ${context} tokens (prompt included)`
             : `at most ${maxNewTokensLimit} on this server`;
       }
@@ -222,10 +260,19 @@ export function createExpertPanel(info: ServerInfo): ExpertPanel {
     const body: Record<string, unknown> = {};
     if (changes.prompt_type != null) body.prompt_type = changes.prompt_type;
     if (changes.prompt_type === "custom" && changes.prompt_dict != null) body.prompt_dict = changes.prompt_dict;
-    if (changes.system_prompt != null) body.system_prompt = changes.system_prompt;
+    const settings = chatSettings();
+    if (settings.system_prompt != null) body.system_prompt = settings.system_prompt;
+    if (settings.context != null) body.context = settings.context;
     for (const field of NUMBER_FIELDS) if (changes[field.key] != null) body[field.key] = changes[field.key];
     if (changes.temperature != null) body.do_sample = changes.temperature > 0;
     return body;
+  }
+
+  function chatSettings(): ChatSettings {
+    const settings: ChatSettings = {};
+    if (systemPrompt.value !== "") settings.system_prompt = systemPrompt.value;
+    if (context.value !== "") settings.context = context.value;
+    return settings;
   }
 
   let limitingContext: number | null = null;
@@ -238,15 +285,15 @@ export function createExpertPanel(info: ServerInfo): ExpertPanel {
     requestFields: sends,
     problem: () => (promptType.value === "custom" ? promptDictCheck() : null),
     showModels(models) {
-      base = models[0]?.defaults ?? fallbackDefaults(info);
-      limitingContext = models.length === 0 ? null : Math.min(...models.map((m) => m.context_length));
-      maxNewTokensLimit = Math.min(info.limits.max_new_tokens_cap, limitingContext ?? Infinity);
-      if (changes.max_new_tokens != null && changes.max_new_tokens > maxNewTokensLimit) changes.max_new_tokens = maxNewTokensLimit;
+      base = {...(models[0]?.defaults ?? fallbackDefaults(info)), ...OTHER_DEFAULTS};
+      limitingContext = models.length === 0 ? null : Math.min(...models.map((m) => m.context ?? m.context_length));
+      maxNewTokensLimit = Math.min(info.limits.max_new_tokens_cap, limitingContext ?? Infinity, ...models.map((m) => m.max_new_tokens_limit ?? Infinity));
+      for (const key of ["max_new_tokens", "min_new_tokens"] as const) if (changes[key] != null && changes[key] > maxNewTokensLimit) changes[key] = maxNewTokensLimit;
       showNumbers();
       modelInfo.replaceChildren(
         ...models.flatMap((model) => [
           h("dt", {text: model.name}),
-          h("dd", {text: `${model.engine} · context ${model.context_length} tokens · ${model.sequences} at once`}),
+          h("dd", {text: `${model.engine} · context ${model.context ?? model.context_length} tokens · ${model.sequences} at once`}),
           ...(model.prompt_type == null ? [] : [h("dd", {text: `prompt type ${model.prompt_type}`})]),
           ...(model.defaults == null
             ? []
@@ -254,6 +301,14 @@ export function createExpertPanel(info: ServerInfo): ExpertPanel {
           ...Object.entries(model.details).map(([key, value]) => h("dd", {text: `${key}: ${value}`}))
         ])
       );
-    }
+    },
+    showChatSettings(settings) {
+      systemPrompt.value = settings?.system_prompt ?? "";
+      context.value = settings?.context ?? "";
+      promptChanged();
+    },
+    chatSettings,
+    onChatSettingsChange: (listener) => void chatListeners.push(listener),
+    onPromptChange: (listener) => void promptListeners.push(listener)
   };
 }

@@ -1,5 +1,6 @@
 import {api, ApiError} from "./api.js";
 import {byId} from "./dom.js";
+import {applyStoredTheme} from "./theme.js";
 
 /** The login page: username and password (`--auth`) and/or an API key, depending on what the server accepts. */
 
@@ -8,6 +9,7 @@ interface Session {
   readonly login_methods: readonly ("password" | "api_key")[];
 }
 
+applyStoredTheme();
 const form = byId<HTMLFormElement>("login-form");
 const error = byId("login-error");
 

@@ -17,6 +17,10 @@ export interface ModelInfo {
   readonly details: Readonly<Record<string, string | number | boolean>>;
   /** What a request that leaves them out gets (the serve flags over h2oGPT's defaults); top_k 0 = no limit. */
   readonly defaults?: GenerationDefaults;
+  /** The model's context in tokens (the prompt and the answer share it). */
+  readonly context?: number;
+  /** The most new tokens a request to this model may ask for (the server's cap and the context, whichever is smaller). */
+  readonly max_new_tokens_limit?: number;
 }
 
 export interface GenerationDefaults {
@@ -30,6 +34,8 @@ export interface GenerationDefaults {
 
 export interface ServerInfo {
   readonly user: string;
+  /** The signed-in user may load and unload models (the Models panel). */
+  readonly admin?: boolean;
   readonly auth_required: boolean;
   readonly models: readonly ModelInfo[];
   readonly prompt_types: readonly string[];
@@ -109,12 +115,42 @@ export interface Message {
   meta: AnswerMeta | null;
 }
 
+/** What a chat keeps besides its messages: h2oGPT's system prompt and context, per chat. */
+export interface ChatSettings {
+  system_prompt?: string;
+  context?: string;
+}
+
+/** POST /api/tokenize_prompt: the prompt the next answer would get, in tokens, against the model's context. */
+export interface PromptBudget {
+  readonly prompt_tokens: number;
+  readonly context: number;
+  readonly max_new_tokens: number;
+  /** False when the prompt does not fit the context (max_new_tokens is then 0). */
+  readonly fits?: boolean;
+}
+
+/** GET /api/admin/models. */
+export interface AdminModels {
+  readonly models: readonly {
+    readonly name: string;
+    readonly source: string;
+    readonly context: number;
+    readonly sequences: number;
+    readonly loaded_at: number | string | null;
+    readonly lora: readonly string[];
+    readonly prompt_type: string | null;
+  }[];
+  readonly files: readonly {readonly file: string; readonly size: number; readonly kind: "gguf" | "lora"}[];
+}
+
 export interface ChatSummary {
   readonly id: string;
   readonly title: string;
   readonly models: string[];
   readonly createdAt?: number;
   readonly updatedAt: number;
+  readonly settings?: ChatSettings | null;
 }
 
 export interface Chat extends ChatSummary {

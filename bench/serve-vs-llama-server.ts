@@ -1,0 +1,329 @@
+/**
+ * bench/serve-vs-llama-server: `h2ogpt serve` against llama.cpp's own llama-server on the same GGUF, same
+ * sampling, same threads and the same context per slot, in one run.
+ *
+ *   npm run bench:serve-vs-llama-server [-- --models=bench,demo --seconds=60 --streams_seconds=20 --threads=1
+ *       --slots=8 --clients=32 --max_tokens=64 --rounds=3 --servers=ours,peer]
+ *
+ * Needs llama-server and llama-batched-bench (scripts/build-llama-server.sh; H2OGPT_LLAMA_SERVER and
+ * H2OGPT_LLAMA_BATCHED_BENCH override the paths). Models: `bench` is the 30M-parameter random llama GGUF
+ * (scripts/write-random-model.ts --embd=256 --layers=4 --heads=8 --ff=1024 --ctx=2048, written once under
+ * bench/results/), `demo` the built-in models/h2ogpt-ts-demo.gguf; a path works too. Slots hold 2,048 tokens, or
+ * the model's trained context when smaller. Both servers stay up and each phase runs on one, then the other, so
+ * load from elsewhere on a shared machine hits both sides of a ratio alike (`--servers=ours` runs one side):
+ * - follow-up turn: time to first token of a chat's second turn with ~100 and ~1,500 tokens of history (less when
+ *   the slot is smaller; the first turn is sent before, so a prompt cache can hold it; median over --rounds
+ *   fresh conversations);
+ * - 8 concurrent streams (closed loop, --streams_seconds): total completion tokens/s from `usage`;
+ * - --clients closed-loop clients for --seconds: errors, p50/p95 time to first token;
+ * then llama-batched-bench's generation ceiling for 1/4/8 sequences. Both servers get /v1/completions with the
+ * same raw prompt (ours with --prompt_type=plain), temperature 0.7 and no top_k (each server's defaults),
+ * except the follow-up turns (temperature 0). The clients run in this process on the same cores.
+ */
+import {spawn, type ChildProcess} from "node:child_process";
+import {existsSync, mkdirSync} from "node:fs";
+import {mkdtemp, rm} from "node:fs/promises";
+import {tmpdir} from "node:os";
+import {join, resolve} from "node:path";
+import {fileURLToPath} from "node:url";
+import {ggufMetadataValue, readGguf, writeRandomLlamaGguf} from "../src/gguf/index.js";
+import {loadTokenizer} from "../src/tokenizer/index.js";
+import {findLlamaTool, startLlamaServer} from "../test/support/llama-server.js";
+
+const root = resolve(fileURLToPath(new URL("..", import.meta.url)));
+const args = Object.fromEntries(
+  process.argv.slice(2).map((arg) => {
+    const [key, ...value] = arg.replace(/^--/, "").split("=");
+    return [key!, value.length === 0 ? "true" : value.join("=")];
+  })
+);
+const models = (args.models ?? "bench,demo").split(",");
+const seconds = Number(args.seconds ?? 60);
+const streamsSeconds = Number(args.streams_seconds ?? 20);
+const threads = Number(args.threads ?? 1);
+const slots = Number(args.slots ?? 8);
+const clients = Number(args.clients ?? 32);
+const maxTokens = Number(args.max_tokens ?? 64);
+const rounds = Number(args.rounds ?? 3);
+const servers = (args.servers ?? "ours,peer").split(",");
+/** Tokens per slot: 2,048, or the model's trained context when smaller (llama-server caps a slot at it). */
+let slotContext = 2048;
+/** The long history: ~1,500 tokens, less when the slot cannot hold that plus an answer. */
+let longHistory = 1500;
+
+interface Sample {
+  readonly ok: boolean;
+  readonly ttftMs?: number;
+  readonly tokens: number;
+  readonly promptTokens: number;
+  readonly text: string;
+  readonly error?: string;
+}
+
+interface Server {
+  readonly name: string;
+  readonly url: string;
+  stop(): Promise<void>;
+}
+
+const modelIds = new Map<string, string>();
+
+function percentile(values: readonly number[], p: number): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+async function modelPath(spec: string): Promise<string> {
+  if (spec === "demo") return join(root, "models/h2ogpt-ts-demo.gguf");
+  if (spec !== "bench") return resolve(spec);
+  const dir = join(root, "bench/results");
+  mkdirSync(dir, {recursive: true});
+  const path = join(dir, "serve-vs-llama-server-30m.gguf");
+  const neox = resolve(root, "..", "shared/fixtures/vocab/ggml-vocab-gpt-neox.gguf");
+  if (!existsSync(path))
+    await writeRandomLlamaGguf({path, nEmbd: 256, nLayer: 4, nHead: 8, nFf: 1024, contextLength: 2048, seed: 0, vocabulary: existsSync(neox) ? {gguf: neox} : {synthetic: 512}});
+  return path;
+}
+
+async function startOurs(model: string, dir: string): Promise<Server> {
+  // From the sources through tsx, as the server tests start it (no build step).
+  const child: ChildProcess = spawn(
+    process.execPath,
+    ["--import", "tsx", "test/server/run-cli.ts", "serve", `--base_model=${model}`, "--prompt_type=plain", "--port=0",
+      `--concurrency=${slots}`, `--max_queue=${clients * 2}`, `--n_threads=${threads}`, `--max_seq_len=${slotContext}`,
+      `--history_db=${join(dir, "history.db")}`, `--persist_directory=${join(dir, "db")}`],
+    {cwd: root, stdio: ["ignore", "pipe", "inherit"]}
+  );
+  const url = await new Promise<string>((resolveUrl, reject) => {
+    let out = "";
+    child.stdout!.on("data", (chunk: Buffer) => {
+      out += chunk.toString();
+      const match = /(http:\/\/127\.0\.0\.1:\d+)/.exec(out);
+      if (match != null) resolveUrl(match[1]!);
+    });
+    child.once("exit", (code) => reject(new Error(`h2ogpt serve exited with ${code}: ${out}`)));
+  });
+  return {
+    name: "h2ogpt serve",
+    url,
+    stop: async () => {
+      const exited = new Promise((r) => child.once("exit", r));
+      child.kill("SIGTERM");
+      await exited;
+    }
+  };
+}
+
+async function startPeer(model: string): Promise<Server> {
+  const server = await startLlamaServer({model, parallel: slots, contextSize: slotContext * slots, threads});
+  return {name: "llama-server", url: server.url, stop: () => server.kill()};
+}
+
+async function complete(url: string, body: Record<string, unknown>): Promise<Sample> {
+  const started = performance.now();
+  let ttftMs: number | undefined;
+  let tokens = 0;
+  let promptTokens = 0;
+  let text = "";
+  try {
+    const response = await fetch(`${url}/v1/completions`, {
+      method: "POST",
+      headers: {"content-type": "application/json"},
+      body: JSON.stringify({model: modelIds.get(url), max_tokens: maxTokens, stream: true, stream_options: {include_usage: true}, ...body})
+    });
+    if (!response.ok || response.body == null) return {ok: false, tokens: 0, promptTokens: 0, text, error: `${response.status} ${await response.text()}`};
+    let buffer = "";
+    const decoder = new TextDecoder();
+    const reader = response.body.getReader();
+    for (;;) {
+      const {done, value} = await reader.read();
+      if (done) break;
+      buffer += decoder.decode(value, {stream: true});
+      let end: number;
+      while ((end = buffer.indexOf("\n\n")) !== -1) {
+        const data = buffer.slice(0, end).replace(/^data: /, "");
+        buffer = buffer.slice(end + 2);
+        if (data === "[DONE]" || data.trim() === "") continue;
+        const event = JSON.parse(data) as {choices?: {text?: string}[]; usage?: {completion_tokens: number; prompt_tokens: number}; error?: unknown};
+        if (event.error != null) return {ok: false, ttftMs, tokens, promptTokens, text, error: JSON.stringify(event.error)};
+        const delta = event.choices?.[0]?.text ?? "";
+        if (delta !== "") ttftMs ??= performance.now() - started;
+        text += delta;
+        if (event.usage != null) {
+          tokens = event.usage.completion_tokens;
+          promptTokens = event.usage.prompt_tokens;
+        }
+      }
+    }
+    return {ok: true, ttftMs, tokens, promptTokens, text};
+  } catch (error) {
+    return {ok: false, ttftMs, tokens, promptTokens, text, error: String(error)};
+  }
+}
+
+const WORDS = "the model reads every token of the history again unless the server keeps what it evaluated for the next turn".split(" ");
+
+/** Conversation text of about `tokens` tokens, starting with a tag so no two conversations share a prefix. */
+function history(tag: string, tokens: number, count: (text: string) => number): string {
+  let text = `<human>: conversation ${tag}.`;
+  for (let turn = 0; count(text) < tokens; turn++) {
+    const words = Array.from({length: 12}, (_, i) => WORDS[(turn * 7 + i) % WORDS.length]).join(" ");
+    text += turn % 2 === 0 ? `\n<bot>: ${words}.` : `\n<human>: ${words}?`;
+  }
+  return text;
+}
+
+async function followUp(server: Server, historyTokens: number, count: (text: string) => number): Promise<{ttft: number; cold: number; promptTokens: number}> {
+  const follow: number[] = [];
+  const cold: number[] = [];
+  let promptTokens = 0;
+  for (let round = 0; round < rounds; round++) {
+    const first = `${history(`${server.name} ${historyTokens} ${round} ${Math.random()}`, historyTokens, count)}\n<human>: What next?\n<bot>:`;
+    const sampling = {temperature: 0, max_tokens: 16};
+    const answer = await complete(server.url, {prompt: first, ...sampling});
+    const second = await complete(server.url, {prompt: `${first}${answer.text}\n<human>: And then?\n<bot>:`, ...sampling});
+    if (!answer.ok || !second.ok) throw new Error(`${server.name}: a follow-up request failed: ${answer.error ?? second.error}`);
+    cold.push(answer.ttftMs ?? Number.NaN);
+    follow.push(second.ttftMs ?? Number.NaN);
+    promptTokens = second.promptTokens;
+  }
+  return {ttft: percentile(follow, 50), cold: percentile(cold, 50), promptTokens};
+}
+
+async function closedLoop(server: Server, nClients: number, durationMs: number): Promise<{samples: Sample[]; elapsedMs: number}> {
+  const samples: Sample[] = [];
+  const started = performance.now();
+  const deadline = started + durationMs;
+  await Promise.all(
+    Array.from({length: nClients}, async (_, client) => {
+      for (let i = 0; performance.now() < deadline; i++)
+        samples.push(await complete(server.url, {prompt: `<human>: Story ${client}-${i}: explain what a tokenizer does.\n<bot>:`, temperature: 0.7, seed: client * 1000 + i}));
+    })
+  );
+  return {samples, elapsedMs: performance.now() - started};
+}
+
+interface Figures {
+  readonly follow100: number;
+  readonly follow1500: number;
+  readonly cold1500: number;
+  readonly prompt1500: number;
+  readonly streamsTps: number;
+  readonly loadErrors: number;
+  readonly loadFirstError?: string;
+  readonly loadRequests: number;
+  readonly loadP50: number;
+  readonly loadP95: number;
+  readonly loadTps: number;
+}
+
+/**
+ * Every phase runs on each server in turn (both stay up, the idle one uses no CPU), so a load change on a shared
+ * machine hits both sides of a ratio alike.
+ */
+async function measure(running: readonly Server[], count: (text: string) => number): Promise<Figures[]> {
+  for (const server of running) {
+    const listed = (await (await fetch(`${server.url}/v1/models`)).json()) as {data: {id: string}[]};
+    modelIds.set(server.url, listed.data[0]!.id);
+    await closedLoop(server, slots, 2000);
+  }
+  const each = async <T>(phase: (server: Server) => Promise<T>): Promise<T[]> => {
+    const out: T[] = [];
+    for (const server of running) out.push(await phase(server));
+    return out;
+  };
+  const short = await each((server) => followUp(server, 100, count));
+  const long = await each((server) => followUp(server, longHistory, count));
+  const streams = await each((server) => closedLoop(server, slots, streamsSeconds * 1000));
+  const load = await each((server) => closedLoop(server, clients, seconds * 1000));
+  const tokens = (r: {samples: Sample[]}): number => r.samples.reduce((n, s) => n + s.tokens, 0);
+  return running.map((_, i) => {
+    const ttft = load[i]!.samples.flatMap((s) => (s.ttftMs == null ? [] : [s.ttftMs]));
+    return {
+      follow100: short[i]!.ttft,
+      follow1500: long[i]!.ttft,
+      cold1500: long[i]!.cold,
+      prompt1500: long[i]!.promptTokens,
+      streamsTps: tokens(streams[i]!) / (streams[i]!.elapsedMs / 1000),
+      loadErrors: load[i]!.samples.filter((s) => !s.ok).length,
+      loadFirstError: load[i]!.samples.find((s) => !s.ok)?.error,
+      loadRequests: load[i]!.samples.length,
+      loadP50: percentile(ttft, 50),
+      loadP95: percentile(ttft, 95),
+      loadTps: tokens(load[i]!) / (load[i]!.elapsedMs / 1000)
+    };
+  });
+}
+
+async function batchedBench(model: string): Promise<string> {
+  const binary = findLlamaTool("llama-batched-bench");
+  if (binary == null) return "llama-batched-bench is absent";
+  const child = spawn(binary, ["-m", model, "-c", String(slotContext * slots), "-b", "2048", "-ub", "512", "-npp", "128", "-ntg", String(maxTokens), "-npl", "1,4,8", "-t", String(threads)], {
+    stdio: ["ignore", "pipe", "pipe"]
+  });
+  let out = "";
+  child.stdout!.on("data", (chunk: Buffer) => (out += chunk.toString()));
+  child.stderr!.on("data", () => undefined);
+  await new Promise((r) => child.once("exit", r));
+  // Its table: | PP | TG | B | N_KV | T_PP s | S_PP t/s | T_TG s | S_TG t/s | T s | S t/s |
+  const rows = out.split("\n").filter((line) => /^\|\s+\d+/.test(line)).map((line) => line.split("|").map((cell) => cell.trim()));
+  return rows.map((cells) => `B=${cells[3]}: generation ${cells[8]} tok/s (prompt ${cells[6]} tok/s)`).join("; ");
+}
+
+const ms = (value: number): string => `${value.toFixed(0)} ms`;
+const ratio = (ours: number, peer: number): string => `${(ours / peer).toFixed(2)}x`;
+
+async function main(): Promise<void> {
+  if (servers.includes("peer") && findLlamaTool("llama-server") == null) throw new Error("llama-server is absent: run scripts/build-llama-server.sh");
+  console.log(
+    `bench/serve-vs-llama-server: ${slots} slots x up to ${slotContext} tokens, ${threads} thread(s), max_tokens ${maxTokens}, ` +
+      `${slots} streams for ${streamsSeconds} s, ${clients} clients for ${seconds} s (loopback; a shared machine is noisy)`
+  );
+  for (const spec of models) {
+    const model = await modelPath(spec);
+    if (!existsSync(model)) {
+      console.log(`${spec}: ${model} is absent, skipped`);
+      continue;
+    }
+    const gguf = await readGguf(model);
+    const trained = Number(ggufMetadataValue(gguf, `${String(ggufMetadataValue(gguf, "general.architecture"))}.context_length`) ?? 2048);
+    slotContext = Math.min(2048, trained);
+    longHistory = Math.min(1500, slotContext - 3 * maxTokens);
+    const tokenizer = await loadTokenizer(model);
+    const count = (text: string): number => tokenizer.count(text);
+    const dir = await mkdtemp(join(tmpdir(), "h2ogpt-bench-serve-vs-"));
+    let results: Figures[] = [];
+    const running: Server[] = [];
+    try {
+      for (const which of servers) running.push(await (which === "ours" ? startOurs(model, dir) : startPeer(model)));
+      results = await measure(running, count);
+    } finally {
+      for (const server of running) await server.stop();
+      tokenizer.dispose();
+      await rm(dir, {recursive: true, force: true});
+    }
+    if (results.length < 2) {
+      console.log(JSON.stringify({model: spec, [servers[0]!]: results[0]}));
+      continue;
+    }
+    const [ours, peer] = results as [Figures, Figures];
+    console.log(`\n${spec} (${model}, ${slotContext} tokens per slot)`);
+    console.log("| measure | h2ogpt serve | llama-server | ours / peer |");
+    console.log("|---|---:|---:|---:|");
+    console.log(`| follow-up TTFT, ~100 tokens of history | ${ms(ours.follow100)} | ${ms(peer.follow100)} | ${ratio(ours.follow100, peer.follow100)} |`);
+    console.log(`| follow-up TTFT, ~${longHistory} tokens of history (${ours.prompt1500} / ${peer.prompt1500} prompt tokens) | ${ms(ours.follow1500)} | ${ms(peer.follow1500)} | ${ratio(ours.follow1500, peer.follow1500)} |`);
+    console.log(`| follow-up ${longHistory} / 100 (goal <= 1.3x at 1,500) | ${ratio(ours.follow1500, ours.follow100)} | ${ratio(peer.follow1500, peer.follow100)} | |`);
+    console.log(`| first turn TTFT, ~${longHistory} tokens (nothing cached) | ${ms(ours.cold1500)} | ${ms(peer.cold1500)} | ${ratio(ours.cold1500, peer.cold1500)} |`);
+    console.log(`| ${slots} concurrent streams, tokens/s (goal >= 0.9x) | ${ours.streamsTps.toFixed(0)} | ${peer.streamsTps.toFixed(0)} | ${ratio(ours.streamsTps, peer.streamsTps)} |`);
+    console.log(`| ${clients} clients: errors / requests | ${ours.loadErrors} / ${ours.loadRequests} | ${peer.loadErrors} / ${peer.loadRequests} | |`);
+    console.log(`| ${clients} clients: TTFT p50 (goal <= 1.2x) | ${ms(ours.loadP50)} | ${ms(peer.loadP50)} | ${ratio(ours.loadP50, peer.loadP50)} |`);
+    console.log(`| ${clients} clients: TTFT p95 (goal <= 1.2x) | ${ms(ours.loadP95)} | ${ms(peer.loadP95)} | ${ratio(ours.loadP95, peer.loadP95)} |`);
+    console.log(`| ${clients} clients: tokens/s | ${ours.loadTps.toFixed(0)} | ${peer.loadTps.toFixed(0)} | ${ratio(ours.loadTps, peer.loadTps)} |`);
+    for (const [name, figures] of [["h2ogpt serve", ours], ["llama-server", peer]] as const)
+      if (figures.loadFirstError != null) console.log(`${name}'s first error: ${figures.loadFirstError.slice(0, 300)}`);
+    console.log(`llama-batched-bench ceiling (${threads} thread(s), 128-token prompts): ${await batchedBench(model)}`);
+  }
+}
+
+await main();

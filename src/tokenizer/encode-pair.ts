@@ -1,0 +1,114 @@
+import {readFile} from "node:fs/promises";
+import {join} from "node:path";
+import {InputFileError, UsageError} from "../errors/index.js";
+import {parseTokenizerJson} from "./hf/tokenizer-json.js";
+import {loadTokenizer} from "./load-tokenizer.js";
+import {type PairPostProcessor, pairPostProcessor} from "./pair-post-processor.js";
+import type {Tokenizer} from "./tokenizer.js";
+import {earlyExitLength, type WordStarts, wordStarts} from "./word-starts.js";
+
+/** Model inputs for one sequence or a pair, as transformers' `tokenizer(a, b)` returns them. */
+export interface PairEncoding {
+  readonly inputIds: number[];
+  readonly tokenTypeIds: number[];
+  readonly attentionMask: number[];
+}
+
+export interface EncodePairOptions {
+  /** Truncate to this many ids in all (special tokens included), `longest_first` as transformers does. */
+  readonly maxLength?: number;
+}
+
+/** `maxLength` leaves no room for the tokens the post-processor adds. */
+export class PairTooShortError extends UsageError {
+  constructor(
+    readonly maxLength: number,
+    readonly addedTokens: number
+  ) {
+    super(`max_length ${maxLength} is smaller than the ${addedTokens} special tokens the post-processor adds`);
+  }
+}
+
+/**
+ * HF's `longest_first` truncation of a pair to `maxLength` ids (special tokens already taken off), Rust
+ * `tokenizers`' `truncate_encodings` (which transformers' fast tokenizers use): the shorter sequence keeps what
+ * it can and the longer one gets the rest; when both are too long they get half each, the odd id going to the
+ * longer one (to the second when they are equally long). `first` and `second` are the lengths the tokenizer
+ * hands it, which since its early exit are cut at a word end (`earlyExitLength`). Returns the lengths to keep.
+ *
+ * @example
+ * truncatedLengths(10, 3, 8); // [5, 3]
+ */
+export function truncatedLengths(first: number, second: number, maxLength: number): [number, number] {
+  if (first + second <= maxLength) return [first, second];
+  const swap = first > second;
+  let n1 = swap ? second : first;
+  let n2 = n1 > maxLength ? n1 : Math.max(n1, maxLength - n1);
+  if (n1 + n2 > maxLength) {
+    n1 = Math.floor(maxLength / 2);
+    n2 = n1 + (maxLength % 2);
+  }
+  if (swap) [n1, n2] = [n2, n1];
+  return [Math.min(n1, first), Math.min(n2, second)];
+}
+
+/**
+ * A tokenizer with its post-processor: encodes (question, answer) pairs the way a sequence-classification model
+ * was trained on them (`[CLS] q [SEP] a [SEP]` with token type ids for BERT and DeBERTa).
+ */
+export class PairEncoder {
+  constructor(
+    readonly tokenizer: Tokenizer,
+    private readonly postProcessor: PairPostProcessor,
+    private readonly wordStarts: WordStarts
+  ) {}
+
+  /**
+   * @example
+   * const encoder = await loadPairEncoder("reward-model/");
+   * encoder.encodePair("What is 2+2?", "4", {maxLength: 512}).inputIds; // [1, ..., 2, ..., 2]
+   */
+  encodePair(first: string, second: string | undefined, options: EncodePairOptions = {}): PairEncoding {
+    let a = this.tokenizer.encode(first, {addSpecialTokens: false});
+    let b = second === undefined ? undefined : this.tokenizer.encode(second, {addSpecialTokens: false});
+    const {maxLength} = options;
+    if (maxLength !== undefined) {
+      const added = this.postProcessor.addedTokens(b !== undefined);
+      if (maxLength < added) throw new PairTooShortError(maxLength, added);
+      if (second === undefined || b === undefined) {
+        a = a.slice(0, maxLength - added);
+      } else {
+        // HF stops encoding each text at the first word end at or past the whole max_length (the post-processor's
+        // tokens not taken off), which decides which text counts as the longer one.
+        const early = (text: string, ids: number[]) => earlyExitLength({text, ids, maxLength, starts: this.wordStarts});
+        const [keepA, keepB] = truncatedLengths(early(first, a), early(second, b), maxLength - added);
+        a = a.slice(0, keepA);
+        b = b.slice(0, keepB);
+      }
+    }
+    const {ids, typeIds} = this.postProcessor.apply(a, b);
+    return {inputIds: ids, tokenTypeIds: typeIds, attentionMask: ids.map(() => 1)};
+  }
+
+  async dispose(): Promise<void> {
+    await this.tokenizer.dispose();
+  }
+}
+
+/**
+ * A pair encoder for a folder holding tokenizer.json (+ tokenizer_config.json) or a tokenizer.json file.
+ *
+ * @example
+ * const encoder = await loadPairEncoder("models/reward-model-deberta-v3-large-v2-onnx");
+ */
+export async function loadPairEncoder(path: string): Promise<PairEncoder> {
+  const tokenizer = await loadTokenizer(path);
+  if (tokenizer.backend === "llama.cpp") {
+    await tokenizer.dispose();
+    throw new InputFileError(path, "pair encoding needs a tokenizer.json (its post_processor), not a GGUF");
+  }
+  const jsonPath = tokenizer.path.endsWith(".json") ? tokenizer.path : join(path, "tokenizer.json");
+  const json = parseTokenizerJson(await readFile(jsonPath, "utf8"), jsonPath);
+  const postProcessor = pairPostProcessor(json.post_processor as Record<string, unknown> | null | undefined, jsonPath);
+  return new PairEncoder(tokenizer, postProcessor, wordStarts(json, tokenizer));
+}
