@@ -23,6 +23,7 @@ import {llamaTensorSpecs, parameterCount, type LlamaConfig} from "../src/train/l
 import {readMetrics} from "../src/train/metrics.js";
 import {Random} from "../src/train/random.js";
 import {addRewardHead} from "../src/train/reward-head.js";
+import {BENCH_LENGTH, BENCH_MODEL} from "./bench-model.js";
 import {TORCH_MISSING, torchPython} from "./torch-python.js";
 
 const run = promisify(execFile);
@@ -32,21 +33,9 @@ const steps = Number(args.steps ?? 6);
 const threads = Number(args.threads ?? 2);
 const modes = (args.modes ?? "full,lora").split(",") as ("full" | "lora")[];
 const PAIRS = 4;
-const LENGTH = 256;
+const LENGTH = BENCH_LENGTH;
 const LEARNING_RATE = 1e-3;
-const config: LlamaConfig = {
-  vocabSize: 8192,
-  embeddingLength: 256,
-  blockCount: 4,
-  feedForwardLength: 1024,
-  headCount: 4,
-  headCountKv: 4,
-  contextLength: LENGTH,
-  rmsNormEps: 1e-5,
-  ropeFreqBase: 10000,
-  attentionScale: 0,
-  tiedEmbeddings: true
-};
+const config: LlamaConfig = BENCH_MODEL;
 
 interface SideResult {
   readonly tokensPerSecond: number;

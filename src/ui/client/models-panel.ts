@@ -106,9 +106,10 @@ export function createModelsPanel(options: {promptTypes: readonly string[]; onCh
     status.textContent = `Unloading ${name}…`;
     try {
       await api(`/api/admin/models/${encodeURIComponent(name)}`, {method: "DELETE"});
-      status.textContent = `${name} unloaded.`;
       await refresh();
       await options.onChanged();
+      // Said last, so "unloaded" is announced only once the list and the pickers show it.
+      status.textContent = `${name} unloaded.`;
     } catch (error) {
       fail(error);
     }
@@ -129,10 +130,10 @@ export function createModelsPanel(options: {promptTypes: readonly string[]; onCh
       loadButton.disabled = true;
       try {
         const loaded = await api<{model: {name: string}}>("/api/admin/models", {body});
-        status.textContent = `${loaded.model.name} loaded.`;
         nameInput.value = "";
         await refresh();
         await options.onChanged();
+        status.textContent = `${loaded.model.name} loaded.`;
       } catch (error) {
         fail(error);
       } finally {
