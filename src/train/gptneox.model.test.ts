@@ -7,6 +7,7 @@ import {llamaCppLogProbs, logSoftmaxRows, maxAbsDifference} from "../../test/tra
 import {writeLlamaModelGguf, writeLoraAdapterGguf} from "./export-gguf.js";
 import {loadGgufModel} from "./gguf-model.js";
 import type {GptNeoxConfig} from "./gptneox-config.js";
+import {expectFiniteDifferences, TINY_ROWS} from "../../test/train/tiny-training-model.js";
 import {JaxLlamaBackend, type JaxLlamaBackendOptions} from "./jax/jax-llama-backend.js";
 import {loadJax, type JaxRuntime} from "./jax/load-jax.js";
 import {initLoraWeights, loraScale, loraTensorSpecs, mergeLora, resolveLoraTargets} from "./lora.js";
@@ -98,39 +99,11 @@ describe("GPT-NeoX forward pass against llama.cpp", () => {
 });
 
 describe("GPT-NeoX gradients", () => {
-  const batch = toMicroBatch([
-    {inputIds: [1, 5, 9, 13, 17, 21, 25, 2, 6], labels: [-100, -100, -100, 13, 17, 21, 25, 2, 6]},
-    {inputIds: [3, 7, 11, 15, 19], labels: [3, 7, 11, 15, 19]}
-  ]);
+  const batch = toMicroBatch(TINY_ROWS);
 
-  /**
-   * Richardson-extrapolated central differences (error O(h^4)) against the backend's gradients, in float32, on the
-   * smooth GeLU (ggml's float16 rounding is a step function; its gradient passes straight through).
-   */
-  async function expectFiniteDifferences(options: Omit<JaxLlamaBackendOptions, "runtime">, names: readonly string[]): Promise<void> {
-    const backend = new JaxLlamaBackend({runtime, ...options, smoothGelu: true});
-    const analytic = await backend.lossAndGrads(batch);
-    const values = new Map([...options.trainable].map(([name, value]) => [name, Float32Array.from(value)]));
-    const lossAt = async (name: string, index: number, delta: number) => {
-      const moved = Float32Array.from(values.get(name)!);
-      moved[index]! += delta;
-      await backend.setTrainable(new Map([...values, [name, moved]]));
-      return (await backend.loss(batch)).lossSum;
-    };
-    const random = new Random(3);
-    const h = 2e-2;
-    for (const name of names) {
-      const grad = analytic.grads.get(name)!;
-      expect(grad, name).toBeDefined();
-      for (let trial = 0; trial < 2; trial++) {
-        const i = Math.floor(random.next() * grad.length);
-        const d = async (step: number) => ((await lossAt(name, i, step)) - (await lossAt(name, i, -step))) / (2 * step);
-        const numeric = (4 * (await d(h / 2)) - (await d(h))) / 3;
-        expect(Math.abs(numeric - grad[i]!), `${name}[${i}]: numeric ${numeric} analytic ${grad[i]}`).toBeLessThan(2e-3 + 1e-2 * Math.abs(numeric));
-      }
-    }
-    backend.dispose();
-  }
+  /** On the smooth GeLU: ggml's float16 rounding is a step function, its gradient passes straight through. */
+  const expectNeoxFiniteDifferences = (backend: Omit<JaxLlamaBackendOptions, "runtime">, names: readonly string[]) =>
+    expectFiniteDifferences({runtime, batch, backend: {...backend, smoothGelu: true}, names});
 
   const tiny: GptNeoxConfig = {
     architecture: "gptneox", vocabSize: 29, embeddingLength: 16, blockCount: 2, feedForwardLength: 24, headCount: 2,
@@ -153,7 +126,7 @@ describe("GPT-NeoX gradients", () => {
     };
     for (const [residual, names] of Object.entries(checks)) {
       const config = {...tiny, useParallelResidual: residual === "parallel"};
-      await expectFiniteDifferences({config, frozen: new Map(), trainable: randomWeights(config, 1), shapes: shapesOf(config), jit: true}, names);
+      await expectNeoxFiniteDifferences({config, frozen: new Map(), trainable: randomWeights(config, 1), shapes: shapesOf(config), jit: true}, names);
     }
   });
 
@@ -165,7 +138,7 @@ describe("GPT-NeoX gradients", () => {
     const adapters = initLoraWeights(specs, new Random(4));
     const random = new Random(5);
     for (const spec of specs) if (spec.name.endsWith(".lora_b")) adapters.get(spec.name)!.forEach((_, i, b) => (b[i] = 0.3 * random.normal()));
-    await expectFiniteDifferences(
+    await expectNeoxFiniteDifferences(
       {config: tiny, frozen: randomWeights(tiny, 2), trainable: adapters, shapes, lora: {targets: new Set(targets), scale: 2, dropout: 0}, jit: true},
       ["blk.0.attn_qkv.weight.lora_a", "blk.1.attn_qkv.weight.lora_b", "blk.0.ffn_down.weight.lora_b"]
     );

@@ -2,55 +2,22 @@ import {mkdtemp, rm} from "node:fs/promises";
 import {tmpdir} from "node:os";
 import {join} from "node:path";
 import {afterAll, beforeAll, describe, expect, it} from "vitest";
+import {randomLlamaWeights, tinyLlamaConfig, TINY_ROWS} from "../../../test/train/tiny-training-model.js";
 import {writeRandomLlamaGguf} from "../../gguf/index.js";
 import {finetune} from "../finetune.js";
 import {JaxLlamaBackend} from "../jax/jax-llama-backend.js";
 import {loadJax, type JaxRuntime} from "../jax/load-jax.js";
 import type {GptNeoxConfig} from "../gptneox-config.js";
-import {llamaTensorSpecs, type LlamaConfig} from "../llama-config.js";
 import {initLoraWeights, loraScale, loraTensorSpecs} from "../lora.js";
-import {toMicroBatch, type TrainRow} from "../micro-batch.js";
+import {toMicroBatch} from "../micro-batch.js";
 import type {LossAndGrads, MicroBatch, ModelBackend} from "../model-backend.js";
 import {modelTensorSpecs} from "../model-config.js";
 import {Random} from "../random.js";
 import {TrainingMemoryError} from "../train-errors.js";
 import {createOrtLlamaBackend, type OrtLlamaBackendOptions} from "./ort-llama-backend.js";
 
-/** Tiny llama with grouped-query attention (4 query heads on 2 kv heads); `tied` switches the head to token_embd. */
-function tinyConfig(tied: boolean): LlamaConfig {
-  return {
-    vocabSize: 29,
-    embeddingLength: 16,
-    blockCount: 2,
-    feedForwardLength: 24,
-    headCount: 4,
-    headCountKv: 2,
-    contextLength: 32,
-    rmsNormEps: 1e-5,
-    ropeFreqBase: 10000,
-    attentionScale: 0,
-    tiedEmbeddings: tied
-  };
-}
-
-function randomWeights(config: LlamaConfig, seed: number): {weights: Map<string, Float32Array>; shapes: Map<string, readonly number[]>} {
-  const random = new Random(seed);
-  const weights = new Map<string, Float32Array>();
-  const shapes = new Map<string, readonly number[]>();
-  for (const spec of llamaTensorSpecs(config)) {
-    const n = spec.shape.reduce((a, b) => a * b, 1);
-    weights.set(spec.name, Float32Array.from({length: n}, () => (spec.shape.length === 1 ? 1 + 0.2 * random.normal() : 0.4 * random.normal())));
-    shapes.set(spec.name, spec.shape);
-  }
-  return {weights, shapes};
-}
-
-// Masked prompt positions, a padded shorter row and a fully padded third row.
-const rows: TrainRow[] = [
-  {inputIds: [1, 5, 9, 13, 17, 21, 25, 2, 6], labels: [-100, -100, -100, 13, 17, 21, 25, 2, 6]},
-  {inputIds: [3, 7, 11, 15, 19], labels: [3, 7, 11, 15, 19]}
-];
-const batch: MicroBatch = toMicroBatch(rows, {batchSize: 3});
+// TINY_ROWS padded with a fully padded third row.
+const batch: MicroBatch = toMicroBatch(TINY_ROWS, {batchSize: 3});
 
 let runtime: JaxRuntime;
 const open: ModelBackend[] = [];
@@ -87,8 +54,8 @@ function expectSameGradients(expected: LossAndGrads, actual: LossAndGrads, names
 
 describe("OrtLlamaBackend (onnxruntime, hand-written backward)", () => {
   it("full fine-tuning: loss, every gradient and logits equal the jax backend's (untied head, GQA, loss mask)", async () => {
-    const config = tinyConfig(false);
-    const {weights, shapes} = randomWeights(config, 1);
+    const config = tinyLlamaConfig(false);
+    const {weights, shapes} = randomLlamaWeights(config, 1);
     const [jax, ort] = await both({config, frozen: new Map(), trainable: weights, shapes});
     expectSameGradients(await jax.lossAndGrads(batch), await ort.lossAndGrads(batch), [...weights.keys()]);
     expect(Math.abs((await ort.loss(batch)).lossSum - (await jax.loss(batch)).lossSum)).toBeLessThan(1e-4 * (await jax.loss(batch)).lossSum);
@@ -100,16 +67,16 @@ describe("OrtLlamaBackend (onnxruntime, hand-written backward)", () => {
   });
 
   it("full fine-tuning with a tied head: the embedding gradient adds the head's and the lookup's", async () => {
-    const config = tinyConfig(true);
-    const {weights, shapes} = randomWeights(config, 2);
+    const config = tinyLlamaConfig(true);
+    const {weights, shapes} = randomLlamaWeights(config, 2);
     const [jax, ort] = await both({config, frozen: new Map(), trainable: weights, shapes});
     expectSameGradients(await jax.lossAndGrads(batch), await ort.lossAndGrads(batch), [...weights.keys()]);
   });
 
   for (const dropout of [0, 0.1]) {
     it(`LoRA adapters on attention, MLP and the head, dropout ${dropout}: gradients equal the jax backend's`, async () => {
-      const config = tinyConfig(false);
-      const {weights, shapes} = randomWeights(config, 3);
+      const config = tinyLlamaConfig(false);
+      const {weights, shapes} = randomLlamaWeights(config, 3);
       const targets = ["blk.0.attn_q.weight", "blk.0.attn_k.weight", "blk.1.attn_v.weight", "blk.1.attn_output.weight", "blk.0.ffn_gate.weight", "blk.1.ffn_down.weight", "output.weight"];
       const specs = loraTensorSpecs(targets, shapes, 4);
       const adapters = initLoraWeights(specs, new Random(4));
@@ -190,8 +157,8 @@ describe("OrtLlamaBackend on GPT-NeoX", () => {
 
 describe("OrtLlamaBackend memory check", () => {
   it("refuses a micro-batch shape whose step would exceed the limit, before onnxruntime allocates", async () => {
-    const config = tinyConfig(false);
-    const {weights, shapes} = randomWeights(config, 6);
+    const config = tinyLlamaConfig(false);
+    const {weights, shapes} = randomLlamaWeights(config, 6);
     const backend = await createOrtLlamaBackend({config, frozen: new Map(), trainable: weights, shapes, threads: 1, memoryLimitBytes: 1e6});
     open.push(backend);
     const big = toMicroBatch([{inputIds: Array.from({length: 65}, (_, i) => i % 29), labels: Array.from({length: 65}, (_, i) => i % 29)}], {batchSize: 2});
