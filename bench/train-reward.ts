@@ -15,15 +15,12 @@ import {tmpdir} from "node:os";
 import {dirname, join, resolve} from "node:path";
 import {fileURLToPath} from "node:url";
 import {promisify} from "node:util";
-import {llamaArchitectureMetadata, vocabularyMetadata} from "../src/gguf/index.js";
 import {finetune, type RewardRow} from "../src/train/index.js";
-import {writeLlamaModelGguf} from "../src/train/export-gguf.js";
-import {initLlamaWeights} from "../src/train/init-llama.js";
-import {llamaTensorSpecs, parameterCount, type LlamaConfig} from "../src/train/llama-config.js";
+import {parameterCount, type LlamaConfig} from "../src/train/llama-config.js";
 import {readMetrics} from "../src/train/metrics.js";
 import {Random} from "../src/train/random.js";
 import {addRewardHead} from "../src/train/reward-head.js";
-import {BENCH_LENGTH, BENCH_MODEL} from "./bench-model.js";
+import {BENCH_LENGTH, BENCH_MODEL, writeBenchModel} from "./bench-model.js";
 import {TORCH_MISSING, torchPython} from "./torch-python.js";
 
 const run = promisify(execFile);
@@ -101,26 +98,10 @@ async function torch(dir: string, mode: "full" | "lora"): Promise<SideResult | s
  * The model (GGUF for us, raw float32 for PyTorch), the head full fine-tuning starts from, and the pairs as token ids.
  */
 async function writeInputs(dir: string): Promise<void> {
-  const weights = initLlamaWeights(config, new Random(1));
-  const vocabulary = await vocabularyMetadata({synthetic: config.vocabSize});
-  const metadata = {
-    ...llamaArchitectureMetadata({nVocab: config.vocabSize, nEmbd: 256, nLayer: 4, nHead: 4, nFf: 1024, contextLength: LENGTH, tied: true}),
-    ...vocabulary.metadata
-  };
-  await writeLlamaModelGguf({path: join(dir, "model.gguf"), config, metadata, tensors: weights, type: "F32"});
-  let offset = 0;
-  const tensors = llamaTensorSpecs(config).map((spec) => {
-    const entry = {name: spec.name, shape: spec.shape, offset};
-    offset += weights.get(spec.name)!.length;
-    return entry;
-  });
-  const all = new Float32Array(offset);
-  for (const t of tensors) all.set(weights.get(t.name)!, t.offset);
-  await writeFile(join(dir, "weights.bin"), new Uint8Array(all.buffer));
+  await writeBenchModel(dir);
   // Full fine-tuning draws nothing before the head, so Random(seed) gives the head finetune starts from.
   const head = addRewardHead({mode: "full", trainable: new Map(), frozen: new Map(), shapes: new Map()}, config.embeddingLength, new Random(1));
   await writeFile(join(dir, "head.bin"), new Uint8Array([...head.trainable.values()][0]!.buffer));
-  await writeFile(join(dir, "weights.json"), JSON.stringify({config, tensors}));
   const ids = new Int32Array(2 * PAIRS * LENGTH);
   pairs().forEach((pair, i) => {
     ids.set(pair.inputIds as Int32Array, 2 * i * LENGTH);

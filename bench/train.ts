@@ -22,15 +22,12 @@ import {tmpdir} from "node:os";
 import {dirname, join, resolve} from "node:path";
 import {fileURLToPath} from "node:url";
 import {promisify} from "node:util";
-import {llamaArchitectureMetadata, vocabularyMetadata} from "../src/gguf/index.js";
 import {finetune, type TrainBackendName} from "../src/train/index.js";
-import {writeLlamaModelGguf} from "../src/train/export-gguf.js";
-import {initLlamaWeights} from "../src/train/init-llama.js";
-import {llamaTensorSpecs, parameterCount, type LlamaConfig} from "../src/train/llama-config.js";
+import {parameterCount, type LlamaConfig} from "../src/train/llama-config.js";
 import {readMetrics} from "../src/train/metrics.js";
 import {toMicroBatch} from "../src/train/micro-batch.js";
 import {Random} from "../src/train/random.js";
-import {BENCH_LENGTH, BENCH_MODEL} from "./bench-model.js";
+import {BENCH_LENGTH, BENCH_MODEL, writeBenchModel} from "./bench-model.js";
 import {TORCH_MISSING, torchPython} from "./torch-python.js";
 
 const run = promisify(execFile);
@@ -131,31 +128,7 @@ async function torch(dir: string, mode: "full" | "lora"): Promise<SideResult | s
 
 /** The model as a GGUF for us and as raw float32 for PyTorch, and the batch as PyTorch reads it. */
 async function writeInputs(dir: string): Promise<void> {
-  const weights = initLlamaWeights(config, new Random(1));
-  const vocabulary = await vocabularyMetadata({synthetic: config.vocabSize});
-  const metadata = {
-    ...llamaArchitectureMetadata({
-      nVocab: config.vocabSize,
-      nEmbd: config.embeddingLength,
-      nLayer: config.blockCount,
-      nHead: config.headCount,
-      nFf: config.feedForwardLength,
-      contextLength: config.contextLength,
-      tied: true
-    }),
-    ...vocabulary.metadata
-  };
-  await writeLlamaModelGguf({path: join(dir, "model.gguf"), config, metadata, tensors: weights, type: "F32"});
-  let offset = 0;
-  const tensors = llamaTensorSpecs(config).map((spec) => {
-    const entry = {name: spec.name, shape: spec.shape, offset};
-    offset += weights.get(spec.name)!.length;
-    return entry;
-  });
-  const all = new Float32Array(offset);
-  for (const t of tensors) all.set(weights.get(t.name)!, t.offset);
-  await writeFile(join(dir, "weights.bin"), new Uint8Array(all.buffer));
-  await writeFile(join(dir, "weights.json"), JSON.stringify({config, tensors}));
+  await writeBenchModel(dir);
   const batch = toMicroBatch(rows());
   const packed = new Int32Array(3 * batch.tokens.length);
   packed.set(batch.tokens, 0);
