@@ -26,6 +26,7 @@ import {mkdtemp, rm} from "node:fs/promises";
 import {tmpdir} from "node:os";
 import {join, resolve} from "node:path";
 import {fileURLToPath} from "node:url";
+import {serverSentData} from "../src/engine/index.js";
 import {ggufMetadataValue, readGguf, writeRandomLlamaGguf} from "../src/gguf/index.js";
 import {loadTokenizer} from "../src/tokenizer/index.js";
 import {findLlamaTool, startLlamaServer} from "../test/support/llama-server.js";
@@ -133,27 +134,16 @@ async function complete(url: string, body: Record<string, unknown>): Promise<Sam
       body: JSON.stringify({model: modelIds.get(url), max_tokens: maxTokens, stream: true, stream_options: {include_usage: true}, ...body})
     });
     if (!response.ok || response.body == null) return {ok: false, tokens: 0, promptTokens: 0, text, error: `${response.status} ${await response.text()}`};
-    let buffer = "";
-    const decoder = new TextDecoder();
-    const reader = response.body.getReader();
-    for (;;) {
-      const {done, value} = await reader.read();
-      if (done) break;
-      buffer += decoder.decode(value, {stream: true});
-      let end: number;
-      while ((end = buffer.indexOf("\n\n")) !== -1) {
-        const data = buffer.slice(0, end).replace(/^data: /, "");
-        buffer = buffer.slice(end + 2);
-        if (data === "[DONE]" || data.trim() === "") continue;
-        const event = JSON.parse(data) as {choices?: {text?: string}[]; usage?: {completion_tokens: number; prompt_tokens: number}; error?: unknown};
-        if (event.error != null) return {ok: false, ttftMs, tokens, promptTokens, text, error: JSON.stringify(event.error)};
-        const delta = event.choices?.[0]?.text ?? "";
-        if (delta !== "") ttftMs ??= performance.now() - started;
-        text += delta;
-        if (event.usage != null) {
-          tokens = event.usage.completion_tokens;
-          promptTokens = event.usage.prompt_tokens;
-        }
+    for await (const data of serverSentData(response.body)) {
+      if (data === "[DONE]" || data.trim() === "") continue;
+      const event = JSON.parse(data) as {choices?: {text?: string}[]; usage?: {completion_tokens: number; prompt_tokens: number}; error?: unknown};
+      if (event.error != null) return {ok: false, ttftMs, tokens, promptTokens, text, error: JSON.stringify(event.error)};
+      const delta = event.choices?.[0]?.text ?? "";
+      if (delta !== "") ttftMs ??= performance.now() - started;
+      text += delta;
+      if (event.usage != null) {
+        tokens = event.usage.completion_tokens;
+        promptTokens = event.usage.prompt_tokens;
       }
     }
     return {ok: true, ttftMs, tokens, promptTokens, text};

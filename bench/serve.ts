@@ -24,6 +24,7 @@ import {existsSync, mkdirSync, readFileSync} from "node:fs";
 import {join, resolve} from "node:path";
 import {fileURLToPath} from "node:url";
 import {getLlama, LlamaCompletion, LlamaLogLevel} from "node-llama-cpp";
+import {serverSentData} from "../src/engine/index.js";
 import {writeRandomLlamaGguf} from "../src/gguf/index.js";
 
 const root = resolve(fileURLToPath(new URL("..", import.meta.url)));
@@ -111,24 +112,13 @@ async function oneRequest(url: string): Promise<Sample> {
   }
   let ttftMs: number | undefined;
   let tokens = 0;
-  let buffer = "";
-  const decoder = new TextDecoder();
-  const reader = response.body.getReader();
-  for (;;) {
-    const {done, value} = await reader.read();
-    if (done) break;
-    buffer += decoder.decode(value, {stream: true});
-    let end: number;
-    while ((end = buffer.indexOf("\n\n")) !== -1) {
-      const data = buffer.slice(0, end).replace(/^data: /, "");
-      buffer = buffer.slice(end + 2);
-      if (data === "[DONE]") continue;
-      const event = JSON.parse(data) as {choices: {delta?: {content?: string}; text?: string}[]; usage?: {completion_tokens: number}; error?: unknown};
-      if (event.error != null) return {status: 500, tokens};
-      const text = event.choices[0]?.delta?.content ?? event.choices[0]?.text ?? "";
-      if (text !== "" && ttftMs == null) ttftMs = performance.now() - started;
-      if (event.usage != null) tokens = event.usage.completion_tokens;
-    }
+  for await (const data of serverSentData(response.body)) {
+    if (data === "[DONE]") continue;
+    const event = JSON.parse(data) as {choices: {delta?: {content?: string}; text?: string}[]; usage?: {completion_tokens: number}; error?: unknown};
+    if (event.error != null) return {status: 500, tokens};
+    const text = event.choices[0]?.delta?.content ?? event.choices[0]?.text ?? "";
+    if (text !== "" && ttftMs == null) ttftMs = performance.now() - started;
+    if (event.usage != null) tokens = event.usage.completion_tokens;
   }
   return {status: response.status, ttftMs, tokens};
 }

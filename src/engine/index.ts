@@ -35,4 +35,5 @@ export type {RemoteEngineOptions, TokenCounter} from "./remote-engine.js";
 export {resolveSampling, checkGenerateOptions, DEFAULT_MIN_P, DEFAULT_TOP_K, type ResolvedSampling} from "./sampling-options.js";
 export {StopStringMatcher} from "./stop-string-matcher.js";
 export {TextChannel} from "./text-channel.js";
+export {serverSentData} from "./server-sent-events.js";
 export {startGeneration, type GenerationIo} from "./start-generation.js";
