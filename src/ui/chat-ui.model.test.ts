@@ -109,6 +109,15 @@ describe.skipIf(tinyLlamaPath == null)("web chat UI in Chromium", () => {
     await page.waitForSelector(".turn:nth-of-type(2) .answer[data-status='stopped']");
     expect(await page.textContent(".turn:nth-of-type(2) .answer .meta")).toContain("stopped");
 
+    // The server stores the stopped answer once the engine has stopped: reload after that, not during it.
+    const storedStatus = async (): Promise<string | undefined> => {
+      const api = (path: string) => new URL(path, page.url()).href;
+      const {chats} = (await (await page.request.get(api("/api/chats"))).json()) as {chats: {id: string}[]};
+      const chat = (await (await page.request.get(api(`/api/chats/${chats[0]!.id}`))).json()) as {messages: {status: string}[]};
+      return chat.messages.at(-1)?.status;
+    };
+    await expect.poll(storedStatus, {timeout: 10_000}).toBe("stopped");
+
     const title = "Who are you?";
     await page.reload();
     await page.waitForSelector("body.ready");
