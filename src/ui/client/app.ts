@@ -277,8 +277,9 @@ async function main(): Promise<void> {
         throw new Error(`${file.name}: not JSON`);
       }
       const {imported} = await api<{imported: number}>("/api/chats/import", {body});
-      chatList.report(`Imported ${imported} chat${imported === 1 ? "" : "s"} from ${file.name}.`);
       await refreshList();
+      // Said after the list shows them, as the Models dialog does.
+      chatList.report(`Imported ${imported} chat${imported === 1 ? "" : "s"} from ${file.name}.`);
     } catch (error) {
       chatList.report(error instanceof Error ? error.message : String(error), true);
     }
@@ -288,9 +289,9 @@ async function main(): Promise<void> {
     if (!confirm("Delete all your chats? This cannot be undone (export them first to keep a copy).")) return;
     try {
       await api("/api/chats", {method: "DELETE", body: {confirm: true}});
-      chatList.report("All chats deleted.");
       newChat();
       await refreshList();
+      chatList.report("All chats deleted.");
     } catch (error) {
       chatList.report(error instanceof Error ? error.message : String(error), true);
     }
