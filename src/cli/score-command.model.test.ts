@@ -5,6 +5,8 @@ import {afterAll, beforeAll, describe, expect, it} from "vitest";
 import {runMain} from "../../test/support/run-main.js";
 import {tinyLlamaPath} from "../../test/support/shared.js";
 import {writeScoreModel} from "../../test/support/score-model.js";
+import {referenceRankInput, referenceRankLogit, referenceWordPiece} from "../../test/support/reranker-reference.js";
+import {writeRandomReranker} from "../../test/support/write-random-reranker.js";
 import {loadScoreModel, type ScoreModel, scoreText, sigmoid} from "../score/index.js";
 
 let dir: string;
@@ -62,6 +64,19 @@ describe("h2ogpt score", () => {
     expect(lines[5].summary).toMatchObject({count: 3, missing: 2, median: sorted[1]});
     expect(lines[5].summary.mean).toBeCloseTo((expected[0]! + expected[1]! + expected[2]!) / 3, 12);
     expect(result.err).toContain("scored 3 pair(s) (2 without a score): mean ");
+  });
+
+  it("scores with a GGUF reranker: the independent forward pass's score", async () => {
+    const reranker = await writeRandomReranker({path: join(dir, "reranker.gguf"), seed: 2});
+    const question = "Who wrote the book?";
+    const answer = "It was written by an author.";
+    const ids = referenceRankInput(reranker, referenceWordPiece(reranker, question), referenceWordPiece(reranker, answer));
+    const expected = sigmoid(referenceRankLogit(reranker.weights, ids));
+    const result = await runMain(["score", "--score_model=reranker.gguf", `--question=${question}`, `--answer=${answer}`, "--json"], {cwd: dir});
+    expect(result.code).toBe(0);
+    const line = JSON.parse(result.out);
+    expect(Math.abs(line.score - expected)).toBeLessThan(1e-5);
+    expect(line.score_text).toBe(scoreText([expected]));
   });
 
   it("fails in one line naming what is missing", async () => {

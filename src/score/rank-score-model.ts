@@ -1,5 +1,7 @@
-import type {LlamaModel, LlamaRankingContext} from "node-llama-cpp";
+import {availableParallelism} from "node:os";
+import type {LlamaModel, LlamaRankingContext, Token} from "node-llama-cpp";
 import {llamaRuntime} from "../engine/index.js";
+import {truncatedLengths} from "../tokenizer/index.js";
 import {ScoreModelPathError, ScoreModelRunError} from "./score-errors.js";
 import type {ScorePair, ScoreModel} from "./score-types.js";
 
@@ -14,9 +16,13 @@ export interface RankScoreModelOptions {
 const EPSILON = 1e-12;
 
 /**
- * A GGUF reranker through node-llama-cpp's ranking context (llama.cpp's rank pooling, the model's own
- * query/document template). node-llama-cpp returns sigmoid(logit); `logits` turns it back into the logit so
- * every backend means the same thing.
+ * A GGUF reranker through node-llama-cpp's ranking context (llama.cpp's rank pooling; the model's rerank template,
+ * or `BOS q EOS SEP a EOS` from its special tokens). node-llama-cpp returns sigmoid(logit); `logits` turns it back
+ * into the logit so every backend means the same thing.
+ *
+ * A pair too long for the context is truncated as h2oGPT's tokenizer call does (`longest_first`, keeping the start
+ * of each text) and scored once; node-llama-cpp's own overflow handling would instead score the answer in chunks
+ * and keep the best, and would fail on a long question.
  */
 export class RankScoreModel implements ScoreModel {
   private constructor(
@@ -32,17 +38,21 @@ export class RankScoreModel implements ScoreModel {
     let model: LlamaModel;
     let context: LlamaRankingContext;
     try {
-      model = await llama.loadModel({modelPath: options.path, gpuLayers: 0});
+      // Flash attention on the CPU rounds Q, K and V to F16 (a logit moved by 4e-4 in our test); one short
+      // sequence through an encoder does not need its speed, and the engine keeps it off too.
+      model = await llama.loadModel({modelPath: options.path, gpuLayers: 0, defaultContextFlashAttention: false});
     } catch (error) {
       throw new ScoreModelPathError(options.path, `llama.cpp cannot load it (${(error as Error).message})`);
     }
     try {
-      context = await model.createRankingContext({threads: options.threads});
+      // node-llama-cpp's default of 6 threads spins on a smaller machine; one per CPU.
+      context = await model.createRankingContext({threads: options.threads ?? availableParallelism()});
     } catch (error) {
       await model.dispose();
       throw new ScoreModelPathError(options.path, `not usable as a reranker (${(error as Error).message})`);
     }
-    return new RankScoreModel(options.name ?? options.path, model.trainContextSize, model, context);
+    // node-llama-cpp refuses an input as long as the context.
+    return new RankScoreModel(options.name ?? options.path, context.contextSize - 1, model, context);
   }
 
   async logits(pairs: readonly ScorePair[]): Promise<number[]> {
@@ -50,7 +60,8 @@ export class RankScoreModel implements ScoreModel {
     for (const pair of pairs) {
       let probability: number;
       try {
-        probability = await this.context.rank(pair.question, pair.answer, {onOverflow: {type: "maxChunk"}});
+        const [query, document] = this.truncatedPair(pair);
+        probability = await this.context.rank(query, document);
       } catch (error) {
         throw new ScoreModelRunError(this.name, 1, (error as Error).message, {cause: error});
       }
@@ -58,6 +69,15 @@ export class RankScoreModel implements ScoreModel {
       out.push(Math.log(p / (1 - p)));
     }
     return out;
+  }
+
+  /** The pair's tokens, cut so that with the template's tokens they fit in `maxLength`. */
+  private truncatedPair(pair: ScorePair): [Token[], Token[]] {
+    const query = this.model.tokenize(pair.question, false, "trimLeadingSpace");
+    const document = this.model.tokenize(pair.answer, false, "trimLeadingSpace");
+    const added = this.context.calculateInputLength(query, document) - query.length - document.length;
+    const [keepQuery, keepDocument] = truncatedLengths(query.length, document.length, Math.max(0, this.maxLength - added));
+    return [query.slice(0, keepQuery), document.slice(0, keepDocument)];
   }
 
   async dispose(): Promise<void> {
