@@ -3,7 +3,7 @@
  * sampling, same threads and the same context per slot, in one run.
  *
  *   npm run bench:serve-vs-llama-server [-- --models=bench,demo --seconds=60 --streams_seconds=20 --threads=1
- *       --slots=8 --clients=32 --max_tokens=64 --rounds=3 --servers=ours,peer]
+ *       --slots=8 --clients=32 --max_tokens=64 --rounds=3 --servers=ours,peer --flash_attention=on|off]
  *
  * Needs llama-server and llama-batched-bench (scripts/build-llama-server.sh; H2OGPT_LLAMA_SERVER and
  * H2OGPT_LLAMA_BATCHED_BENCH override the paths). Models: `bench` is the 30M-parameter random llama GGUF
@@ -43,6 +43,9 @@ const seconds = Number(args.seconds ?? 60);
 const streamsSeconds = Number(args.streams_seconds ?? 20);
 const threads = Number(args.threads ?? 1);
 const slots = Number(args.slots ?? 8);
+/** --flash_attention=on|off gives both servers the same setting; without it each runs its default (ours off, llama-server's auto = on). */
+const flashAttention = args.flash_attention;
+if (flashAttention != null && flashAttention !== "on" && flashAttention !== "off") throw new Error("--flash_attention: on or off");
 const clients = Number(args.clients ?? 32);
 const maxTokens = Number(args.max_tokens ?? 64);
 const rounds = Number(args.rounds ?? 3);
@@ -93,7 +96,8 @@ async function startOurs(model: string, dir: string): Promise<Server> {
     process.execPath,
     ["--import", "tsx", "test/server/run-cli.ts", "serve", `--base_model=${model}`, "--prompt_type=plain", "--port=0",
       `--concurrency=${slots}`, `--max_queue=${clients * 2}`, `--n_threads=${threads}`, `--max_seq_len=${slotContext}`,
-      `--history_db=${join(dir, "history.db")}`, `--persist_directory=${join(dir, "db")}`],
+      `--history_db=${join(dir, "history.db")}`, `--persist_directory=${join(dir, "db")}`,
+      ...(flashAttention == null ? [] : [`--flash_attention=${flashAttention === "on"}`])],
     {cwd: root, stdio: ["ignore", "pipe", "inherit"]}
   );
   const url = await new Promise<string>((resolveUrl, reject) => {
@@ -117,7 +121,7 @@ async function startOurs(model: string, dir: string): Promise<Server> {
 }
 
 async function startPeer(model: string): Promise<Server> {
-  const server = await startLlamaServer({model, parallel: slots, contextSize: slotContext * slots, threads});
+  const server = await startLlamaServer({model, parallel: slots, contextSize: slotContext * slots, threads, args: flashAttention == null ? [] : ["-fa", flashAttention]});
   return {name: "llama-server", url: server.url, stop: () => server.kill()};
 }
 
@@ -249,7 +253,7 @@ async function measure(running: readonly Server[], count: (text: string) => numb
 async function batchedBench(model: string): Promise<string> {
   const binary = findLlamaTool("llama-batched-bench");
   if (binary == null) return "llama-batched-bench is absent";
-  const child = spawn(binary, ["-m", model, "-c", String(slotContext * slots), "-b", "2048", "-ub", "512", "-npp", "128", "-ntg", String(maxTokens), "-npl", "1,4,8", "-t", String(threads)], {
+  const child = spawn(binary, ["-m", model, "-c", String(slotContext * slots), "-b", "2048", "-ub", "512", "-npp", "128", "-ntg", String(maxTokens), "-npl", "1,4,8", "-t", String(threads), ...(flashAttention == null ? [] : ["-fa", flashAttention])], {
     stdio: ["ignore", "pipe", "pipe"]
   });
   let out = "";
@@ -268,7 +272,8 @@ async function main(): Promise<void> {
   if (servers.includes("peer") && findLlamaTool("llama-server") == null) throw new Error("llama-server is absent: run scripts/build-llama-server.sh");
   console.log(
     `bench/serve-vs-llama-server: ${slots} slots x up to ${slotContext} tokens, ${threads} thread(s), max_tokens ${maxTokens}, ` +
-      `${slots} streams for ${streamsSeconds} s, ${clients} clients for ${seconds} s (loopback; a shared machine is noisy)`
+      `${slots} streams for ${streamsSeconds} s, ${clients} clients for ${seconds} s, flash attention ${flashAttention ?? "each server's default"} ` +
+      `(loopback; a shared machine is noisy)`
   );
   for (const spec of models) {
     const model = await modelPath(spec);

@@ -23,6 +23,11 @@ export const ENGINE_FLAGS = {
   inference_server: {kind: "string", description: "an OpenAI-compatible server: vllm:HOST:PORT, vllm_chat:HOST:PORT, http://HOST:PORT, openai, openai_chat"},
   max_seq_len: {kind: "number", description: "context length in tokens (prompt + answer)", defaultText: "the model's trained context"},
   n_threads: {kind: "number", description: "llama.cpp threads", defaultText: "1"},
+  flash_attention: {
+    kind: "boolean",
+    description: "llama.cpp's flash attention: faster batched decoding of short chats, much slower follow-up turns deep in a long one (docs/serve.md)",
+    defaultText: "false"
+  },
   lora_weights: {kind: "list", description: "a LoRA adapter GGUF (file, hf: or URL) applied to --base_model (repeat for several)"},
   tokenizer: {kind: "string", description: "tokenizer (tokenizer.json, its folder, or a GGUF) for counting a remote model's tokens"},
   ...MODEL_CACHE_FLAGS
@@ -73,6 +78,7 @@ export function engineOptionsFromFlags(flags: EngineFlags, io: Pick<CommandIo, "
     contextLength: positiveInteger("max_seq_len", flags.max_seq_len),
     threads: positiveInteger("n_threads", flags.n_threads),
     sequences,
+    flashAttention: flags.flash_attention,
     loraAdapters: flags.lora_weights?.map((adapter) => ({path: model(adapter)!})),
     tokenizer: path(flags.tokenizer),
     env: io.env,

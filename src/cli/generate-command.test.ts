@@ -24,7 +24,8 @@ describe("h2ogpt generate (no model needed)", () => {
     [["generate", "--instruction=x", "--max_new_tokens=0"], "h2ogpt generate: --max_new_tokens: expected a positive integer, got 0\n"],
     [["generate", "--instruction=x", "--stop=[1]"], "h2ogpt generate: --stop: a list must hold strings only\n"],
     [["generate", "--instruction=x", "--base_model=/nonexistent/m.gguf"], "h2ogpt generate: /nonexistent/m.gguf: file not found\n"],
-    [["generate", "--instruction=x", "--inference_server=tgi:1.2.3.4"], "h2ogpt generate: --inference_server=tgi:1.2.3.4: expected vllm:HOST:PORT, vllm_chat:HOST:PORT, http(s)://HOST:PORT, openai or openai_chat\n"]
+    [["generate", "--instruction=x", "--inference_server=tgi:1.2.3.4"], "h2ogpt generate: --inference_server=tgi:1.2.3.4: expected vllm:HOST:PORT, vllm_chat:HOST:PORT, http(s)://HOST:PORT, openai or openai_chat\n"],
+    [["generate", "--instruction=x", "--inference_server=vllm:127.0.0.1:9", "--flash_attention=true"], "h2ogpt generate: --flash_attention applies to llama.cpp models, not to --inference_server\n"]
   ])("%j fails with one line and exit code 2", async (argv, line) => {
     const io = memoryIo({cwd: dir});
     expect(await main(argv, io)).toBe(2);
@@ -35,7 +36,7 @@ describe("h2ogpt generate (no model needed)", () => {
   it("documents h2oGPT's flag names in --help", async () => {
     const io = memoryIo({cwd: dir});
     expect(await main(["generate", "--help"], io)).toBe(0);
-    for (const flag of ["--base_model", "model_path_llama", "--inference_server", "--prompt_type", "--max_seq_len", "--n_threads", "--lora_weights", "--max_new_tokens", "--min_new_tokens", "--num_beams", "--num_return_sequences", "--truncation", "--cli", "--eval", "--data_path"])
+    for (const flag of ["--base_model", "model_path_llama", "--inference_server", "--prompt_type", "--max_seq_len", "--n_threads", "--flash_attention", "--lora_weights", "--max_new_tokens", "--min_new_tokens", "--num_beams", "--num_return_sequences", "--truncation", "--cli", "--eval", "--data_path"])
       expect(io.out()).toContain(flag);
   });
 

@@ -18,7 +18,7 @@ export interface CreateEngineOptions {
   readonly threads?: number;
   /** Generations at once: llama.cpp sequences (default 1) or remote requests (default 8). */
   readonly sequences?: number;
-  /** llama.cpp's flash attention; off by default (slower on the CPU except for long prompts evaluated from scratch). */
+  /** llama.cpp's flash attention (LlamaCppEngineOptions.flashAttention says when it pays). */
   readonly flashAttention?: boolean;
   /** h2oGPT's lora_weights (llama.cpp only). */
   readonly loraAdapters?: readonly LoraAdapter[];
@@ -40,6 +40,7 @@ export interface CreateEngineOptions {
 export async function createEngine(options: CreateEngineOptions): Promise<Engine> {
   if (options.inferenceServer != null && options.inferenceServer !== "") {
     if (options.loraAdapters?.length) throw new UsageError("--lora_weights applies to llama.cpp models, not to --inference_server");
+    if (options.flashAttention != null) throw new UsageError("--flash_attention applies to llama.cpp models, not to --inference_server");
     const {RemoteEngine} = await import("./remote-engine.js");
     const tokenizer =
       typeof options.tokenizer === "string" ? await (await import("../tokenizer/index.js")).loadTokenizer(options.tokenizer) : options.tokenizer;

@@ -80,6 +80,11 @@ export interface EngineInfo {
   readonly eosToken?: string;
   /** Said to users before they rely on the model: set for the built-in demonstration model. */
   readonly notice?: string;
+  /**
+   * Which llama.cpp binary runs the model: node-llama-cpp's generic `prebuilt` one, or the `native` build for this
+   * CPU that scripts/build-llama-addon.sh installs (much faster at batched decoding).
+   */
+  readonly binary?: "prebuilt" | "native";
 }
 
 /** Chat endpoints get h2oGPT's messages: the prompts stage's message type. */

@@ -1,6 +1,8 @@
+import {existsSync} from "node:fs";
 import {copyFile, mkdtemp, rm, truncate} from "node:fs/promises";
 import {tmpdir} from "node:os";
 import {join} from "node:path";
+import {fileURLToPath} from "node:url";
 import {afterAll, beforeAll, describe, expect, it} from "vitest";
 import {ContextOverflowError, InputFileError} from "../errors/index.js";
 import {readGguf, readGgufTensor, readGgufTensorBytes, writeGguf, writeRandomLlamaGguf} from "../gguf/index.js";
@@ -49,8 +51,14 @@ describe("llama.cpp engine on the tiny fixture (random weights, deterministic at
   it.skipIf(tinyLlamaPath == null)("describes the model and counts tokens as it feeds them (with BOS)", async () => {
     expect(tiny.info).toMatchObject({kind: "llama.cpp", name: "LLaMA v2", contextLength: 512, trainContextLength: 4096, sequences: 2, promptFormat: "raw", tokenCounting: "exact", bosToken: "<s>", eosToken: "</s>"});
     expect(tiny.info.ggufMetadata?.["general.architecture"]).toEqual({type: "string", value: "llama"});
+    // scripts/build-llama-addon.sh installs the native build where node-llama-cpp looks for a local build.
+    const localBuild = fileURLToPath(new URL("../../node_modules/node-llama-cpp/llama/localBuilds/linux-x64/buildDone.status", import.meta.url));
+    expect(tiny.info.binary).toBe(existsSync(localBuild) ? "native" : "prebuilt");
     const ids = await tiny.tokenize("Hello");
     expect(ids).toEqual([1, 15043]);
+    // Tokenizations are remembered; a caller changing its copy must not change the next answer.
+    ids.push(7);
+    expect(await tiny.tokenize("Hello")).toEqual([1, 15043]);
     expect(await tiny.countTokens(prompt)).toBe(12);
     // Special-token text in the prompt is the special token, and BOS is not doubled.
     expect(await tiny.tokenize("<s>Hello")).toEqual([1, 15043]);

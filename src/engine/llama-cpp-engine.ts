@@ -43,6 +43,12 @@ export interface LlamaCppEngineOptions {
   readonly notice?: string;
 }
 
+/**
+ * Texts whose tokens are remembered: the generate stage counts a prompt's tokens for the context budget, then the
+ * same prompt is evaluated, and llama.cpp's BPE tokenizer takes milliseconds for a long chat history.
+ */
+const TOKEN_CACHE_SIZE = 32;
+
 /** The window of recent tokens the repetition penalty looks at (llama.cpp's repeat_last_n default). */
 const REPEAT_LAST_N = 64;
 
@@ -67,6 +73,7 @@ export class LlamaCppEngine implements Engine {
   private readonly running = new Map<AbortController, Promise<unknown>>();
   private readonly pool: SequencePool;
   private readonly barrier = new StepBarrier();
+  private readonly tokenCache = new Map<string, readonly Token[]>();
   private embeddingContext: Promise<LlamaEmbeddingContext> | undefined;
   private closed = false;
 
@@ -132,23 +139,36 @@ export class LlamaCppEngine implements Engine {
       chatTemplate: text("tokenizer.chat_template"),
       bosToken: tokenText(model.tokens.bos),
       eosToken: tokenText(model.tokens.eos),
-      notice: options.notice
+      notice: options.notice,
+      binary: llama.buildType === "localBuild" ? "native" : "prebuilt"
     };
     const contextSequences = Array.from({length: sequences}, () => context.getSequence());
     return new LlamaCppEngine(info, model, context, contextSequences, threads);
   }
 
-  /** The prompt's tokens as they are evaluated: special-token text parsed, BOS added where the model wants it. */
-  private promptTokens(text: string): Token[] {
+  /**
+   * The prompt's tokens as they are evaluated: special-token text parsed, BOS added where the model wants it.
+   * Read-only: the array may be shared through the cache.
+   */
+  private promptTokens(text: string): readonly Token[] {
+    const cached = this.tokenCache.get(text);
+    if (cached != null) {
+      // Most recently used last, so the first key is the one to evict.
+      this.tokenCache.delete(text);
+      this.tokenCache.set(text, cached);
+      return cached;
+    }
     const tokens = this.model.tokenize(text, true);
     const bos = this.model.tokens.bos;
     if (this.model.tokens.shouldPrependBosToken && bos != null && tokens[0] !== bos) tokens.unshift(bos);
+    this.tokenCache.set(text, tokens);
+    if (this.tokenCache.size > TOKEN_CACHE_SIZE) this.tokenCache.delete(this.tokenCache.keys().next().value!);
     return tokens;
   }
 
   async tokenize(text: string): Promise<number[]> {
     this.ensureOpen();
-    return this.promptTokens(text);
+    return [...this.promptTokens(text)];
   }
 
   async countTokens(text: string): Promise<number> {
@@ -261,7 +281,7 @@ export class LlamaCppEngine implements Engine {
 
   private async sample(
     sequence: LlamaContextSequence,
-    prompt: Token[],
+    prompt: readonly Token[],
     input: Token[],
     options: EngineGenerateOptions,
     run: {emit: (text: string) => void; signal: AbortSignal; deadline: number}
@@ -320,7 +340,7 @@ export class LlamaCppEngine implements Engine {
       const tokens = this.promptTokens(text);
       if (tokens.length > contextSize) throw new ContextOverflowError(tokens.length, contextSize, "text too long to embed");
       promptTokens += tokens.length;
-      vectors.push(Array.from((await context.getEmbeddingFor(tokens)).vector));
+      vectors.push(Array.from((await context.getEmbeddingFor([...tokens])).vector));
     }
     return {vectors, promptTokens};
   }

@@ -95,7 +95,8 @@ export function engineModel(options: EngineModelOptions): ServedModel {
       ...(engine.info.modelPath == null ? {} : {file: basename(engine.info.modelPath), model_name: engine.info.name}),
       ...(options.source == null ? {} : {source: options.source}),
       ...(engine.info.trainContextLength == null ? {} : {trained_context: engine.info.trainContextLength}),
-      ...(engine.info.chatTemplate == null ? {} : {chat_template: true})
+      ...(engine.info.chatTemplate == null ? {} : {chat_template: true}),
+      ...(engine.info.binary == null ? {} : {llama_cpp_binary: engine.info.binary})
     }
   };
   const params = (requested: GenerationParams): GenerateParams => ({...options.defaults, ...withoutUndefined(requested)});
