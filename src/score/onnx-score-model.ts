@@ -41,6 +41,8 @@ async function readConfig(path: string): Promise<ModelConfig> {
  * onnxruntime-node on the CPU. The logit is the first label's, as h2oGPT reads `logits[0]`.
  */
 export class OnnxScoreModel implements ScoreModel {
+  private readonly hasTokenTypes: boolean;
+
   private constructor(
     readonly name: string,
     readonly maxLength: number,
@@ -49,7 +51,9 @@ export class OnnxScoreModel implements ScoreModel {
     private readonly padTokenId: number,
     private readonly batchSize: number,
     private readonly TensorClass: typeof Tensor
-  ) {}
+  ) {
+    this.hasTokenTypes = session.inputNames.includes("token_type_ids");
+  }
 
   /**
    * @example
@@ -84,34 +88,55 @@ export class OnnxScoreModel implements ScoreModel {
 
   async logits(pairs: readonly ScorePair[]): Promise<number[]> {
     const encodings = pairs.map((pair) => this.encoder.encodePair(pair.question, pair.answer, {maxLength: this.maxLength}));
-    const out: number[] = [];
-    for (let start = 0; start < encodings.length; start += this.batchSize) {
-      out.push(...(await this.runBatch(encodings.slice(start, start + this.batchSize))));
+    // Pairs of similar length share a batch, so little of each batch is padding (a pair's logit does not depend on
+    // its batch: padding is masked). The sort is stable, so equal lengths keep their order.
+    const order = encodings.map((_, index) => index).sort((x, y) => encodings[x]!.inputIds.length - encodings[y]!.inputIds.length);
+    const out = new Array<number>(pairs.length);
+    let widest = 0;
+    for (const encoding of encodings) widest = Math.max(widest, encoding.inputIds.length);
+    // One buffer for every batch of this call (each run ends before the next batch is written).
+    const buffer = new ArrayBuffer(3 * 8 * Math.min(this.batchSize, pairs.length) * widest);
+    for (let start = 0; start < order.length; start += this.batchSize) {
+      const rows = order.slice(start, start + this.batchSize);
+      const logits = await this.runBatch(rows.map((index) => encodings[index]!), buffer);
+      rows.forEach((index, k) => (out[index] = logits[k]!));
     }
     return out;
   }
 
   /** One padded batch (right padding: pad ids, mask 0, type 0), the first logit of each row. */
-  private async runBatch(batch: readonly PairEncoding[]): Promise<number[]> {
-    const width = Math.max(...batch.map((encoding) => encoding.inputIds.length));
+  private async runBatch(batch: readonly PairEncoding[], buffer: ArrayBuffer): Promise<number[]> {
+    let width = 0;
+    for (const encoding of batch) width = Math.max(width, encoding.inputIds.length);
     const size = batch.length * width;
-    const ids = new BigInt64Array(size).fill(BigInt(this.padTokenId));
-    const mask = new BigInt64Array(size);
-    const types = new BigInt64Array(size);
-    batch.forEach((encoding, row) => {
-      const at = row * width;
-      encoding.inputIds.forEach((id, k) => {
-        ids[at + k] = BigInt(id);
-        mask[at + k] = 1n;
-        types[at + k] = BigInt(encoding.tokenTypeIds[k]!);
-      });
-    });
+    // The three inputs side by side in `buffer`, written as the low 32-bit halves of the int64s (ids are small and
+    // non-negative; onnxruntime-node runs only on little-endian CPUs): converting every id to a BigInt cost more
+    // than a tiny model's forward pass. The high halves stay 0.
+    const words = new Int32Array(buffer, 0, 6 * size);
+    const pad = this.padTokenId;
+    for (let row = 0; row < batch.length; row++) {
+      const {inputIds, tokenTypeIds} = batch[row]!;
+      let at = 2 * row * width;
+      for (let k = 0; k < inputIds.length; k++, at += 2) {
+        words[at] = inputIds[k]!;
+        words[at + 2 * size] = 1;
+        words[at + 4 * size] = tokenTypeIds[k]!;
+      }
+      for (let k = inputIds.length; k < width; k++, at += 2) {
+        words[at] = pad;
+        words[at + 2 * size] = 0;
+        words[at + 4 * size] = 0;
+      }
+    }
+    const ids = new BigInt64Array(buffer, 0, size);
+    const mask = new BigInt64Array(buffer, 8 * size, size);
+    const types = new BigInt64Array(buffer, 16 * size, size);
     const shape = [batch.length, width];
     const feeds: Record<string, Tensor> = {
       input_ids: new this.TensorClass("int64", ids, shape),
       attention_mask: new this.TensorClass("int64", mask, shape)
     };
-    if (this.session.inputNames.includes("token_type_ids")) feeds.token_type_ids = new this.TensorClass("int64", types, shape);
+    if (this.hasTokenTypes) feeds.token_type_ids = new this.TensorClass("int64", types, shape);
     let result: InferenceSession.OnnxValueMapType;
     try {
       result = await this.session.run(feeds);

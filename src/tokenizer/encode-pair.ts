@@ -5,6 +5,7 @@ import {parseTokenizerJson} from "./hf/tokenizer-json.js";
 import {loadTokenizer} from "./load-tokenizer.js";
 import {type PairPostProcessor, pairPostProcessor} from "./pair-post-processor.js";
 import type {Tokenizer} from "./tokenizer.js";
+import {type EncodeUntil, type WordChunkEncoder, wordChunkEncoder} from "./word-chunk-encoder.js";
 import {earlyExitLength, type WordStarts, wordStarts} from "./word-starts.js";
 
 /** Model inputs for one sequence or a pair, as transformers' `tokenizer(a, b)` returns them. */
@@ -60,7 +61,9 @@ export class PairEncoder {
   constructor(
     readonly tokenizer: Tokenizer,
     private readonly postProcessor: PairPostProcessor,
-    private readonly wordStarts: WordStarts
+    private readonly wordStarts: WordStarts,
+    /** Cached chunk-by-chunk encoding, for the tokenizers where it equals `tokenizer.encode`. */
+    private readonly chunks?: WordChunkEncoder
   ) {}
 
   /**
@@ -69,25 +72,44 @@ export class PairEncoder {
    * encoder.encodePair("What is 2+2?", "4", {maxLength: 512}).inputIds; // [1, ..., 2, ..., 2]
    */
   encodePair(first: string, second: string | undefined, options: EncodePairOptions = {}): PairEncoding {
-    let a = this.tokenizer.encode(first, {addSpecialTokens: false});
-    let b = second === undefined ? undefined : this.tokenizer.encode(second, {addSpecialTokens: false});
     const {maxLength} = options;
-    if (maxLength !== undefined) {
-      const added = this.postProcessor.addedTokens(b !== undefined);
+    let a: number[];
+    let b: number[] | undefined;
+    if (maxLength === undefined) {
+      a = this.ids(first);
+      b = second === undefined ? undefined : this.ids(second);
+    } else {
+      const added = this.postProcessor.addedTokens(second !== undefined);
       if (maxLength < added) throw new PairTooShortError(maxLength, added);
-      if (second === undefined || b === undefined) {
-        a = a.slice(0, maxLength - added);
+      if (second === undefined) {
+        a = this.ids(first, {count: maxLength - added}).slice(0, maxLength - added);
       } else {
         // HF stops encoding each text at the first word end at or past the whole max_length (the post-processor's
         // tokens not taken off), which decides which text counts as the longer one.
-        const early = (text: string, ids: number[]) => earlyExitLength({text, ids, maxLength, starts: this.wordStarts});
-        const [keepA, keepB] = truncatedLengths(early(first, a), early(second, b), maxLength - added);
-        a = a.slice(0, keepA);
-        b = b.slice(0, keepB);
+        const cutA = this.truncatable(first, maxLength);
+        const cutB = this.truncatable(second, maxLength);
+        const [keepA, keepB] = truncatedLengths(cutA.length, cutB.length, maxLength - added);
+        a = cutA.ids.slice(0, keepA);
+        b = cutB.ids.slice(0, keepB);
       }
     }
     const {ids, typeIds} = this.postProcessor.apply(a, b);
-    return {inputIds: ids, tokenTypeIds: typeIds, attentionMask: ids.map(() => 1)};
+    return {inputIds: ids, tokenTypeIds: typeIds, attentionMask: new Array<number>(ids.length).fill(1)};
+  }
+
+  /** The ids of `text`, or of a prefix of it that is enough for truncation (`until`). */
+  private ids(text: string, until?: EncodeUntil): number[] {
+    return this.chunks === undefined ? this.tokenizer.encode(text, {addSpecialTokens: false}) : this.chunks.encode(text, until).ids;
+  }
+
+  /**
+   * The ids of `text` that truncation to `maxLength` can keep, and the length HF hands to truncation
+   * (`earlyExitLength`). A word start past `maxLength` in a prefix of the ids is where the whole ids' search
+   * would stop too, so encoding ends there.
+   */
+  private truncatable(text: string, maxLength: number): {ids: number[]; length: number} {
+    const ids = this.ids(text, {wordStartPast: maxLength, starts: this.wordStarts});
+    return {ids, length: earlyExitLength({text, ids, maxLength, starts: this.wordStarts})};
   }
 
   async dispose(): Promise<void> {
@@ -110,5 +132,5 @@ export async function loadPairEncoder(path: string): Promise<PairEncoder> {
   const jsonPath = tokenizer.path.endsWith(".json") ? tokenizer.path : join(path, "tokenizer.json");
   const json = parseTokenizerJson(await readFile(jsonPath, "utf8"), jsonPath);
   const postProcessor = pairPostProcessor(json.post_processor as Record<string, unknown> | null | undefined, jsonPath);
-  return new PairEncoder(tokenizer, postProcessor, wordStarts(json, tokenizer));
+  return new PairEncoder(tokenizer, postProcessor, wordStarts(json, tokenizer), wordChunkEncoder(json, tokenizer));
 }

@@ -25,6 +25,11 @@ type Step = (first: Encoded, second: Encoded | undefined) => {a: Encoded; b: Enc
 interface StepSpec {
   readonly added: (pair: boolean) => number;
   readonly step: Step;
+  /**
+   * The same result straight from the ids when the processor is the whole pipeline (no copies per step), or
+   * undefined where it has no shortcut.
+   */
+  readonly direct?: (first: readonly number[], second: readonly number[] | undefined) => Encoded | undefined;
 }
 
 function joined(first: Encoded, second: Encoded | undefined): Encoded {
@@ -65,18 +70,29 @@ function templateStep(component: Record<string, unknown>, path: string): StepSpe
   const count = (pieces: Piece[]) => pieces.reduce((sum, piece) => sum + ("special" in piece ? piece.special.length : 0), 0);
   return {
     added: (isPair) => count(isPair ? (pair ?? single) : single),
+    direct: (first, second) => {
+      const pieces = second === undefined ? single : pair;
+      return pieces === undefined ? undefined : composed(pieces, first, second);
+    },
     step: (first, second) => {
       const pieces = second === undefined ? single : pair;
-      if (pieces === undefined) return {a: joined(first, second), b: undefined};
-      const out: Encoded = {ids: [], typeIds: []};
-      for (const piece of pieces) {
-        const ids = "special" in piece ? piece.special : piece.sequence === "A" ? first.ids : (second?.ids ?? []);
-        out.ids.push(...ids);
-        for (let k = 0; k < ids.length; k++) out.typeIds.push(piece.typeId);
-      }
-      return {a: out, b: undefined};
+      return {a: pieces === undefined ? joined(first, second) : composed(pieces, first.ids, second?.ids), b: undefined};
     }
   };
+}
+
+/** A template's pieces filled in: its special tokens and the two sequences, each id with its piece's type id. */
+function composed(pieces: readonly Piece[], first: readonly number[], second: readonly number[] | undefined): Encoded {
+  const ids: number[] = [];
+  const typeIds: number[] = [];
+  for (const piece of pieces) {
+    const source = "special" in piece ? piece.special : piece.sequence === "A" ? first : (second ?? []);
+    for (let k = 0; k < source.length; k++) {
+      ids.push(source[k]!);
+      typeIds.push(piece.typeId);
+    }
+  }
+  return {ids, typeIds};
 }
 
 function wrapStep(cls: number, sep: number, secondStart: readonly number[], secondType: 0 | 1): StepSpec {
@@ -128,10 +144,12 @@ function stepOf(component: Record<string, unknown> | null | undefined, path: str
  * // {ids: [101, 7, 102, 8, 102], typeIds: [0, 0, 0, 1, 1]}
  */
 export function pairPostProcessor(component: Record<string, unknown> | null | undefined, path: string): PairPostProcessor {
-  const {added, step} = stepOf(component, path);
+  const {added, step, direct} = stepOf(component, path);
   return {
     addedTokens: added,
     apply: (first, second) => {
+      const fast = direct?.(first, second);
+      if (fast !== undefined) return fast;
       const {a, b} = step({ids: [...first], typeIds: first.map(() => 0)}, second === undefined ? undefined : {ids: [...second], typeIds: second.map(() => 1)});
       return joined(a, b);
     }
