@@ -89,8 +89,11 @@ export class PairEncoder {
         const cutA = this.truncatable(first, maxLength);
         const cutB = this.truncatable(second, maxLength);
         const [keepA, keepB] = truncatedLengths(cutA.length, cutB.length, maxLength - added);
-        a = cutA.ids.slice(0, keepA);
-        b = cutB.ids.slice(0, keepB);
+        // The id arrays are fresh ones, so they are cut in place rather than copied.
+        a = cutA.ids;
+        a.length = Math.min(a.length, keepA);
+        b = cutB.ids;
+        b.length = Math.min(b.length, keepB);
       }
     }
     const {ids, typeIds} = this.postProcessor.apply(a, b);

@@ -72,6 +72,7 @@ function notChunkLocal(json: TokenizerJson): string | undefined {
 export function wordChunkEncoder(json: TokenizerJson, tokenizer: Tokenizer): WordChunkEncoder | undefined {
   if (notChunkLocal(json) !== undefined) return undefined;
   const table = new ChunkTable();
+  const ascii = asciiWordPiece(json);
   return {
     encode: (text, until) => {
       const ids: number[] = [];
@@ -85,7 +86,7 @@ export function wordChunkEncoder(json: TokenizerJson, tokenizer: Tokenizer): Wor
           let value = table.get(text, start, end, hash);
           if (value === undefined) {
             const word = text.slice(start, end);
-            const encoded = tokenizer.encode(word, {addSpecialTokens: false});
+            const encoded = ascii?.(word) ?? tokenizer.encode(word, {addSpecialTokens: false});
             value = encoded.length === 1 ? encoded[0]! : encoded;
             table.set(word, hash, value);
           }
@@ -98,6 +99,101 @@ export function wordChunkEncoder(json: TokenizerJson, tokenizer: Tokenizer): Wor
       return {ids, complete: true};
     }
   };
+}
+
+/**
+ * For a plain BERT pipeline (BertNormalizer, BertPreTokenizer, WordPiece), the ids of a chunk of printable ASCII
+ * holding no added token, worked out directly: there the normalizer only lowercases, the pre-tokenizer splits
+ * off each punctuation character (all of ASCII's non-alphanumerics) and WordPiece takes the longest vocabulary
+ * match from the left. Other chunks return undefined and go through the library, whose call per chunk cost
+ * about 8 us, most of a cold chunk cache's cost on real text (bench/score.ts scores each pair once).
+ */
+function asciiWordPiece(json: TokenizerJson): ((chunk: string) => number[] | undefined) | undefined {
+  const normalizer = json.normalizer as ComponentJson | null | undefined;
+  const model = json.model as ComponentJson;
+  if (model.type !== "WordPiece" || (json.pre_tokenizer as ComponentJson | null)?.type !== "BertPreTokenizer") return undefined;
+  if (normalizer != null && normalizer.type !== "BertNormalizer") return undefined;
+  const prefix = model.continuing_subword_prefix;
+  const vocab = model.vocab as Record<string, number> | undefined;
+  const unk = typeof model.unk_token === "string" ? vocab?.[model.unk_token] : undefined;
+  if (typeof prefix !== "string" || vocab === undefined || typeof unk !== "number") return undefined;
+  // Vocabulary tries of first pieces and of continuations (the prefix taken off), ASCII entries only: a walk
+  // along the word finds the longest match without making a string per candidate.
+  const first = trieNode();
+  const next = trieNode();
+  for (const [token, id] of Object.entries(vocab)) {
+    if (!/^[\x21-\x7e]+$/.test(token)) continue;
+    trieInsert(first, token, 0, id);
+    if (token.startsWith(prefix) && token.length > prefix.length) trieInsert(next, token, prefix.length, id);
+  }
+  const maxChars = typeof model.max_input_chars_per_word === "number" ? model.max_input_chars_per_word : 100;
+  const lowercase = normalizer != null && normalizer.lowercase !== false;
+  const added = (json.added_tokens ?? []).map((token) => token.content);
+  const wordPiece = (text: string, start: number, end: number, out: number[]) => {
+    if (end - start > maxChars) return void out.push(unk);
+    const written = out.length;
+    for (let from = start; from < end; ) {
+      let node: TrieNode | undefined = from === start ? first : next;
+      let id = -1;
+      let to = from;
+      for (let k = from; k < end; k++) {
+        node = node.children?.get(text.charCodeAt(k));
+        if (node === undefined) break;
+        if (node.id >= 0) {
+          id = node.id;
+          to = k + 1;
+        }
+      }
+      if (id < 0) {
+        out.length = written;
+        return void out.push(unk);
+      }
+      out.push(id);
+      from = to;
+    }
+  };
+  return (chunk) => {
+    for (let k = 0; k < chunk.length; k++) {
+      const code = chunk.charCodeAt(k);
+      if (code < 0x21 || code > 0x7e) return undefined;
+    }
+    const text = lowercase ? chunk.toLowerCase() : chunk;
+    if (added.some((content) => chunk.includes(content) || text.includes(content))) return undefined;
+    const out: number[] = [];
+    let wordStart = 0;
+    for (let k = 0; k < text.length; k++) {
+      const code = text.charCodeAt(k);
+      const alphanumeric = (code >= 0x30 && code <= 0x39) || (code >= 0x41 && code <= 0x5a) || (code >= 0x61 && code <= 0x7a);
+      if (alphanumeric) continue;
+      if (k > wordStart) wordPiece(text, wordStart, k, out);
+      wordPiece(text, k, k + 1, out);
+      wordStart = k + 1;
+    }
+    if (text.length > wordStart) wordPiece(text, wordStart, text.length, out);
+    return out;
+  };
+}
+
+interface TrieNode {
+  /** The id of the vocabulary entry ending here, or -1. */
+  id: number;
+  children: Map<number, TrieNode> | undefined;
+}
+
+function trieNode(): TrieNode {
+  return {id: -1, children: undefined};
+}
+
+function trieInsert(root: TrieNode, token: string, from: number, id: number): void {
+  let node = root;
+  for (let k = from; k < token.length; k++) {
+    node.children ??= new Map();
+    const code = token.charCodeAt(k);
+    let child = node.children.get(code);
+    if (child === undefined) node.children.set(code, (child = trieNode()));
+    node = child;
+  }
+  node.id = id;
 }
 
 /**
