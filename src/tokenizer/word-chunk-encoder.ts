@@ -1,4 +1,5 @@
 import type {ComponentJson, TokenizerJson} from "./hf/tokenizer-json.js";
+import {WordCache} from "./hf/word-cache.js";
 import type {Tokenizer} from "./tokenizer.js";
 import type {WordStarts} from "./word-starts.js";
 
@@ -33,6 +34,7 @@ function isEnough(text: string, ids: readonly number[], until: EncodeUntil): boo
 const MAX_CHUNKS = 100_000;
 /** Longer chunks (URLs, code) are rare enough to encode each time. */
 const MAX_CHUNK_LENGTH = 64;
+/** sampledHash collides more than a full hash, so a lookup gives up after this many probes (WordCache's maxProbes). */
 const MAX_PROBES = 8;
 
 const PER_CHARACTER_NORMALIZERS = new Set(["BertNormalizer", "Lowercase", "NFC", "NFD", "NFKC", "NFKD", "StripAccents", "Strip"]);
@@ -71,7 +73,7 @@ function notChunkLocal(json: TokenizerJson): string | undefined {
  */
 export function wordChunkEncoder(json: TokenizerJson, tokenizer: Tokenizer): WordChunkEncoder | undefined {
   if (notChunkLocal(json) !== undefined) return undefined;
-  const table = new ChunkTable();
+  const table = new WordCache<number | readonly number[]>(MAX_CHUNKS, MAX_CHUNK_LENGTH, MAX_PROBES);
   const ascii = asciiWordPiece(json);
   return {
     encode: (text, until) => {
@@ -208,60 +210,3 @@ function sampledHash(text: string, start: number, end: number): number {
   return hash ^ (hash >>> 15);
 }
 
-/** Chunk ids by chunk text, looked up straight from the text being encoded (no string made per chunk). */
-class ChunkTable {
-  private keys: (string | undefined)[] = [];
-  private hashes = new Int32Array(0);
-  private values: (number | readonly number[])[] = [];
-  private mask = -1;
-  private size = 0;
-
-  constructor() {
-    this.resize(4096);
-  }
-
-  get(text: string, start: number, end: number, hash: number): number | readonly number[] | undefined {
-    const length = end - start;
-    // The hash samples a few characters, so text made to collide could build long runs: a lookup gives up after a
-    // few probes and the chunk is encoded afresh (and not stored), which costs what no cache would.
-    for (let probe = 0, slot = hash & this.mask; probe < MAX_PROBES; probe++, slot = (slot + 1) & this.mask) {
-      const key = this.keys[slot];
-      if (key === undefined) return undefined;
-      if (this.hashes[slot] !== hash || key.length !== length) continue;
-      let k = 0;
-      while (k < length && key.charCodeAt(k) === text.charCodeAt(start + k)) k++;
-      if (k === length) return this.values[slot];
-    }
-    return undefined;
-  }
-
-  set(chunk: string, hash: number, ids: number | readonly number[]): void {
-    if (this.size >= MAX_CHUNKS || chunk.length > MAX_CHUNK_LENGTH) return;
-    // Kept at most half full, so runs stay short.
-    if (2 * (this.size + 1) > this.keys.length) this.resize(2 * this.keys.length);
-    if (this.insert(chunk, hash, ids)) this.size++;
-  }
-
-  private insert(chunk: string, hash: number, ids: number | readonly number[]): boolean {
-    for (let probe = 0, slot = hash & this.mask; probe < MAX_PROBES; probe++, slot = (slot + 1) & this.mask) {
-      if (this.keys[slot] !== undefined) continue;
-      this.keys[slot] = chunk;
-      this.hashes[slot] = hash;
-      this.values[slot] = ids;
-      return true;
-    }
-    return false;
-  }
-
-  private resize(capacity: number): void {
-    const {keys, hashes, values} = this;
-    this.keys = new Array<string | undefined>(capacity).fill(undefined);
-    this.hashes = new Int32Array(capacity);
-    this.values = new Array<number | readonly number[]>(capacity).fill(0);
-    this.mask = capacity - 1;
-    this.size = 0;
-    keys.forEach((key, slot) => {
-      if (key !== undefined && this.insert(key, hashes[slot]!, values[slot]!)) this.size++;
-    });
-  }
-}

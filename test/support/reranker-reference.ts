@@ -1,5 +1,5 @@
 import {float16BitsToFloat32, float32ToFloat16Bits} from "../../src/gguf/index.js";
-import {referenceLayerNorm} from "./reference-math.js";
+import {referenceLayerNorm, referenceSelfAttention} from "./reference-math.js";
 import type {RandomReranker, RerankerWeights} from "./write-random-reranker.js";
 
 /**
@@ -72,7 +72,6 @@ function matVec(x: ArrayLike<number>, w: Float32Array, b: Float32Array, nOut: nu
  */
 export function referenceRankLogit(weights: RerankerWeights, ids: readonly number[]): number {
   const {nEmbd: h, nHead, nFf, epsilon} = weights;
-  const d = h / nHead;
   let x = ids.map((id, t) => {
     const row = new Float64Array(h);
     for (let j = 0; j < h; j++) row[j] = weights.tokens[id * h + j]! + weights.tokenTypes[j]! + weights.positions[t * h + j]!;
@@ -82,19 +81,9 @@ export function referenceRankLogit(weights: RerankerWeights, ids: readonly numbe
     const q = x.map((row) => matVec(row, layer.wq, layer.bq, h));
     const k = x.map((row) => matVec(row, layer.wk, layer.bk, h));
     const v = x.map((row) => matVec(row, layer.wv, layer.bv, h));
+    const context = referenceSelfAttention(q, k, v, nHead);
     x = x.map((row, t) => {
-      const attended = new Float64Array(h);
-      for (let head = 0; head < nHead; head++) {
-        const scores = k.map((key) => {
-          let dot = 0;
-          for (let j = 0; j < d; j++) dot += q[t]![head * d + j]! * key[head * d + j]!;
-          return dot / Math.sqrt(d);
-        });
-        const top = Math.max(...scores);
-        const exps = scores.map((s) => Math.exp(s - top));
-        const total = exps.reduce((a, b) => a + b, 0);
-        for (let s = 0; s < x.length; s++) for (let j = 0; j < d; j++) attended[head * d + j]! += (exps[s]! / total) * v[s]![head * d + j]!;
-      }
+      const attended = context[t]!;
       const residual = matVec(attended, layer.wo, layer.bo, h).map((value, j) => value + row[j]!);
       const normed = referenceLayerNorm(residual, layer.attnNormG, layer.attnNormB, epsilon);
       const up = matVec(normed, layer.up, layer.upB, nFf).map(ggmlGelu);

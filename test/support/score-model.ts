@@ -2,7 +2,7 @@ import {mkdirSync, writeFileSync} from "node:fs";
 import {join} from "node:path";
 import {mulberry32} from "../../src/util/index.js";
 import {encodeOnnxModel, type OnnxNode, type OnnxTensor} from "../../src/onnx/index.js";
-import {referenceLayerNorm} from "./reference-math.js";
+import {referenceLayerNorm, referenceSelfAttention} from "./reference-math.js";
 
 /**
  * A tiny BERT-like sequence-classification model in Hugging Face Optimum's ONNX layout (model.onnx, config.json,
@@ -278,8 +278,6 @@ function erf(x: number): number {
 /** The model's logit for one unpadded sequence, in float64 JavaScript. */
 export function referenceLogit(weights: ScoreModelWeights, inputIds: readonly number[], tokenTypeIds: readonly number[]): number {
   const {hidden: h, heads, ffn: f} = weights.shape;
-  const d = h / heads;
-  const n = inputIds.length;
   let x = inputIds.map((id, t) => {
     const row = new Float64Array(h);
     for (let j = 0; j < h; j++) row[j] = weights.word[id * h + j]! + weights.position[t * h + j]! + weights.type[tokenTypeIds[t]! * h + j]!;
@@ -289,19 +287,9 @@ export function referenceLogit(weights: ScoreModelWeights, inputIds: readonly nu
     const q = x.map((row) => matVec(row, layer.wq, layer.bq, h));
     const k = x.map((row) => matVec(row, layer.wk, layer.bk, h));
     const v = x.map((row) => matVec(row, layer.wv, layer.bv, h));
+    const contexts = referenceSelfAttention(q, k, v, heads);
     x = x.map((row, t) => {
-      const context = new Float64Array(h);
-      for (let head = 0; head < heads; head++) {
-        const scores = k.map((key) => {
-          let dot = 0;
-          for (let j = 0; j < d; j++) dot += q[t]![head * d + j]! * key[head * d + j]!;
-          return dot / Math.sqrt(d);
-        });
-        const top = Math.max(...scores);
-        const exps = scores.map((s) => Math.exp(s - top));
-        const total = exps.reduce((a, b) => a + b, 0);
-        for (let s = 0; s < n; s++) for (let j = 0; j < d; j++) context[head * d + j]! += (exps[s]! / total) * v[s]![head * d + j]!;
-      }
+      const context = contexts[t]!;
       const attended = matVec(context, layer.wo, layer.bo, h).map((value, j) => value + row[j]!);
       const normed = referenceLayerNorm(attended, layer.ln1g, layer.ln1b, LN_EPSILON);
       const up = matVec(normed, layer.w1, layer.b1, f).map((u) => 0.5 * u * (1 + erf(u * Math.SQRT1_2)));

@@ -7,20 +7,23 @@
 /** One word's ids: a number when it is one token (most words), else the list. */
 export type WordIds = number | number[];
 
-export class WordCache {
+export class WordCache<V = WordIds> {
   private keys: (string | undefined)[] = [];
   private hashes = new Int32Array(0);
-  private values: WordIds[] = [];
+  private values: V[] = [];
   private mask = -1;
   private size = 0;
 
   /**
    * HF caches 10,000 words. A corpus of a few MB holds about 100,000 distinct words (more when SentencePiece
    * keeps punctuation on words); long ones (URLs, code) are worth caching too, as they cost the most to merge.
+   * `maxProbes` bounds a lookup for callers whose hash samples only some characters, so that text made to collide
+   * cannot build long runs: past it a lookup misses and the entry is not stored.
    */
   constructor(
     private readonly limit = 200_000,
-    readonly maxWordLength = 256
+    readonly maxWordLength = 256,
+    private readonly maxProbes = Infinity
   ) {
     this.resize(4096);
   }
@@ -32,9 +35,9 @@ export class WordCache {
     return h;
   }
 
-  get(text: string, start: number, end: number, hash: number): WordIds | undefined {
+  get(text: string, start: number, end: number, hash: number): V | undefined {
     const length = end - start;
-    for (let slot = hash & this.mask; ; slot = (slot + 1) & this.mask) {
+    for (let probe = 0, slot = hash & this.mask; probe < this.maxProbes; probe++, slot = (slot + 1) & this.mask) {
       const key = this.keys[slot];
       if (key === undefined) return undefined;
       if (this.hashes[slot] !== hash || key.length !== length) continue;
@@ -42,37 +45,40 @@ export class WordCache {
       while (k < length && key.charCodeAt(k) === text.charCodeAt(start + k)) k++;
       if (k === length) return this.values[slot];
     }
+    return undefined;
   }
 
-  set(word: string, hash: number, ids: WordIds): void {
+  set(word: string, hash: number, ids: V): void {
     if (this.size >= this.limit || word.length > this.maxWordLength) return;
     // Kept at most half full, so probes stay short and a free slot always exists.
     if (2 * (this.size + 1) > this.keys.length) this.resize(2 * this.keys.length);
-    this.insert(word, hash, ids);
-    this.size++;
+    if (this.insert(word, hash, ids)) this.size++;
   }
 
   clear(): void {
-    this.size = 0;
     this.resize(4096);
   }
 
-  private insert(word: string, hash: number, ids: WordIds): void {
-    let slot = hash & this.mask;
-    while (this.keys[slot] !== undefined) slot = (slot + 1) & this.mask;
-    this.keys[slot] = word;
-    this.hashes[slot] = hash;
-    this.values[slot] = ids;
+  private insert(word: string, hash: number, ids: V): boolean {
+    for (let probe = 0, slot = hash & this.mask; probe < this.maxProbes; probe++, slot = (slot + 1) & this.mask) {
+      if (this.keys[slot] !== undefined) continue;
+      this.keys[slot] = word;
+      this.hashes[slot] = hash;
+      this.values[slot] = ids;
+      return true;
+    }
+    return false;
   }
 
   private resize(capacity: number): void {
     const {keys, hashes, values} = this;
     this.keys = new Array<string | undefined>(capacity).fill(undefined);
     this.hashes = new Int32Array(capacity);
-    this.values = new Array<WordIds>(capacity).fill(0);
+    this.values = new Array<V>(capacity);
     this.mask = capacity - 1;
+    this.size = 0;
     keys.forEach((key, slot) => {
-      if (key !== undefined) this.insert(key, hashes[slot]!, values[slot]!);
+      if (key !== undefined && this.insert(key, hashes[slot]!, values[slot]!)) this.size++;
     });
   }
 }
