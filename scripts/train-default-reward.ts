@@ -3,9 +3,9 @@
  * loads:
  * 1. preference pairs from the default chat model's data (data/default-model/faq.json): for each question, the right
  *    answer against the answers of the 2 most similar other facts ("wrong"), of 4 random other facts ("other"), a
- *    truncated copy and an off-topic sentence, half of the training questions lightly disguised. The last question
- *    of every fourth fact is held out (one pair of each kind): its pairs go to data/default-reward/heldout.jsonl,
- *    which the model test scores;
+ *    truncated copy and an off-topic sentence, half of the training questions lightly disguised (made by
+ *    ./train-default/reward-pairs.ts). The last question of every fourth fact is held out (one pair of each kind):
+ *    its pairs go to data/default-reward/heldout.jsonl, which the model test scores;
  * 2. `h2ogpt finetune --reward` with LoRA on the attention weights of the built-in chat model
  *    (models/h2ogpt-ts-demo.gguf: it already knows the facts), merged and written as F16 (under 10 MB) to
  *    models/h2ogpt-ts-reward.gguf;
@@ -20,8 +20,8 @@ import {fileURLToPath} from "node:url";
 import {parseArgs} from "node:util";
 import {main} from "../src/cli/main.js";
 import {loadGgufRewardModel} from "../src/score/gguf-reward-model.js";
-import {Random} from "../src/train/random.js";
-import {readFaq, type FaqEntry} from "./train-default/corpus.js";
+import {readFaq} from "./train-default/corpus.js";
+import {preferencePairs, type PreferencePair} from "./train-default/reward-pairs.js";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const {values: args} = parseArgs({options: {tiny: {type: "boolean", default: false}, proxy: {type: "boolean", default: false}, work_dir: {type: "string"}}});
@@ -48,127 +48,6 @@ const FINETUNE_FLAGS = {
   val_set_size: args.tiny ? 8 : 64,
   eval_steps: 32
 };
-
-const TRAIN_NEGATIVES: NegativeCounts = {similar: 2, others: 4};
-
-/** Answers about nothing the model knows. */
-const OFF_TOPIC = [
-  "The weather will be sunny tomorrow with a light breeze from the west.",
-  "Preheat the oven to 180 degrees and bake the bread for forty minutes.",
-  "The match ended two to one after a late goal in extra time.",
-  "Paris is the capital of France and sits on the river Seine.",
-  "Water boils at one hundred degrees Celsius at sea level.",
-  "My favourite colour is blue, and I like long walks on the beach.",
-  "The train to the airport leaves every fifteen minutes from platform four.",
-  "Cats sleep for most of the day and hunt at dusk.",
-  "Add a pinch of salt and stir the soup until it thickens.",
-  "The museum is closed on Mondays and open late on Fridays.",
-  "Mount Everest is the highest mountain above sea level.",
-  "Remember to water the tomatoes every evening in summer.",
-  "The concert starts at eight, so we should leave at seven.",
-  "Bananas are rich in potassium and easy to carry.",
-  "He painted the fence green and then went fishing."
-];
-
-export interface PreferencePair {
-  readonly prompt: string;
-  readonly chosen: string;
-  readonly rejected: string;
-  readonly kind: "wrong" | "truncated" | "other" | "off_topic";
-}
-
-function words(text: string): Set<string> {
-  return new Set(text.toLowerCase().match(/[a-z0-9_-]+/g) ?? []);
-}
-
-/** The other facts, most similar answer first (shared words over all words), skipping facts with the same answer. */
-function bySimilarity(entries: readonly FaqEntry[], index: number): number[] {
-  const mine = words(entries[index]!.answer);
-  const scored: [number, number][] = [];
-  entries.forEach((entry, j) => {
-    if (j === index || entry.answer === entries[index]!.answer) return;
-    const theirs = words(entry.answer);
-    const shared = [...theirs].filter((w) => mine.has(w)).length;
-    scored.push([j, shared / (mine.size + theirs.size - shared)]);
-  });
-  return scored.sort((a, b) => b[1] - a[1] || a[0] - b[0]).map(([j]) => j);
-}
-
-/** The answer cut after 30-60% of its words (always shorter, never empty). */
-function truncated(answer: string, random: Random): string {
-  const parts = answer.split(" ");
-  const keep = Math.max(2, Math.min(parts.length - 1, Math.round(parts.length * (0.3 + 0.3 * random.next()))));
-  return parts.slice(0, keep).join(" ");
-}
-
-/** How many answers of other facts a question is paired against. */
-export interface NegativeCounts {
-  /** The answers of the most similar facts ("wrong"). */
-  readonly similar: number;
-  /** The answers of random other facts ("other"). */
-  readonly others: number;
-}
-
-/**
- * A question's right answer against the answers of several other facts, a truncated copy of itself and an off-topic
- * sentence. Several answer-vs-answer pairs per question matter: with one, every answer is chosen far more often than
- * it is rejected, and the model learns which answers are good instead of which answer fits the question.
- */
-function pairsFor(entries: readonly FaqEntry[], index: number, question: string, random: Random, counts: NegativeCounts): PreferencePair[] {
-  const answer = entries[index]!.answer;
-  const similar = bySimilarity(entries, index).slice(0, counts.similar);
-  const others: number[] = [];
-  while (others.length < counts.others) {
-    const j = Math.floor(random.next() * entries.length);
-    if (j !== index && !similar.includes(j) && !others.includes(j) && entries[j]!.answer !== answer) others.push(j);
-  }
-  return [
-    ...similar.map((j): PreferencePair => ({prompt: question, chosen: answer, rejected: entries[j]!.answer, kind: "wrong"})),
-    {prompt: question, chosen: answer, rejected: truncated(answer, random), kind: "truncated"},
-    ...others.map((j): PreferencePair => ({prompt: question, chosen: answer, rejected: entries[j]!.answer, kind: "other"})),
-    {prompt: question, chosen: answer, rejected: OFF_TOPIC[Math.floor(random.next() * OFF_TOPIC.length)]!, kind: "off_topic"}
-  ];
-}
-
-const FILLERS = ["Please tell me: ", "Quick question: ", "I wonder, ", "Hi! ", "Can you tell me this: "];
-
-/**
- * Half the training pairs get their question disguised a little (lower-cased without its final mark, one word
- * dropped, or behind a filler) so the model leans less on the exact wording of the questions it trained on.
- */
-function perturbed(question: string, random: Random): string {
-  if (random.next() >= 0.5) return question;
-  const r = random.next();
-  if (r < 0.25) return question.toLowerCase().replace(/[?.!]+$/, "");
-  if (r < 0.5) {
-    const parts = question.split(" ");
-    if (parts.length < 4) return question;
-    parts.splice(Math.floor(random.next() * parts.length), 1);
-    return parts.join(" ");
-  }
-  if (r < 0.75) return FILLERS[Math.floor(random.next() * FILLERS.length)]! + question[0]!.toLowerCase() + question.slice(1);
-  return question;
-}
-
-/**
- * Training pairs (TRAIN_NEGATIVES per question, half of them with a disguised question), and the held-out pairs
- * (one of each kind) of the last question of every fourth fact. A held-out question is never a training prompt, but its fact is: the other questions of that
- * fact are trained on, with the same right answer.
- */
-export function preferencePairs(entries: readonly FaqEntry[], seed = 7): {train: PreferencePair[]; heldout: PreferencePair[]} {
-  const random = new Random(seed);
-  const disguise = new Random(seed + 1);
-  const train: PreferencePair[] = [];
-  const heldout: PreferencePair[] = [];
-  entries.forEach((entry, index) => {
-    entry.questions.forEach((question, q) => {
-      const held = index % 4 === 0 && q === entry.questions.length - 1;
-      if (held) heldout.push(...pairsFor(entries, index, question, random, {similar: 1, others: 1}));
-      else train.push(...pairsFor(entries, index, question, random, TRAIN_NEGATIVES).map((pair) => ({...pair, prompt: perturbed(pair.prompt, disguise)})));
-    });
-  });
-  return {train, heldout};
-}
 
 const jsonl = (pairs: readonly PreferencePair[]) => pairs.map((p) => JSON.stringify(p)).join("\n") + "\n";
 

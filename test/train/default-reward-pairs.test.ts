@@ -1,0 +1,25 @@
+import {readFile} from "node:fs/promises";
+import {join} from "node:path";
+import {describe, expect, it} from "vitest";
+import {readFaq} from "../../scripts/train-default/corpus.js";
+import {preferencePairs} from "../../scripts/train-default/reward-pairs.js";
+import {projectRoot} from "../support/shared.js";
+
+describe("the shipped reward model's preference pairs (npm run train:default-reward)", async () => {
+  const faq = await readFaq(join(projectRoot, "data/default-model/faq.json"));
+  const {train, heldout} = preferencePairs(faq);
+
+  it("makes exactly the committed held-out pairs, one of each kind for 25 questions", async () => {
+    const committed = await readFile(join(projectRoot, "data/default-reward/heldout.jsonl"), "utf8");
+    expect(heldout.map((p) => JSON.stringify(p)).join("\n") + "\n").toBe(committed);
+    expect(heldout.length).toBe(100);
+    expect(train.length).toBe(2136);
+  });
+
+  it("trains on no held-out question, even disguised by case or punctuation", () => {
+    const normalised = (q: string) => q.toLowerCase().replace(/[^a-z0-9_ ]/g, "").trim();
+    const held = new Set(heldout.map((p) => normalised(p.prompt)));
+    expect(held.size).toBe(25);
+    expect(train.filter((p) => held.has(normalised(p.prompt)))).toEqual([]);
+  });
+});
