@@ -31,10 +31,10 @@ export interface LlamaCppEngineOptions {
   readonly sequences?: number;
   readonly batchSize?: number;
   /**
-   * llama.cpp's flash attention. Off by default: on the CPU its kernel makes every decode slower as the context
-   * grows, and a decode of a few tokens deep in a context far slower (measured on the 30M bench model at 1,500
-   * tokens: 12 new tokens of a follow-up turn 200-365 ms with it, 7-39 ms without; 8 sequences at 500 tokens 105
-   * tok/s with it, 210 without). It only wins on a long prompt evaluated from scratch (about 1.5-2x).
+   * llama.cpp's flash attention. Off by default: on the CPU its kernel costs the same per (query, cached token) pair
+   * however many queries a decode holds, so it slows as the context grows (30M bench model: a follow-up turn's new
+   * tokens at 1,500 tokens of history 36-45 ms with it, 8 ms without; 8 sequences at 500 tokens 105 tok/s with it,
+   * 210 without). It wins only while every sequence is short and on long prompts evaluated from scratch.
    */
   readonly flashAttention?: boolean;
   /** LoRA adapters (GGUF) applied when the context is created, as h2oGPT's lora_weights. */
