@@ -3,7 +3,7 @@
  * sampling, same threads and the same context per slot, in one run.
  *
  *   npm run bench:serve-vs-llama-server [-- --models=bench,demo --seconds=60 --streams_seconds=20 --threads=1
- *       --slots=8 --clients=32 --max_tokens=64 --rounds=3 --servers=ours,peer --flash_attention=on|off]
+ *       --slots=8 --clients=32 --max_tokens=64 --rounds=3 --servers=ours,peer --flash_attention=on|off --uv_threadpool_size=1]
  *
  * Needs llama-server and llama-batched-bench (scripts/build-llama-server.sh; H2OGPT_LLAMA_SERVER and
  * H2OGPT_LLAMA_BATCHED_BENCH override the paths). Models: `bench` is the 30M-parameter random llama GGUF
@@ -46,6 +46,8 @@ const slots = Number(args.slots ?? 8);
 /** --flash_attention=on|off gives both servers the same setting; without it each runs its default (ours off, llama-server's auto = on). */
 const flashAttention = args.flash_attention;
 if (flashAttention != null && flashAttention !== "on" && flashAttention !== "off") throw new Error("--flash_attention: on or off");
+/** --uv_threadpool_size=N starts ours with UV_THREADPOOL_SIZE=N (docs/serve.md: one pool thread decodes faster). */
+const uvThreadpoolSize = args.uv_threadpool_size;
 const clients = Number(args.clients ?? 32);
 const maxTokens = Number(args.max_tokens ?? 64);
 const rounds = Number(args.rounds ?? 3);
@@ -98,7 +100,7 @@ async function startOurs(model: string, dir: string): Promise<Server> {
       `--concurrency=${slots}`, `--max_queue=${clients * 2}`, `--n_threads=${threads}`, `--max_seq_len=${slotContext}`,
       `--history_db=${join(dir, "history.db")}`, `--persist_directory=${join(dir, "db")}`,
       ...(flashAttention == null ? [] : [`--flash_attention=${flashAttention === "on"}`])],
-    {cwd: root, stdio: ["ignore", "pipe", "inherit"]}
+    {cwd: root, stdio: ["ignore", "pipe", "inherit"], env: uvThreadpoolSize == null ? process.env : {...process.env, UV_THREADPOOL_SIZE: uvThreadpoolSize}}
   );
   const url = await new Promise<string>((resolveUrl, reject) => {
     let out = "";
@@ -272,7 +274,8 @@ async function main(): Promise<void> {
   if (servers.includes("peer") && findLlamaTool("llama-server") == null) throw new Error("llama-server is absent: run scripts/build-llama-server.sh");
   console.log(
     `bench/serve-vs-llama-server: ${slots} slots x up to ${slotContext} tokens, ${threads} thread(s), max_tokens ${maxTokens}, ` +
-      `${slots} streams for ${streamsSeconds} s, ${clients} clients for ${seconds} s, flash attention ${flashAttention ?? "each server's default"} ` +
+      `${slots} streams for ${streamsSeconds} s, ${clients} clients for ${seconds} s, flash attention ${flashAttention ?? "each server's default"}, ` +
+      `ours with UV_THREADPOOL_SIZE ${uvThreadpoolSize ?? process.env.UV_THREADPOOL_SIZE ?? "unset (4)"} ` +
       `(loopback; a shared machine is noisy)`
   );
   for (const spec of models) {

@@ -1,4 +1,5 @@
-import {randomBytes, scrypt, timingSafeEqual} from "node:crypto";
+import {randomBytes, timingSafeEqual} from "node:crypto";
+import {scryptOnThread} from "./scrypt-thread.js";
 
 /**
  * Password hashing for `--auth` users.
@@ -7,7 +8,8 @@ import {randomBytes, scrypt, timingSafeEqual} from "node:crypto";
  * and must pay a memory-hard cost per guess. scrypt with OWASP's parameters N=2^15, r=8, p=3 (32 MiB, about
  * 0.3 s here) and a random 16-byte salt per user; the parameters live in the hash so they can be raised later
  * without breaking stored hashes. Verification compares in constant time. Online guessing is limited
- * separately (see login-throttle.ts). Hashing runs on libuv's thread pool, so logins never block generation.
+ * separately (see login-throttle.ts). Hashing runs on a thread of its own (scrypt-thread.ts), not on the event
+ * loop nor on libuv's thread pool where llama.cpp decodes, so logins never hold generation back.
  *
  * Format: `scrypt$N$r$p$<salt base64url>$<hash base64url>`.
  */
@@ -17,11 +19,7 @@ const KEY_LENGTH = 32;
 const PREFIX = "scrypt";
 
 function derive(password: string, salt: Buffer, N: number, r: number, p: number, length: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    scrypt(password.normalize("NFC"), salt, length, {N, r, p, maxmem: 256 * N * r + 1024 * 1024}, (error, key) =>
-      error ? reject(error) : resolve(key)
-    );
-  });
+  return scryptOnThread(password.normalize("NFC"), salt, length, {N, r, p, maxmem: 256 * N * r + 1024 * 1024});
 }
 
 export async function hashPassword(password: string): Promise<string> {
