@@ -70,7 +70,7 @@ describe("our forward pass against llama.cpp", () => {
       expect((loaded.config as LlamaConfig).rmsNormEps).toBeCloseTo(config.rmsNormEps, 10);
       const backend = new JaxLlamaBackend({runtime, config, frozen: loaded.tensors, trainable: new Map(), shapes: shapesOf(config)});
       const ours = logSoftmaxRows(await backend.logits(Int32Array.from(tokens)), config.vocabSize);
-      backend.dispose();
+      await backend.dispose();
       const theirs = await llamaCppLogProbs({modelPath: path, tokens});
       const difference = maxAbsDifference(ours, theirs);
       expect(difference).toBeLessThan(1e-3);
@@ -101,7 +101,7 @@ describe("LoRA adapter export", () => {
       lora: {targets: new Set(targets), scale: loraScale({rank, alpha}), dropout: 0}
     });
     const ours = logSoftmaxRows(await backend.logits(Int32Array.from(tokens)), config.vocabSize);
-    backend.dispose();
+    await backend.dispose();
 
     const adapterPath = join(dir, "adapter.gguf");
     await writeLoraAdapterGguf({path: adapterPath, alpha, adapters, shapes});

@@ -326,6 +326,6 @@ export async function finetune(given: FinetuneOptions): Promise<FinetuneResult> 
       throw new TrainingMemoryError(settings.microBatchSize, longest, {cause: error});
     throw error;
   } finally {
-    backend.dispose();
+    await backend.dispose();
   }
 }

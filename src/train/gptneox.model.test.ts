@@ -57,7 +57,7 @@ describe("GPT-NeoX forward pass against llama.cpp", () => {
       expect(config).toMatchObject({architecture: "gptneox", ropeDims: shape.nRot ?? shape.nEmbd / shape.nHead / 4, useParallelResidual: shape.useParallelResidual ?? true});
       const backend = new JaxLlamaBackend({runtime, config, frozen: model.tensors, trainable: new Map(), shapes: shapesOf(config)});
       const ours = logSoftmaxRows(await backend.logits(Int32Array.from(tokens)), config.vocabSize);
-      backend.dispose();
+      await backend.dispose();
       const theirs = await llamaCppLogProbs({modelPath: path, tokens});
       expect(maxAbsDifference(ours, theirs)).toBeLessThan(1e-3);
       expect(Math.max(...ours[5]!) - Math.min(...ours[5]!)).toBeGreaterThan(1);
@@ -82,7 +82,7 @@ describe("GPT-NeoX forward pass against llama.cpp", () => {
       lora: {targets: new Set(targets), scale: loraScale({rank, alpha}), dropout: 0}
     });
     const ours = logSoftmaxRows(await backend.logits(Int32Array.from(tokens)), config.vocabSize);
-    backend.dispose();
+    await backend.dispose();
 
     const adapterPath = join(dir, "adapter.gguf");
     await writeLoraAdapterGguf({path: adapterPath, alpha, adapters, shapes, architecture: "gptneox"});

@@ -32,5 +32,6 @@ export interface ModelBackend {
   loss(batch: MicroBatch): Promise<{lossSum: number; tokens: number}>;
   /** Logits [length, vocab] for one sequence. */
   logits(tokens: Int32Array): Promise<Float32Array>;
-  dispose(): void;
+  /** Frees native memory; awaited, so nothing native is still finishing when the process exits. */
+  dispose(): Promise<void>;
 }

@@ -103,7 +103,7 @@ describe("reward models", () => {
       }
     }
     expect(Math.max(...analytic.grads.get(REWARD_HEAD_TENSOR)!.map(Math.abs))).toBeGreaterThan(1e-3);
-    backend.dispose();
+    await backend.dispose();
   });
 
   it("training lowers the loss; llama.cpp's scores of the written GGUF equal our forward pass to 1e-3", async () => {
@@ -153,7 +153,7 @@ describe("reward models", () => {
       reward: true
     });
     const ours = await pairRewards({rewards: (batch) => backend.rewards(batch), rows: pairs.rows, microBatchSize: 4, multipleOf: 8});
-    backend.dispose();
+    await backend.dispose();
 
     const model = await loadGgufRewardModel({path: result.modelPath!});
     try {

@@ -77,5 +77,5 @@ export async function expectFiniteDifferences(options: {
       expect(Math.abs(numeric - grad[i]!), `${name}[${i}]: numeric ${numeric} analytic ${grad[i]}`).toBeLessThan(2e-3 + 1e-2 * Math.abs(numeric));
     }
   }
-  backend.dispose();
+  await backend.dispose();
 }

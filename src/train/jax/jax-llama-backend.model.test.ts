@@ -72,7 +72,7 @@ describe("JaxLlamaBackend", () => {
       for (let i = 0; i < grad.length; i++) worst = Math.max(worst, Math.abs(other[i]! - grad[i]!));
       expect(worst, name).toBeLessThan(1e-5);
     }
-    backend.dispose();
+    await backend.dispose();
   });
 
   it("LoRA with B = 0 computes exactly the base model", async () => {

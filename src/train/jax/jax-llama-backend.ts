@@ -323,7 +323,7 @@ export class JaxLlamaBackend implements ModelBackend {
     return (await logits.data()) as Float32Array;
   }
 
-  dispose(): void {
+  async dispose(): Promise<void> {
     this.#dropMerged();
     for (const array of this.#trainable.values()) array.dispose();
     for (const array of this.#frozen.values()) array.dispose();

@@ -24,8 +24,8 @@ const open: ModelBackend[] = [];
 beforeAll(async () => {
   runtime = await loadJax({threads: 1});
 });
-afterAll(() => {
-  for (const backend of open) backend.dispose();
+afterAll(async () => {
+  await Promise.all(open.map((backend) => backend.dispose()));
 });
 
 async function both(options: Omit<OrtLlamaBackendOptions, "threads" | "memoryLimitBytes">): Promise<[ModelBackend, ModelBackend]> {

@@ -75,6 +75,7 @@ export class OrtLlamaBackend implements ModelBackend {
   readonly #options: OrtLlamaBackendOptions;
   readonly #threads: number;
   readonly #sessions = new Map<string, Promise<StepSession>>();
+  readonly #releasing = new Set<Promise<unknown>>();
   /** Weights as onnxruntime tensors, made once per value (frozen ones for the whole run). */
   readonly #tensors = new Map<string, Tensor>();
   readonly #ropeCache = new Map<number, {cos: Tensor; sin: Tensor}>();
@@ -116,7 +117,7 @@ export class OrtLlamaBackend implements ModelBackend {
       for (const [oldKey, old] of this.#sessions) {
         if (this.#sessions.size < MAX_SESSIONS) break;
         this.#sessions.delete(oldKey);
-        void old.then((s) => s.session.release()).catch(() => undefined);
+        this.#release(old);
       }
     }
     // Re-inserted so the map's order is least recently used first.
@@ -250,9 +251,21 @@ export class OrtLlamaBackend implements ModelBackend {
     return results.logits!.data as Float32Array;
   }
 
-  dispose(): void {
-    for (const session of this.#sessions.values()) void session.then((s) => s.session.release()).catch(() => undefined);
+  /**
+   * Releases run in the background while training goes on; dispose waits for them all, because onnxruntime-node
+   * aborts the process ("terminate called after throwing an instance of 'Napi::Error'") when a release finishes
+   * while Node is exiting.
+   */
+  #release(session: Promise<StepSession>): void {
+    const released = session.then((s) => s.session.release()).catch(() => undefined);
+    this.#releasing.add(released);
+    void released.then(() => this.#releasing.delete(released));
+  }
+
+  async dispose(): Promise<void> {
+    for (const session of this.#sessions.values()) this.#release(session);
     this.#sessions.clear();
     this.#tensors.clear();
+    await Promise.all(this.#releasing);
   }
 }
