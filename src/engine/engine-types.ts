@@ -82,7 +82,7 @@ export interface EngineInfo {
   readonly notice?: string;
   /**
    * Which llama.cpp binary runs the model: node-llama-cpp's generic `prebuilt` one, or the `native` build for this
-   * CPU that scripts/build-llama-addon.sh installs (much faster at batched decoding).
+   * CPU that scripts/build-llama-addon.sh installs (docs/serve.md, "Where the time goes").
    */
   readonly binary?: "prebuilt" | "native";
 }
