@@ -3,7 +3,7 @@ import {join} from "node:path";
 import {llamaArchitectureMetadata, vocabularyMetadata} from "../src/gguf/index.js";
 import {writeLlamaModelGguf} from "../src/train/export-gguf.js";
 import {initLlamaWeights} from "../src/train/init-llama.js";
-import {llamaTensorSpecs, type LlamaConfig} from "../src/train/llama-config.js";
+import {llamaHparams, llamaTensorSpecs, type LlamaConfig} from "../src/train/llama-config.js";
 import {Random} from "../src/train/random.js";
 
 /** Tokens per row of the training benchmarks' batches, and their model's context. */
@@ -37,15 +37,7 @@ export async function writeBenchModel(dir: string): Promise<void> {
   const weights = initLlamaWeights(config, new Random(1));
   const vocabulary = await vocabularyMetadata({synthetic: config.vocabSize});
   const metadata = {
-    ...llamaArchitectureMetadata({
-      nVocab: config.vocabSize,
-      nEmbd: config.embeddingLength,
-      nLayer: config.blockCount,
-      nHead: config.headCount,
-      nFf: config.feedForwardLength,
-      contextLength: config.contextLength,
-      tied: true
-    }),
+    ...llamaArchitectureMetadata(llamaHparams(config)),
     ...vocabulary.metadata
   };
   await writeLlamaModelGguf({path: join(dir, "model.gguf"), config, metadata, tensors: weights, type: "F32"});

@@ -9,7 +9,7 @@ import {loadGgufModel} from "./gguf-model.js";
 import {initLlamaWeights} from "./init-llama.js";
 import {JaxLlamaBackend} from "./jax/jax-llama-backend.js";
 import {loadJax, type JaxRuntime} from "./jax/load-jax.js";
-import {llamaTensorSpecs, type LlamaConfig} from "./llama-config.js";
+import {llamaHparams, llamaTensorSpecs, type LlamaConfig} from "./llama-config.js";
 import {initLoraWeights, loraScale, loraTensorSpecs, mergeLora} from "./lora.js";
 import {Random} from "./random.js";
 
@@ -26,18 +26,7 @@ afterAll(async () => {
 async function randomModel(name: string, config: LlamaConfig): Promise<{path: string; weights: Map<string, Float32Array>; metadata: Record<string, GgufValue>}> {
   const vocabulary = await vocabularyMetadata({synthetic: config.vocabSize});
   const metadata = {
-    ...llamaArchitectureMetadata({
-      nVocab: config.vocabSize,
-      nEmbd: config.embeddingLength,
-      nLayer: config.blockCount,
-      nHead: config.headCount,
-      nHeadKv: config.headCountKv,
-      nFf: config.feedForwardLength,
-      contextLength: config.contextLength,
-      rmsEps: config.rmsNormEps,
-      ropeFreqBase: config.ropeFreqBase,
-      tied: config.tiedEmbeddings
-    }),
+    ...llamaArchitectureMetadata(llamaHparams(config)),
     ...vocabulary.metadata
   };
   // Large weights so the logits spread over several units and a wrong detail would show.

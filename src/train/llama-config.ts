@@ -1,3 +1,5 @@
+import type {LlamaHparams} from "../gguf/index.js";
+
 /** The hyper-parameters of a `llama`-architecture decoder, named as in GGUF's `llama.*` metadata. */
 export interface LlamaConfig {
   /** Absent in checkpoints written before other architectures were trainable. */
@@ -15,6 +17,22 @@ export interface LlamaConfig {
   readonly attentionScale: number;
   /** True when there is no `output.weight` and the head reuses `token_embd.weight`. */
   readonly tiedEmbeddings: boolean;
+}
+
+/** The config's hyper-parameters in src/gguf's naming, for llamaArchitectureMetadata. */
+export function llamaHparams(config: LlamaConfig): LlamaHparams {
+  return {
+    nVocab: config.vocabSize,
+    nEmbd: config.embeddingLength,
+    nLayer: config.blockCount,
+    nHead: config.headCount,
+    nHeadKv: config.headCountKv,
+    nFf: config.feedForwardLength,
+    contextLength: config.contextLength,
+    rmsEps: config.rmsNormEps,
+    ropeFreqBase: config.ropeFreqBase,
+    tied: config.tiedEmbeddings
+  };
 }
 
 export function headDim(config: LlamaConfig): number {
