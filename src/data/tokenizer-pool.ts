@@ -5,7 +5,7 @@ import {Worker} from "node:worker_threads";
 import {H2oGptError} from "../errors/index.js";
 import {loadTokenizer, type Tokenizer} from "../tokenizer/index.js";
 import {tokenizeBatch, type LabelSettings, type TokenizeJob, type TokenizedBatch} from "./tokenize-batch.js";
-import {tokenizerInfo, type TokenizeWorkerData, type TokenizerInfo, type WorkerReply} from "./worker-protocol.js";
+import {tokenizerInfo, type TokenizeWorkerData, type TokenizerInfo, type WorkerReply, type WorkerRequest} from "./worker-protocol.js";
 
 /** An error raised inside a worker thread, re-thrown here with the exit code it carried. */
 export class WorkerError extends H2oGptError {
@@ -89,7 +89,7 @@ export class TokenizerPool {
       const replies = await Promise.all(workers.map(waitReady));
       return new TokenizerPool(workers, undefined, replies[0]);
     } catch (error) {
-      await Promise.all(workers.map((worker) => worker.terminate()));
+      await Promise.all(workers.map(endWorker));
       throw error;
     }
   }
@@ -111,7 +111,7 @@ export class TokenizerPool {
 
   async close(): Promise<void> {
     this.fail(new WorkerError("the tokenizer pool was closed"));
-    await Promise.all(this.workers.map((worker) => worker.terminate()));
+    await Promise.all(this.workers.map(endWorker));
     await this.local?.dispose();
   }
 
@@ -120,7 +120,8 @@ export class TokenizerPool {
       const worker = this.idle.pop()!;
       const pending = this.queue.shift()!;
       this.busy.set(worker, pending);
-      worker.postMessage({id: pending.id, job: pending.job});
+      const request: WorkerRequest = {type: "job", id: pending.id, job: pending.job};
+      worker.postMessage(request);
     }
   }
 
@@ -139,6 +140,26 @@ export class TokenizerPool {
     for (const pending of [...this.busy.values(), ...this.queue.splice(0)]) pending.reject(error);
     this.busy.clear();
   }
+}
+
+/** How long a worker may take to release its tokenizer and end before it is terminated. */
+const END_TIMEOUT_MS = 10_000;
+
+/**
+ * Asks a worker to release its tokenizer and end, and waits for it. Terminating it outright is the fallback only
+ * (a worker stuck in a job): node-llama-cpp's objects still alive in a terminated thread abort the process.
+ */
+async function endWorker(worker: Worker): Promise<void> {
+  if (worker.threadId === -1) return;
+  const ended = new Promise<void>((resolve) => worker.once("exit", () => resolve()));
+  const request: WorkerRequest = {type: "close"};
+  worker.postMessage(request);
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(true), END_TIMEOUT_MS);
+  });
+  if (await Promise.race([ended.then(() => false), timedOut])) await worker.terminate();
+  clearTimeout(timer);
 }
 
 function waitReady(worker: Worker): Promise<TokenizerInfo> {

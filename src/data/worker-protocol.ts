@@ -1,4 +1,4 @@
-import type {LabelSettings, TokenizedBatch} from "./tokenize-batch.js";
+import type {LabelSettings, TokenizedBatch, TokenizeJob} from "./tokenize-batch.js";
 
 /** The messages between TokenizerPool and its workers (tokenize-worker.ts). */
 export interface TokenizeWorkerData {
@@ -18,6 +18,9 @@ export function tokenizerInfo(tokenizer: TokenizerInfo): TokenizerInfo {
   const {eosTokenId, bosToken, eosToken, chatTemplate} = tokenizer;
   return {eosTokenId, bosToken, eosToken, chatTemplate};
 }
+
+/** A batch to tokenize, or the request to release the tokenizer and end. */
+export type WorkerRequest = {readonly type: "job"; readonly id: number; readonly job: TokenizeJob} | {readonly type: "close"};
 
 export type WorkerReply =
   | {readonly type: "ready"; readonly info: TokenizerInfo}

@@ -3,7 +3,7 @@
  * and GGUF vocabularies (llama.cpp). See docs/tokenizers.md.
  */
 export type {DecodeOptions, EncodeOptions, EncodingWithOffsets, SpecialToken, Tokenizer, TokenizerBackend} from "./tokenizer.js";
-export {loadTokenizer, type LoadTokenizerOptions} from "./load-tokenizer.js";
+export {loadTokenizer, type LoadTokenizerOptions, releaseTokenizerRuntime} from "./load-tokenizer.js";
 export {maxNewTokens, type MaxNewTokensOptions} from "./max-new-tokens.js";
 export {UnknownTokenIdError} from "./tokenizer-errors.js";
 export {type EncodePairOptions, loadPairEncoder, PairEncoder, type PairEncoding, PairTooShortError, truncatedLengths} from "./encode-pair.js";

@@ -22,6 +22,21 @@ async function kindOf(path: string): Promise<"directory" | "file"> {
   }
 }
 
+/** Imported on the first GGUF only, so HF tokenizers never load llama.cpp. */
+let ggufModule: Promise<typeof import("./gguf/gguf-tokenizer.js")> | undefined;
+
+/**
+ * Releases the llama.cpp instance GGUF tokenizers of this thread share (nothing if none was loaded). Call it after
+ * disposing them, before a worker thread that loaded one ends: see releaseVocabRuntime.
+ *
+ * @example
+ * await tokenizer.dispose();
+ * await releaseTokenizerRuntime();
+ */
+export async function releaseTokenizerRuntime(): Promise<void> {
+  await (await ggufModule)?.releaseVocabRuntime();
+}
+
 /**
  * A tokenizer from a folder holding tokenizer.json (+ tokenizer_config.json), a tokenizer.json file, or a GGUF
  * file (its vocabulary, read by llama.cpp). Everything after this promise is synchronous.
@@ -40,8 +55,8 @@ export async function loadTokenizer(path: string, options: LoadTokenizerOptions 
   }
   if (isGguf) {
     if (backend !== "auto" && backend !== "llama.cpp") throw new NotSupportedError(`${file}: a GGUF file is read by the llama.cpp backend only`);
-    const {loadGgufTokenizer} = await import("./gguf/gguf-tokenizer.js");
-    return loadGgufTokenizer(file);
+    ggufModule ??= import("./gguf/gguf-tokenizer.js");
+    return (await ggufModule).loadGgufTokenizer(file);
   }
   if (backend === "llama.cpp") throw new NotSupportedError(`${file}: the llama.cpp backend reads GGUF files only`);
   return loadHfTokenizer(file, backend);

@@ -8,6 +8,8 @@ import type {DecodeOptions, EncodeOptions, EncodingWithOffsets} from "../tokeniz
 import {TokenizerBase} from "../tokenizer-base.js";
 import {loadVocabOnly} from "./vocab-only-llama.js";
 
+export {releaseVocabRuntime} from "./vocab-only-llama.js";
+
 /** GGUF's tokenizer.ggml.token_type values. */
 const TOKEN_TYPE_CONTROL = 3;
 /** tokenizer.ggml.model values whose token strings we can read back into text. */

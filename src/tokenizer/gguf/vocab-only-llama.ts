@@ -32,6 +32,18 @@ function instance(): Promise<Llama> {
   return llama;
 }
 
+/**
+ * Disposes this thread's llama.cpp instance once the vocabularies loaded through it are disposed. A worker thread
+ * must do this before it ends: terminating a thread that still holds node-llama-cpp's native objects aborts the
+ * whole process ("terminate called after throwing an instance of 'Napi::Error'") when their finalizers run.
+ */
+export async function releaseVocabRuntime(): Promise<void> {
+  const pending = llama;
+  llama = undefined;
+  await loads;
+  await (await pending?.catch(() => undefined))?.dispose();
+}
+
 /** Loads a GGUF's vocabulary only; returns the model and the warnings llama.cpp printed while loading it. */
 export function loadVocabOnly(modelPath: string): Promise<{model: LlamaModel; warnings: string[]}> {
   const load = loads.then(async () => {
