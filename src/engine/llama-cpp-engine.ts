@@ -315,7 +315,7 @@ export class LlamaCppEngine implements Engine {
           stopReason = "time";
           break;
         }
-        await (member ??= this.barrier.join()).step();
+        await (member ??= this.barrier.join(this.pool.rankOf(sequence))).step();
       }
     } finally {
       member?.leave();

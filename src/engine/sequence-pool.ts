@@ -10,14 +10,24 @@ interface Waiter {
 /**
  * The sequences of one llama.cpp context, lent to one generation at a time. Requests beyond the number of
  * sequences wait in arrival order. A free sequence whose cached tokens share the longest prefix with the new
- * prompt is preferred, so a chat's next turn re-evaluates only what is new.
+ * prompt is preferred, so a chat's next turn re-evaluates only what is new; among equals, the one given first (the
+ * lowest sequence id), which keeps the running sequences' ids consecutive: llama.cpp decodes one step of all of
+ * them in a single micro-batch only then (see StepBarrier).
  */
 export class SequencePool {
+  /** Free sequences, lowest rank first. */
   private readonly free: LlamaContextSequence[];
   private readonly waiting: Waiter[] = [];
+  private readonly ranks: ReadonlyMap<LlamaContextSequence, number>;
 
   constructor(sequences: readonly LlamaContextSequence[]) {
     this.free = [...sequences];
+    this.ranks = new Map(sequences.map((sequence, index) => [sequence, index]));
+  }
+
+  /** The sequence's position in the list the pool was given (its sequence id when taken from a fresh context). */
+  rankOf(sequence: LlamaContextSequence): number {
+    return this.ranks.get(sequence) ?? 0;
   }
 
   get waitingCount(): number {
@@ -47,7 +57,9 @@ export class SequencePool {
   release(sequence: LlamaContextSequence): void {
     const next = this.waiting.shift();
     if (next == null) {
-      this.free.push(sequence);
+      const rank = this.rankOf(sequence);
+      const at = this.free.findIndex((other) => this.rankOf(other) > rank);
+      this.free.splice(at === -1 ? this.free.length : at, 0, sequence);
       return;
     }
     next.signal?.removeEventListener("abort", next.onAbort);

@@ -49,4 +49,12 @@ describe("StepBarrier", () => {
     await b.step();
     await Promise.all([stepA, stepLate]);
   });
+
+  it("releases lowest rank first, whatever order the members arrived in", async () => {
+    const barrier = new StepBarrier();
+    const members = [5, 0, 7, 2, 1].map((rank) => ({rank, member: barrier.join(rank)}));
+    const released: number[] = [];
+    await Promise.all(members.map(({rank, member}) => member.step().then(() => released.push(rank))));
+    expect(released).toEqual([0, 1, 2, 5, 7]);
+  });
 });
