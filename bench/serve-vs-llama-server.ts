@@ -46,7 +46,7 @@ const slots = Number(args.slots ?? 8);
 /** --flash_attention=on|off gives both servers the same setting; without it each runs its default (ours off, llama-server's auto = on). */
 const flashAttention = args.flash_attention;
 if (flashAttention != null && flashAttention !== "on" && flashAttention !== "off") throw new Error("--flash_attention: on or off");
-/** --uv_threadpool_size=N starts ours with UV_THREADPOOL_SIZE=N (docs/serve.md: one pool thread decodes faster). */
+/** --uv_threadpool_size=N starts ours with UV_THREADPOOL_SIZE=N (docs/serve.md, "Where the time goes": no longer makes a difference). */
 const uvThreadpoolSize = args.uv_threadpool_size;
 const clients = Number(args.clients ?? 32);
 const maxTokens = Number(args.max_tokens ?? 64);
