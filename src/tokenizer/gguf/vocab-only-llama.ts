@@ -34,8 +34,8 @@ function instance(): Promise<Llama> {
 
 /**
  * Disposes this thread's llama.cpp instance once the vocabularies loaded through it are disposed. A worker thread
- * must do this before it ends: terminating a thread that still holds node-llama-cpp's native objects aborts the
- * whole process ("terminate called after throwing an instance of 'Napi::Error'") when their finalizers run.
+ * must do this before it ends: terminating a thread that still held node-llama-cpp's native objects aborted the
+ * whole process now and then ("terminate called after throwing an instance of 'Napi::Error'").
  */
 export async function releaseVocabRuntime(): Promise<void> {
   const pending = llama;
