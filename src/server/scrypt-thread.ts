@@ -60,8 +60,8 @@ function thread(): Worker {
 
 /**
  * crypto.scrypt on a thread of its own instead of libuv's thread pool. Why: llama.cpp's decode and sampling
- * tasks run on that pool, and `h2ogpt serve` runs it with one thread (docs/serve.md), so a login's 0.3 s of
- * scrypt there would hold every stream's next token. Requests are answered in order, one at a time; the thread
+ * tasks run on that pool (4 threads by default), so a login's 0.3 s of scrypt there would take a thread that every
+ * stream's next token may be waiting for. Requests are answered in order, one at a time; the thread
  * keeps the process alive only while a request is pending.
  *
  * @example

@@ -252,9 +252,8 @@ export class OrtLlamaBackend implements ModelBackend {
   }
 
   /**
-   * Releases run in the background while training goes on; dispose waits for them all, because onnxruntime-node
-   * aborts the process ("terminate called after throwing an instance of 'Napi::Error'") when a release finishes
-   * while Node is exiting.
+   * Releases run in the background while training goes on; dispose waits for them all, so no native release is
+   * still running when its caller goes on or the process exits.
    */
   #release(session: Promise<StepSession>): void {
     const released = session.then((s) => s.session.release()).catch(() => undefined);
