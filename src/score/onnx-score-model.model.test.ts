@@ -3,11 +3,11 @@ import {tmpdir} from "node:os";
 import {join} from "node:path";
 import {Tokenizer as RustTokenizer} from "tokenizers";
 import {afterAll, describe, expect, it} from "vitest";
-import {referenceLogit, type ScoreModelShape, writeScoreModel} from "../../test/support/score-model.js";
+import {randomScoreWeights, referenceLogit, scoreModelOnnx, type ScoreModelShape, writeScoreModel} from "../../test/support/score-model.js";
 import {writeRandomLlamaGguf} from "../gguf/index.js";
 import {loadPairEncoder} from "../tokenizer/index.js";
 import {mulberry32} from "../util/index.js";
-import {lastCharacters, loadScoreModel, ScoreModelPathError, scorePairs, sigmoid} from "./index.js";
+import {lastCharacters, loadScoreModel, ScoreModelPathError, ScoreModelRunError, scorePairs, sigmoid} from "./index.js";
 
 const dir = mkdtempSync(join(tmpdir(), "onnx-score-"));
 afterAll(() => rmSync(dir, {recursive: true, force: true}));
@@ -66,6 +66,55 @@ describe("ONNX score model (Optimum layout, onnxruntime-node)", () => {
       });
     } finally {
       await encoder.dispose();
+      await model.dispose();
+    }
+  });
+});
+
+describe("ONNX score model on its own thread", () => {
+  it("leaves the event loop free while onnxruntime runs a batch (serve's other streams keep going)", async () => {
+    const path = join(dir, "small");
+    writeScoreModel(path, {layers: 4, hidden: 256, heads: 4, ffn: 1024, maxPositions: 512, seed: 11, tokenizer: "wordpiece"});
+    const model = await loadScoreModel({path, threads: 1, batchSize: 8});
+    try {
+      // One batch of 8 pairs of about 500 tokens: a forward pass of 100 ms or more here.
+      const pairs = randomPairs(5, 8, 200).map((pair) => ({question: pair.question, answer: `${pair.answer} ${pair.answer}`}));
+      let last = performance.now();
+      let widestGap = 0;
+      const timer = setInterval(() => {
+        const now = performance.now();
+        widestGap = Math.max(widestGap, now - last);
+        last = now;
+      }, 2);
+      const started = performance.now();
+      const logits = await model.logits(pairs);
+      const elapsed = performance.now() - started;
+      clearInterval(timer);
+      // The gap still open when the call returns counts too (a blocked loop fires no tick before this line).
+      widestGap = Math.max(widestGap, performance.now() - last);
+      expect(logits.every(Number.isFinite)).toBe(true);
+      // Run on this thread, the pass would be one gap nearly as long as the whole call.
+      expect(widestGap, `widest event-loop gap ${widestGap.toFixed(1)} ms of ${elapsed.toFixed(1)} ms`).toBeLessThan(elapsed / 2);
+    } finally {
+      await model.dispose();
+    }
+  });
+
+  it("an onnxruntime failure on a batch is a ScoreModelRunError naming the model, and NA in scorePairs", async () => {
+    // The tokenizer knows more ids than the model has embeddings for: onnxruntime's Gather fails on the batch.
+    const path = join(dir, "short-vocabulary");
+    const shape = SHAPES["BERT-like (WordPiece)"]!;
+    writeScoreModel(path, shape);
+    writeFileSync(join(path, "model.onnx"), scoreModelOnnx(randomScoreWeights(shape, 8)));
+    const model = await loadScoreModel({path, threads: 1});
+    try {
+      const pairs = [{question: "what is the reward model ?", answer: "it scores answers ."}];
+      await expect(model.logits(pairs)).rejects.toThrow(ScoreModelRunError);
+      await expect(model.logits(pairs)).rejects.toThrow(`score model ${path}: scoring 1 pair(s) failed (Non-zero status code returned while running Gather node.`);
+      const errors: unknown[] = [];
+      expect(await scorePairs({model, pairs, onError: (error) => errors.push(error)})).toEqual(["NA"]);
+      expect(errors).toHaveLength(1);
+    } finally {
       await model.dispose();
     }
   });

@@ -1,7 +1,7 @@
 import {readFile} from "node:fs/promises";
 import {join} from "node:path";
-import type {InferenceSession, Tensor} from "onnxruntime-node";
 import {loadPairEncoder, type PairEncoder, type PairEncoding} from "../tokenizer/index.js";
+import {OnnxSessionThread, type SessionBatch} from "./onnx-session-thread.js";
 import {ScoreModelPathError, ScoreModelRunError} from "./score-errors.js";
 import type {ScorePair, ScoreModel} from "./score-types.js";
 
@@ -35,25 +35,28 @@ async function readConfig(path: string): Promise<ModelConfig> {
   return {maxPositions: number("max_position_embeddings"), padTokenId: number("pad_token_id")};
 }
 
+function textLength(pair: ScorePair): number {
+  return pair.question.length + pair.answer.length;
+}
+
+/** Batches encoded and handed to onnxruntime's thread before the event loop gets a turn. */
+const BATCHES_PER_TURN = 16;
+
 /**
  * A sequence-classification model exported by Optimum (h2oGPT's OpenAssistant DeBERTa-v3 reward model, or any
  * model with inputs input_ids / attention_mask [/ token_type_ids] and output logits [batch, labels]), run by
- * onnxruntime-node on the CPU. The logit is the first label's, as h2oGPT reads `logits[0]`.
+ * onnxruntime-node on the CPU, on a thread of its own (OnnxSessionThread). The logit is the first label's, as h2oGPT
+ * reads `logits[0]`.
  */
 export class OnnxScoreModel implements ScoreModel {
-  private readonly hasTokenTypes: boolean;
-
   private constructor(
     readonly name: string,
     readonly maxLength: number,
-    private readonly session: InferenceSession,
+    private readonly thread: OnnxSessionThread,
     private readonly encoder: PairEncoder,
     private readonly padTokenId: number,
-    private readonly batchSize: number,
-    private readonly TensorClass: typeof Tensor
-  ) {
-    this.hasTokenTypes = session.inputNames.includes("token_type_ids");
-  }
+    private readonly batchSize: number
+  ) {}
 
   /**
    * @example
@@ -62,57 +65,71 @@ export class OnnxScoreModel implements ScoreModel {
    */
   static async load(options: OnnxScoreModelOptions): Promise<OnnxScoreModel> {
     const config = await readConfig(join(options.path, "config.json"));
-    const ort = await import("onnxruntime-node");
     const modelPath = join(options.path, "model.onnx");
-    let session: InferenceSession;
+    let thread: OnnxSessionThread;
     try {
-      session = await ort.InferenceSession.create(modelPath, {
-        executionProviders: ["cpu"],
-        graphOptimizationLevel: "all",
-        ...(options.threads === undefined ? {} : {intraOpNumThreads: options.threads, interOpNumThreads: 1})
-      });
+      thread = await OnnxSessionThread.start({modelPath, threads: options.threads});
     } catch (error) {
-      throw new ScoreModelPathError(modelPath, `onnxruntime cannot load it (${(error as Error).message.split("\n")[0]})`);
+      throw new ScoreModelPathError(modelPath, `onnxruntime cannot load it (${(error as Error).message})`);
     }
     for (const input of ["input_ids", "attention_mask"]) {
-      if (!session.inputNames.includes(input)) {
-        await session.release();
-        throw new ScoreModelPathError(modelPath, `has no input '${input}' (inputs: ${session.inputNames.join(", ")}): not a sequence-classification export`);
+      if (!thread.inputNames.includes(input)) {
+        await thread.close();
+        throw new ScoreModelPathError(modelPath, `has no input '${input}' (inputs: ${thread.inputNames.join(", ")}): not a sequence-classification export`);
       }
     }
-    const encoder = await loadPairEncoder(options.path);
+    let encoder: PairEncoder;
+    try {
+      encoder = await loadPairEncoder(options.path);
+    } catch (error) {
+      await thread.close();
+      throw error;
+    }
     const maxLength = encoder.tokenizer.modelMaxLength ?? config.maxPositions ?? FALLBACK_MAX_LENGTH;
     const padTokenId = encoder.tokenizer.padTokenId ?? config.padTokenId ?? 0;
-    return new OnnxScoreModel(options.name ?? options.path, maxLength, session, encoder, padTokenId, options.batchSize ?? 8, ort.Tensor);
+    return new OnnxScoreModel(options.name ?? options.path, maxLength, thread, encoder, padTokenId, options.batchSize ?? 8);
   }
 
   async logits(pairs: readonly ScorePair[]): Promise<number[]> {
-    const encodings = pairs.map((pair) => this.encoder.encodePair(pair.question, pair.answer, {maxLength: this.maxLength}));
-    // Pairs of similar length share a batch, so little of each batch is padding (a pair's logit does not depend on
-    // its batch: padding is masked). The sort is stable, so equal lengths keep their order.
-    const order = encodings.map((_, index) => index).sort((x, y) => encodings[x]!.inputIds.length - encodings[y]!.inputIds.length);
-    const out = new Array<number>(pairs.length);
-    let widest = 0;
-    for (const encoding of encodings) widest = Math.max(widest, encoding.inputIds.length);
-    // One buffer for every batch of this call (each run ends before the next batch is written).
-    const buffer = new ArrayBuffer(3 * 8 * Math.min(this.batchSize, pairs.length) * widest);
-    for (let start = 0; start < order.length; start += this.batchSize) {
-      const rows = order.slice(start, start + this.batchSize);
-      const logits = await this.runBatch(rows.map((index) => encodings[index]!), buffer);
-      rows.forEach((index, k) => (out[index] = logits[k]!));
+    // Batches are cut from the pairs sorted by character length, a proxy for their token count that needs no
+    // encoding: so little of a batch is padding, and each batch goes to onnxruntime's thread as soon as it is
+    // encoded, while the next is encoded here. A pair's logit does not depend on its batch (padding is masked).
+    const order = pairs.map((_, index) => index).sort((x, y) => textLength(pairs[x]!) - textLength(pairs[y]!));
+    const runs: Promise<Float64Array>[] = [];
+    try {
+      for (let start = 0; start < order.length; start += this.batchSize) {
+        if (start > 0 && (start / this.batchSize) % BATCHES_PER_TURN === 0) await new Promise(setImmediate);
+        const rows = order.slice(start, start + this.batchSize);
+        const batch = rows.map((index) => this.encoder.encodePair(pairs[index]!.question, pairs[index]!.answer, {maxLength: this.maxLength}));
+        runs.push(this.thread.run(this.padded(batch)));
+      }
+    } catch (error) {
+      await Promise.allSettled(runs);
+      throw error;
     }
+    const results = await Promise.allSettled(runs);
+    const out = new Array<number>(pairs.length);
+    results.forEach((result, k) => {
+      if (result.status === "rejected") {
+        const rows = Math.min(this.batchSize, order.length - k * this.batchSize);
+        throw new ScoreModelRunError(this.name, rows, (result.reason as Error).message, {cause: result.reason});
+      }
+      order.slice(k * this.batchSize, (k + 1) * this.batchSize).forEach((index, row) => (out[index] = result.value[row]!));
+    });
     return out;
   }
 
-  /** One padded batch (right padding: pad ids, mask 0, type 0), the first logit of each row. */
-  private async runBatch(batch: readonly PairEncoding[], buffer: ArrayBuffer): Promise<number[]> {
+  /**
+   * One padded batch (right padding: pad ids, mask 0, type 0): the three int64 inputs side by side in one buffer,
+   * written as the low 32-bit halves (ids are small and non-negative; onnxruntime-node runs only on little-endian
+   * CPUs): converting every id to a BigInt cost more than a tiny model's forward pass. The high halves stay 0.
+   */
+  private padded(batch: readonly PairEncoding[]): SessionBatch {
     let width = 0;
     for (const encoding of batch) width = Math.max(width, encoding.inputIds.length);
     const size = batch.length * width;
-    // The three inputs side by side in `buffer`, written as the low 32-bit halves of the int64s (ids are small and
-    // non-negative; onnxruntime-node runs only on little-endian CPUs): converting every id to a BigInt cost more
-    // than a tiny model's forward pass. The high halves stay 0.
-    const words = new Int32Array(buffer, 0, 6 * size);
+    const buffer = new ArrayBuffer(3 * 8 * size);
+    const words = new Int32Array(buffer);
     const pad = this.padTokenId;
     for (let row = 0; row < batch.length; row++) {
       const {inputIds, tokenTypeIds} = batch[row]!;
@@ -122,35 +139,13 @@ export class OnnxScoreModel implements ScoreModel {
         words[at + 2 * size] = 1;
         words[at + 4 * size] = tokenTypeIds[k]!;
       }
-      for (let k = inputIds.length; k < width; k++, at += 2) {
-        words[at] = pad;
-        words[at + 2 * size] = 0;
-        words[at + 4 * size] = 0;
-      }
+      for (let k = inputIds.length; k < width; k++, at += 2) words[at] = pad;
     }
-    const ids = new BigInt64Array(buffer, 0, size);
-    const mask = new BigInt64Array(buffer, 8 * size, size);
-    const types = new BigInt64Array(buffer, 16 * size, size);
-    const shape = [batch.length, width];
-    const feeds: Record<string, Tensor> = {
-      input_ids: new this.TensorClass("int64", ids, shape),
-      attention_mask: new this.TensorClass("int64", mask, shape)
-    };
-    if (this.hasTokenTypes) feeds.token_type_ids = new this.TensorClass("int64", types, shape);
-    let result: InferenceSession.OnnxValueMapType;
-    try {
-      result = await this.session.run(feeds);
-    } catch (error) {
-      throw new ScoreModelRunError(this.name, batch.length, (error as Error).message.split("\n")[0]!, {cause: error});
-    }
-    const logits = (result.logits ?? result[this.session.outputNames[0]!]) as Tensor;
-    const data = logits.data as Float32Array;
-    const labels = data.length / batch.length;
-    return batch.map((_, row) => data[row * labels]!);
+    return {buffer, rows: batch.length, width};
   }
 
   async dispose(): Promise<void> {
-    await this.session.release();
+    await this.thread.close();
     await this.encoder.dispose();
   }
 }

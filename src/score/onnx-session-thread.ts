@@ -1,0 +1,169 @@
+import {setTimeout as sleep} from "node:timers/promises";
+import {Worker} from "node:worker_threads";
+
+/** One padded batch: ids, attention mask and token type ids side by side as int64s in `buffer` (rows x width each). */
+export interface SessionBatch {
+  readonly buffer: ArrayBuffer;
+  readonly rows: number;
+  readonly width: number;
+}
+
+export interface OnnxSessionThreadOptions {
+  readonly modelPath: string;
+  /** onnxruntime's intra-op threads (undefined: onnxruntime's own choice). */
+  readonly threads?: number;
+}
+
+/** Why the thread could not load or run the model, as onnxruntime said it (first line). */
+export class OnnxSessionThreadError extends Error {}
+
+/**
+ * The thread's own code, evaluated in place so it runs the same from dist/ and from the TypeScript sources (see
+ * src/server/scrypt-thread.ts). onnxruntime-node is required from this module's location, passed in workerData.
+ */
+const SOURCE = `
+const {parentPort, workerData} = process.getBuiltinModule("node:worker_threads");
+const {createRequire} = process.getBuiltinModule("node:module");
+const firstLine = (error) => String(error && error.message ? error.message : error).split("\\n")[0];
+let ort;
+let session;
+let failed;
+const ready = (async () => {
+  try {
+    ort = createRequire(workerData.requireFrom)("onnxruntime-node");
+    session = await ort.InferenceSession.create(workerData.modelPath, workerData.sessionOptions);
+    parentPort.postMessage({type: "ready", inputNames: session.inputNames});
+  } catch (error) {
+    failed = firstLine(error);
+    parentPort.postMessage({type: "failed", message: failed});
+  }
+})();
+// One message at a time, in order: a close waits for the runs before it.
+let chain = ready;
+parentPort.on("message", (message) => {
+  chain = chain.then(() => handle(message));
+});
+async function handle(message) {
+  if (message.type === "close") {
+    if (session) await session.release().catch(() => undefined);
+    parentPort.close();
+    return;
+  }
+  const {id, buffer, rows, width} = message;
+  if (failed !== undefined) return parentPort.postMessage({id, error: failed});
+  try {
+    const size = rows * width;
+    const shape = [rows, width];
+    const feeds = {
+      input_ids: new ort.Tensor("int64", new BigInt64Array(buffer, 0, size), shape),
+      attention_mask: new ort.Tensor("int64", new BigInt64Array(buffer, 8 * size, size), shape)
+    };
+    if (session.inputNames.includes("token_type_ids")) feeds.token_type_ids = new ort.Tensor("int64", new BigInt64Array(buffer, 16 * size, size), shape);
+    const result = await session.run(feeds);
+    const data = (result.logits ?? result[session.outputNames[0]]).data;
+    const labels = data.length / rows;
+    const logits = new Float64Array(rows);
+    for (let row = 0; row < rows; row++) logits[row] = data[row * labels];
+    parentPort.postMessage({id, logits}, [logits.buffer]);
+  } catch (error) {
+    parentPort.postMessage({id, error: firstLine(error)});
+  }
+}
+`;
+
+interface Pending {
+  readonly resolve: (logits: Float64Array) => void;
+  readonly reject: (error: Error) => void;
+}
+
+type Reply = {type: "ready"; inputNames: string[]} | {type: "failed"; message: string} | {id: number; logits?: Float64Array; error?: string};
+
+/**
+ * An onnxruntime session on a thread of its own. Why: onnxruntime-node runs a session synchronously on the calling
+ * thread, so a reward model scoring an answer inside `serve` would stall every other stream (and the health check)
+ * for the whole forward pass, seconds for a DeBERTa-v3-large. On its own thread the event loop stays free, and the
+ * caller can encode the next batch while this one runs. Batches are answered in order; the thread keeps the
+ * process alive only while one is pending.
+ *
+ * @example
+ * const thread = await OnnxSessionThread.start({modelPath: "model/model.onnx", threads: 1});
+ * const logits = await thread.run({buffer, rows: 2, width: 7});
+ * await thread.close();
+ */
+export class OnnxSessionThread {
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 0;
+  private failure: Error | undefined;
+  private readonly exited: Promise<void>;
+
+  private constructor(
+    private readonly worker: Worker,
+    readonly inputNames: readonly string[]
+  ) {
+    this.exited = new Promise((resolve) => worker.once("exit", () => resolve()));
+    worker.on("message", (reply: Reply) => {
+      if (!("id" in reply)) return;
+      const waiter = this.pending.get(reply.id);
+      this.pending.delete(reply.id);
+      if (this.pending.size === 0) worker.unref();
+      if (waiter == null) return;
+      if (reply.logits != null) waiter.resolve(reply.logits);
+      else waiter.reject(new OnnxSessionThreadError(reply.error ?? "onnxruntime failed"));
+    });
+    worker.on("error", (error) => this.fail(new OnnxSessionThreadError(error.message)));
+    worker.on("exit", (code) => this.fail(new OnnxSessionThreadError(`the onnxruntime thread exited with code ${code}`)));
+    worker.unref();
+  }
+
+  /** Starts the thread and loads the model; rejects with onnxruntime's reason when it cannot. */
+  static async start(options: OnnxSessionThreadOptions): Promise<OnnxSessionThread> {
+    const sessionOptions = {
+      executionProviders: ["cpu"],
+      graphOptimizationLevel: "all",
+      ...(options.threads === undefined ? {} : {intraOpNumThreads: options.threads, interOpNumThreads: 1})
+    };
+    const worker = new Worker(SOURCE, {eval: true, workerData: {requireFrom: import.meta.url, modelPath: options.modelPath, sessionOptions}});
+    const inputNames = await new Promise<string[]>((resolve, reject) => {
+      worker.once("message", (reply: Reply) => {
+        if ("type" in reply && reply.type === "ready") resolve(reply.inputNames);
+        else reject(new OnnxSessionThreadError("message" in reply ? reply.message : "the onnxruntime thread did not start"));
+      });
+      worker.once("error", (error) => reject(new OnnxSessionThreadError(error.message)));
+      worker.once("exit", (code) => reject(new OnnxSessionThreadError(`the onnxruntime thread exited with code ${code} while loading`)));
+    }).catch(async (error: unknown) => {
+      await worker.terminate();
+      throw error;
+    });
+    return new OnnxSessionThread(worker, inputNames);
+  }
+
+  /** The first logit of each row. `batch.buffer` is handed over to the thread (unusable here afterwards). */
+  run(batch: SessionBatch): Promise<Float64Array> {
+    if (this.failure != null) return Promise.reject(this.failure);
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, {resolve, reject});
+      this.worker.ref();
+      this.worker.postMessage({id, buffer: batch.buffer, rows: batch.rows, width: batch.width}, [batch.buffer]);
+    });
+  }
+
+  /**
+   * Releases the session and lets the thread end by itself; terminated only if it has not ended after 10 s (a
+   * run stuck in onnxruntime).
+   */
+  async close(): Promise<void> {
+    if (this.failure != null) return;
+    this.failure = new OnnxSessionThreadError("the onnxruntime thread was closed");
+    this.worker.ref();
+    this.worker.postMessage({type: "close"});
+    const ended = await Promise.race([this.exited.then(() => true), sleep(10_000, false, {ref: false})]);
+    if (!ended) await this.worker.terminate();
+  }
+
+  private fail(error: Error): void {
+    this.failure ??= error;
+    for (const {reject} of this.pending.values()) reject(this.failure);
+    this.pending.clear();
+  }
+}
