@@ -3,9 +3,10 @@
  * against PyTorch on the same model, weights, pairs and optimizer, in the same run. The model is bench/train.ts's
  * (llama, vocab 8192, width 256, 4 layers, SwiGLU 1024, tied); a step is 4 pairs = 8 sequences x 256 tokens.
  *
- *   npm run bench:train-reward [-- --steps=6 --threads=2 --modes=full,lora]
+ *   npm run bench:train-reward [-- --steps=6 --threads=2 --modes=full,lora --train_backend=onnxruntime|jax]
  *
- * Each side runs in its own process; the first step (compilation) is left out of the median. PyTorch
+ * --train_backend picks our tensor runtime as `h2ogpt finetune --train_backend` does (default: finetune's choice,
+ * onnxruntime). Each side runs in its own process; the first step (compilation) is left out of the median. PyTorch
  * (bench/train_reward_torch.py) runs when importable; otherwise the line says it is missing. Both sides start from
  * the same weights and head, so their losses should agree to about 4 decimals.
  */
@@ -15,7 +16,7 @@ import {tmpdir} from "node:os";
 import {dirname, join, resolve} from "node:path";
 import {fileURLToPath} from "node:url";
 import {promisify} from "node:util";
-import {finetune, type RewardRow} from "../src/train/index.js";
+import {finetune, type RewardRow, type TrainBackendName} from "../src/train/index.js";
 import {parameterCount, type LlamaConfig} from "../src/train/llama-config.js";
 import {readMetrics} from "../src/train/metrics.js";
 import {Random} from "../src/train/random.js";
@@ -29,6 +30,7 @@ const args = Object.fromEntries(process.argv.slice(2).map((arg) => [arg.replace(
 const steps = Number(args.steps ?? 6);
 const threads = Number(args.threads ?? 2);
 const modes = (args.modes ?? "full,lora").split(",") as ("full" | "lora")[];
+const trainBackend = args.train_backend as TrainBackendName | undefined;
 const PAIRS = 4;
 const LENGTH = BENCH_LENGTH;
 const LEARNING_RATE = 1e-3;
@@ -69,6 +71,7 @@ async function child(dir: string, mode: "full" | "lora"): Promise<void> {
     lrSchedulerType: "constant",
     maxGradNorm: 0,
     threads,
+    trainBackend,
     saveTotalLimit: 1,
     seed: 1
   });
@@ -78,7 +81,16 @@ async function child(dir: string, mode: "full" | "lora"): Promise<void> {
 }
 
 async function ours(dir: string, mode: "full" | "lora"): Promise<SideResult> {
-  const argv = ["--import", "tsx", fileURLToPath(import.meta.url), `--child=${mode}`, `--dir=${dir}`, `--steps=${steps}`, `--threads=${threads}`];
+  const argv = [
+    "--import",
+    "tsx",
+    fileURLToPath(import.meta.url),
+    `--child=${mode}`,
+    `--dir=${dir}`,
+    `--steps=${steps}`,
+    `--threads=${threads}`,
+    ...(trainBackend == null ? [] : [`--train_backend=${trainBackend}`])
+  ];
   const {stdout} = await run(process.execPath, argv, {cwd: root, maxBuffer: 1 << 24});
   return JSON.parse(stdout.trim().split("\n").at(-1)!) as SideResult;
 }
@@ -121,7 +133,7 @@ if (args.child != null) {
     await writeInputs(dir);
     console.log(
       `reward model: llama ${fmt(parameterCount(config) / 1e6, 2)}M parameters + head; ${PAIRS} pairs x 2 x ${LENGTH} tokens per step; ` +
-        `${steps} steps (median of ${steps - 1} after 1 warm-up); ${threads} threads each`
+        `${steps} steps (median of ${steps - 1} after 1 warm-up); ${threads} threads each; our backend ${trainBackend ?? "onnxruntime (default)"}`
     );
     for (const mode of modes) {
       const mine = await ours(dir, mode);

@@ -136,8 +136,8 @@ export const finetuneCommand = defineCommand({
     threads: {kind: "number", description: "compute threads", defaultText: "the number of CPUs"},
     train_backend: {
       kind: "string",
-      description: "tensor runtime: onnxruntime (native CPU kernels) or jax (jax-js WebAssembly; also trains reward models)",
-      defaultText: "onnxruntime (jax with --reward)"
+      description: "tensor runtime: onnxruntime (native CPU kernels) or jax (jax-js WebAssembly)",
+      defaultText: "onnxruntime"
     }
   },
   async run({flags: given, positionals}, io) {

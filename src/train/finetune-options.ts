@@ -73,7 +73,7 @@ export interface FinetuneOptions {
   readonly threads?: number;
   /** Compile steps with jax-js's jit (default on; eager mode is for debugging). */
   readonly jit?: boolean;
-  /** The tensor runtime: onnxruntime (the default) or jax (the only one for reward training); see chooseTrainBackend. */
+  /** The tensor runtime: onnxruntime (the default) or jax; see chooseTrainBackend. */
   readonly trainBackend?: TrainBackendName;
   readonly signal?: AbortSignal;
   readonly onProgress?: (progress: FinetuneProgress) => void;

@@ -135,7 +135,7 @@ export async function finetune(given: FinetuneOptions): Promise<FinetuneResult> 
     JSON.stringify({base_model: base.path, mode: setup.mode, lora: setup.lora, ...(peftDir == null ? {} : {lora_weights: resolve(peftDir)}), ...fingerprintNow, plan, data: options.dataSettings}, null, 2) + "\n"
   );
 
-  const trainBackend = chooseTrainBackend({requested: options.trainBackend, config: base.config, reward: reward != null});
+  const trainBackend = chooseTrainBackend({requested: options.trainBackend});
   const backend = await createTrainBackend({
     name: trainBackend,
     config: base.config,

@@ -1,6 +1,9 @@
 import type {MicroBatch} from "./model-backend.js";
 import type {TrainRow} from "./micro-batch.js";
 
+/** The reward head's trainable tensor: a vector [d] applied to the final-norm hidden state of a row's last token. */
+export const REWARD_HEAD_TENSOR = "cls.output.weight";
+
 /**
  * One preference pair, tokenized: `inputIds` is the chosen text (prompt + chosen answer) and `rejectedIds` the
  * rejected one. It is a TrainRow (labels = inputIds) so finetune's shuffling, grouping and checks treat a pair as

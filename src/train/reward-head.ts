@@ -3,13 +3,12 @@ import {NotSupportedError} from "../errors/index.js";
 import {REWARD_BIAS_KEY, REWARD_HEAD_KEY, REWARD_MAX_LENGTH_KEY, type GgufValue} from "../gguf/index.js";
 import {writeLlamaModelGguf} from "./export-gguf.js";
 import {MODEL_FILE, type Settings} from "./finetune-options.js";
-import {REWARD_HEAD_TENSOR} from "./jax/llama-graph.js";
 import type {LoadedModel} from "./gguf-model.js";
 import {loraScale, mergeLora} from "./lora.js";
 import {isGptNeox} from "./model-config.js";
 import type {MicroBatch} from "./model-backend.js";
 import type {Random} from "./random.js";
-import {toRewardBatch, type RewardRow} from "./reward-batch.js";
+import {REWARD_HEAD_TENSOR, toRewardBatch, type RewardRow} from "./reward-batch.js";
 import type {TrainableSetup} from "./trainable-setup.js";
 
 /** Hugging Face's initializer_range for a new classification head. */

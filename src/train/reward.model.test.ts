@@ -7,7 +7,7 @@ import {loadGgufRewardModel} from "../score/gguf-reward-model.js";
 import {projectRoot} from "../../test/support/shared.js";
 import {finetune} from "./finetune.js";
 import {JaxLlamaBackend} from "./jax/jax-llama-backend.js";
-import {REWARD_HEAD_TENSOR} from "./jax/llama-graph.js";
+import {REWARD_HEAD_TENSOR} from "./reward-batch.js";
 import {loadJax, type JaxRuntime} from "./jax/load-jax.js";
 import {llamaTensorSpecs} from "./llama-config.js";
 import {loadGgufModel} from "./gguf-model.js";

@@ -1,4 +1,4 @@
-import {NotSupportedError, UsageError} from "../errors/index.js";
+import {UsageError} from "../errors/index.js";
 import {JaxLlamaBackend, type JaxLoraOptions} from "./jax/jax-llama-backend.js";
 import {loadJax} from "./jax/load-jax.js";
 import type {MicroBatch, ModelBackend} from "./model-backend.js";
@@ -9,7 +9,7 @@ import {createOrtLlamaBackend} from "./ort/ort-llama-backend.js";
 export const TRAIN_BACKENDS = ["jax", "onnxruntime"] as const;
 export type TrainBackendName = (typeof TRAIN_BACKENDS)[number];
 
-/** A backend; jax's also scores reward micro-batches (reward runs always use it). */
+/** A backend; both also score reward micro-batches when made with `reward`. */
 export type TrainBackend = ModelBackend & {rewards?(batch: MicroBatch): Promise<Float32Array>};
 
 /**
@@ -25,16 +25,14 @@ export function checkTrainBackend(name: string | undefined): void {
 
 /**
  * The backend a run uses: the one asked for, else onnxruntime (its native GEMM makes a step several times faster
- * than jax-js's wasm, see docs/finetune.md), except for reward training, which only the jax backend implements.
+ * than jax-js's wasm, see docs/finetune.md).
  *
  * @example
- * chooseTrainBackend({config, reward: false}); // "onnxruntime"
+ * chooseTrainBackend({}); // "onnxruntime"
  */
-export function chooseTrainBackend(options: {requested?: TrainBackendName; config: ModelConfig; reward: boolean}): TrainBackendName {
-  const {requested, reward} = options;
-  checkTrainBackend(requested);
-  if (requested === "onnxruntime" && reward) throw new NotSupportedError("--train_backend=onnxruntime does not train reward models; use --train_backend=jax");
-  return requested ?? (reward ? "jax" : "onnxruntime");
+export function chooseTrainBackend(options: {requested?: TrainBackendName}): TrainBackendName {
+  checkTrainBackend(options.requested);
+  return options.requested ?? "onnxruntime";
 }
 
 /**
@@ -56,7 +54,8 @@ export async function createTrainBackend(options: {
   readonly reward?: boolean;
 }): Promise<TrainBackend> {
   const {name, config, frozen, trainable, shapes, lora, threads} = options;
-  if (name === "onnxruntime") return createOrtLlamaBackend({config, frozen, trainable, shapes, ...(lora == null ? {} : {lora}), ...(threads == null ? {} : {threads})});
+  if (name === "onnxruntime")
+    return createOrtLlamaBackend({config, frozen, trainable, shapes, ...(lora == null ? {} : {lora}), ...(threads == null ? {} : {threads}), reward: options.reward === true});
   const runtime = await loadJax({threads});
   return new JaxLlamaBackend({runtime, config, frozen, trainable, shapes, lora, jit: options.jit ?? true, reward: options.reward === true});
 }

@@ -1,5 +1,6 @@
 import type {Array as JaxArray} from "@jax-js/jax";
 import {headDim, type LlamaConfig} from "../llama-config.js";
+import {REWARD_HEAD_TENSOR} from "../reward-batch.js";
 import type {Jax} from "./load-jax.js";
 
 /**
@@ -38,8 +39,6 @@ export interface LossInputs extends GraphInputs {
   readonly lossMask: JaxArray;
 }
 
-/** The reward head's trainable tensor: a vector [d] applied to the final-norm hidden state of a row's last token. */
-export const REWARD_HEAD_TENSOR = "cls.output.weight";
 
 export interface LlamaGraph {
   /** Logits [B*T, vocab]. */

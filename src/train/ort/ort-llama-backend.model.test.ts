@@ -14,7 +14,9 @@ import type {LossAndGrads, MicroBatch, ModelBackend} from "../model-backend.js";
 import {modelTensorSpecs} from "../model-config.js";
 import {Random} from "../random.js";
 import {TrainingMemoryError} from "../train-errors.js";
-import {createOrtLlamaBackend, type OrtLlamaBackendOptions} from "./ort-llama-backend.js";
+import type {LlamaConfig} from "../llama-config.js";
+import {REWARD_HEAD_TENSOR, toRewardBatch} from "../reward-batch.js";
+import {createOrtLlamaBackend, type OrtLlamaBackend, type OrtLlamaBackendOptions} from "./ort-llama-backend.js";
 
 // TINY_ROWS padded with a fully padded third row.
 const batch: MicroBatch = toMicroBatch(TINY_ROWS, {batchSize: 3});
@@ -89,6 +91,58 @@ describe("OrtLlamaBackend (onnxruntime, hand-written backward)", () => {
       expectSameGradients(await jax.lossAndGrads(batch, seed), await ort.lossAndGrads(batch, seed), specs.map((s) => s.name));
     });
   }
+});
+
+describe("OrtLlamaBackend reward models (Bradley-Terry loss on a scalar head)", () => {
+  // Two pairs of different lengths plus a padding pair (no marked token: it must add nothing).
+  const pairs = [
+    {inputIds: [1, 5, 9, 13, 17, 21, 25], labels: [], rejectedIds: [1, 5, 9, 2]},
+    {inputIds: [3, 7, 11], labels: [], rejectedIds: [3, 7, 11, 15, 19, 23, 27, 4, 8]}
+  ];
+  const rewardBatch = toRewardBatch(pairs, {multipleOf: 4, batchSize: 3});
+
+  function withHead(weights: Map<string, Float32Array>, shapes: Map<string, readonly number[]>, config: LlamaConfig, seed: number): void {
+    const random = new Random(seed);
+    weights.set(REWARD_HEAD_TENSOR, Float32Array.from({length: config.embeddingLength}, () => 0.5 * random.normal()));
+    shapes.set(REWARD_HEAD_TENSOR, [config.embeddingLength]);
+  }
+
+  async function expectSameRewards(jax: ModelBackend, ort: ModelBackend): Promise<void> {
+    const want = await (jax as JaxLlamaBackend).rewards(rewardBatch);
+    const got = await (ort as OrtLlamaBackend).rewards(rewardBatch);
+    expect(got.length).toBe(6);
+    for (let i = 0; i < want.length; i++) expect(Math.abs(got[i]! - want[i]!), `row ${i}`).toBeLessThan(1e-4 * (1 + Math.abs(want[i]!)));
+    expect(Math.abs((await ort.loss(rewardBatch)).lossSum - (await jax.loss(rewardBatch)).lossSum)).toBeLessThan(1e-4);
+  }
+
+  it("full: loss, rewards and every gradient equal the jax backend's; the unused untied head's gradient is zero", async () => {
+    const config = tinyLlamaConfig(false);
+    const {weights, shapes} = randomLlamaWeights(config, 5);
+    withHead(weights, shapes, config, 6);
+    const [jax, ort] = await both({config, frozen: new Map(), trainable: weights, shapes, reward: true});
+    await expectSameRewards(jax, ort);
+    const expected = await jax.lossAndGrads(rewardBatch);
+    const actual = await ort.lossAndGrads(rewardBatch);
+    expect(actual.tokens).toBe(2);
+    for (const result of [expected, actual]) expect(result.grads.get("output.weight")!.every((v) => v === 0)).toBe(true);
+    const omit = (result: LossAndGrads): LossAndGrads => ({...result, grads: new Map([...result.grads].filter(([name]) => name !== "output.weight"))});
+    expectSameGradients(omit(expected), omit(actual), [...weights.keys()].filter((name) => name !== "output.weight"));
+  });
+
+  it("LoRA with dropout and a tied embedding: the head's and the adapters' gradients equal the jax backend's", async () => {
+    const config = tinyLlamaConfig(true);
+    const {weights, shapes} = randomLlamaWeights(config, 7);
+    const targets = ["blk.0.attn_q.weight", "blk.1.attn_v.weight", "blk.0.attn_output.weight", "blk.1.ffn_up.weight"];
+    const specs = loraTensorSpecs(targets, shapes, 4);
+    const trainable = initLoraWeights(specs, new Random(8));
+    for (const spec of specs) if (spec.name.endsWith("lora_b")) trainable.get(spec.name)!.forEach((_, i, a) => (a[i] = 0.3 * Math.cos(i + 1)));
+    for (const spec of specs) shapes.set(spec.name, spec.shape);
+    withHead(trainable, shapes, config, 9);
+    const lora = {targets: new Set(targets), scale: loraScale({rank: 4, alpha: 8}), dropout: 0.1};
+    const [jax, ort] = await both({config, frozen: weights, trainable, shapes, lora, reward: true});
+    await expectSameRewards(jax, ort);
+    expectSameGradients(await jax.lossAndGrads(rewardBatch, {dropoutSeed: 3}), await ort.lossAndGrads(rewardBatch, {dropoutSeed: 3}), [...trainable.keys()]);
+  });
 });
 
 function neoxConfig(parallel: boolean, ropeDims: number): GptNeoxConfig {

@@ -32,6 +32,11 @@ export interface OrtLlamaBackendOptions {
   readonly memoryLimitBytes?: number;
   /** GPT-NeoX: leave out ggml's float16 rounding around GeLU (as JaxLlamaBackendOptions.smoothGelu). */
   readonly smoothGelu?: boolean;
+  /**
+   * Train a reward model, as JaxLlamaBackendOptions.reward: micro-batches from toRewardBatch, the Bradley-Terry
+   * loss on the head (`cls.output.weight`, trainable), `tokens` counting pairs.
+   */
+  readonly reward?: boolean;
 }
 
 type Ort = typeof import("onnxruntime-node");
@@ -213,7 +218,7 @@ export class OrtLlamaBackend implements ModelBackend {
     const feeds: Record<string, Tensor> = {x: this.#embed(tokens), ...this.#rope(length)};
     if (batch != null) {
       const n = batch.tokens.length;
-      feeds.targets = new this.#ort.Tensor("int64", BigInt64Array.from(batch.targets, (t) => BigInt(t)), [n, 1]);
+      if (step.inputs.has("targets")) feeds.targets = new this.#ort.Tensor("int64", BigInt64Array.from(batch.targets, (t) => BigInt(t)), [n, 1]);
       feeds.loss_mask = new this.#ort.Tensor("float32", batch.lossMask, [n, 1]);
     }
     for (const name of step.inputs) {
@@ -226,7 +231,7 @@ export class OrtLlamaBackend implements ModelBackend {
   async lossAndGrads(batch: MicroBatch, options: {dropoutSeed?: number} = {}): Promise<LossAndGrads> {
     const lora = this.#options.lora;
     const dropout = lora != null && lora.dropout > 0 && options.dropoutSeed != null;
-    const step = await this.#session("train", batch.batchSize, batch.length, dropout);
+    const step = await this.#session(this.#reward ? "reward_train" : "train", batch.batchSize, batch.length, dropout);
     const masks = dropout ? this.#dropoutMasks(batch.tokens.length, options.dropoutSeed!) : undefined;
     const results = await this.#run(step, batch.tokens, batch, masks);
     const grads = new Map<string, Float32Array>();
@@ -236,13 +241,32 @@ export class OrtLlamaBackend implements ModelBackend {
       scatterAddRows(embeddingGrad, results.dx!.data as Float32Array, batch.tokens, this.#config().embeddingLength);
       grads.set(EMBEDDING, embeddingGrad);
     }
-    return {lossSum: (results.loss!.data as Float32Array)[0]!, tokens: countTokens(batch.lossMask), grads};
+    // A reward graph never reads an untied output.weight: its gradient is zero (as jax's), so AdamW still decays it.
+    for (const [name, value] of this.#options.trainable) if (!grads.has(name)) grads.set(name, new Float32Array(value.length));
+    return {lossSum: (results.loss!.data as Float32Array)[0]!, tokens: this.#units(batch), grads};
   }
 
   async loss(batch: MicroBatch): Promise<{lossSum: number; tokens: number}> {
-    const step = await this.#session("loss", batch.batchSize, batch.length, false);
+    const step = await this.#session(this.#reward ? "reward_loss" : "loss", batch.batchSize, batch.length, false);
     const results = await this.#run(step, batch.tokens, batch);
-    return {lossSum: (results.loss!.data as Float32Array)[0]!, tokens: countTokens(batch.lossMask)};
+    return {lossSum: (results.loss!.data as Float32Array)[0]!, tokens: this.#units(batch)};
+  }
+
+  /** The reward of each row of a reward micro-batch (the head on its last token's final hidden state). */
+  async rewards(batch: MicroBatch): Promise<Float32Array> {
+    const step = await this.#session("rewards", batch.batchSize, batch.length, false);
+    const results = await this.#run(step, batch.tokens, batch);
+    return results.rewards!.data as Float32Array;
+  }
+
+  get #reward(): boolean {
+    return this.#options.reward === true;
+  }
+
+  /** What the loss is summed over: trained tokens, or pairs for a reward model (two marked tokens each). */
+  #units(batch: MicroBatch): number {
+    const marked = countTokens(batch.lossMask);
+    return this.#reward ? marked / 2 : marked;
   }
 
   async logits(tokens: Int32Array): Promise<Float32Array> {

@@ -1,11 +1,15 @@
 import type {GptNeoxConfig} from "../gptneox-config.js";
 import {headDim} from "../llama-config.js";
 import {isGptNeox, modelTensorSpecs, type ModelConfig} from "../model-config.js";
+import {REWARD_HEAD_TENSOR} from "../reward-batch.js";
 import {OnnxGraphBuilder} from "./onnx-graph-builder.js";
 import type {OnnxGraph} from "../../onnx/index.js";
 
-/** What one graph computes: forward + hand-written backward, the loss only, or logits. */
-export type StepGraphKind = "train" | "loss" | "logits";
+/**
+ * What one graph computes: forward + hand-written backward, the loss only, or logits; the `reward_` kinds and
+ * `rewards` do the same for a reward model (a scalar head on each row's marked last token, Bradley-Terry loss).
+ */
+export type StepGraphKind = "train" | "loss" | "logits" | "reward_train" | "reward_loss" | "rewards";
 
 export interface StepGraphLora {
   /** Base weight names carrying an adapter; the graph reads `<name>.lora_a` [r, in] and `<name>.lora_b` [out, r]. */
@@ -72,6 +76,8 @@ export function ropeTableShape(config: ModelConfig, length: number): number[] {
  *
  * Inputs: `x` [N, d] (embedded tokens), `cos`/`sin` (ropeTableShape), `targets` int64 [N, 1], `loss_mask` [N, 1],
  * the weights by name; outputs `loss` (summed masked cross-entropy), `logits` [N, vocab], `grad.<name>`, `dx`.
+ * The reward kinds take no `targets` and read `cls.output.weight` [d]; they output `rewards` [B] or `loss` (the
+ * summed Bradley-Terry loss) with the gradients.
  *
  * @example
  * const {graph} = buildStepGraph({config, shapes, batchSize: 4, length: 64, kind: "train", trainable: new Set(names), inputGrad: true});
@@ -91,7 +97,7 @@ export function buildStepGraph(options: StepGraphOptions): StepGraph {
   const V = config.vocabSize;
   const N = B * T;
   const attentionScale = llama != null && llama.attentionScale !== 0 ? llama.attentionScale : 1 / Math.sqrt(hd);
-  const train = kind === "train";
+  const train = kind === "train" || kind === "reward_train";
   const inputs = new Set<string>();
   const gradients: string[] = [];
   const gradOutputs: [string, string][] = [];
@@ -340,6 +346,40 @@ export function buildStepGraph(options: StepGraphOptions): StepGraph {
     backs.push(back);
   }
   const [final, finalNorm] = norm(h, "output_norm");
+  const finish = (dFinal: string, name: string): StepGraph => {
+    let dh = normBack(dFinal, finalNorm);
+    for (let i = config.blockCount - 1; i >= 0; i--) dh = backs[i]!(dh, i === 0);
+    if (options.inputGrad) g.output("dx", dh, "float", [N, d]);
+    for (const [gradName, value] of gradOutputs) g.output(`grad.${gradName}`, value, "float", shapeOf(gradName));
+    return {graph: g.graph(name), gradients};
+  };
+
+  if (kind === "rewards" || kind === "reward_loss" || kind === "reward_train") {
+    // Inputs as for the loss, `loss_mask` 1 at each row's last token only; rows 2i and 2i+1 are a pair's chosen
+    // and rejected sequences. loss = sum over real pairs of softplus(r_rejected - r_chosen).
+    const lossMask = g.input("loss_mask", "float", [N, 1]);
+    const headColumn = g.reshape(weight(REWARD_HEAD_TENSOR), [d, 1]);
+    const rowMask = g.reshape(lossMask, [B, T]);
+    const rewards = g.reduceSum(g.mul(g.reshape(g.matmul(final, headColumn), [B, T]), rowMask), [1], true);
+    if (kind === "rewards") {
+      g.output("rewards", g.reshape(rewards, [B]), "float", [B]);
+      return {graph: g.graph("step_rewards"), gradients};
+    }
+    const [chosen, rejected] = g.ops("Split", [g.reshape(rewards, [B / 2, 2])], 2, {axis: {int: 1}}) as [string, string];
+    // A padding pair has no marked token; its chosen row's mask sums to 0.
+    const [chosenMask] = g.ops("Split", [g.reshape(lossMask, [B / 2, 2, T])], 2, {axis: {int: 1}}) as [string, string];
+    const real = g.reshape(g.reduceSum(chosenMask, [-1], false), [B / 2, 1]);
+    const margin = g.sub(chosen, rejected);
+    g.output("loss", g.sumAll(g.mul(g.op("Softplus", [g.op("Neg", [margin])]), real)), "float", []);
+    if (!train) return {graph: g.graph("step_reward_loss"), gradients};
+    // d loss / d margin = (sigmoid(margin) - 1) * real; the rejected reward gets its negative.
+    const dMargin = g.mul(g.sub(g.op("Sigmoid", [margin]), constant(1)), real);
+    const dRewards = g.reshape(g.op("Concat", [dMargin, g.op("Neg", [dMargin])], {axis: {int: 1}}), [B, 1]);
+    const dPerToken = g.reshape(g.mul(rowMask, dRewards), [N, 1]);
+    if (options.trainable.has(REWARD_HEAD_TENSOR)) gradient(REWARD_HEAD_TENSOR, g.reshape(g.gemm(dPerToken, final, {transA: true}), [d]));
+    return finish(g.matmul(dPerToken, g.reshape(REWARD_HEAD_TENSOR, [1, d])), "step_reward_train");
+  }
+
   const [logits, head] = linear(final, config.tiedEmbeddings ? EMBEDDING : "output.weight");
 
   if (kind === "logits") {
@@ -359,11 +399,7 @@ export function buildStepGraph(options: StepGraphOptions): StepGraph {
     axis: {int: 1},
     reduction: {string: "add"}
   });
-  let dh = normBack(linearBack(dLogits, head, true)!, finalNorm);
-  for (let i = config.blockCount - 1; i >= 0; i--) dh = backs[i]!(dh, i === 0);
-  if (options.inputGrad) g.output("dx", dh, "float", [N, d]);
-  for (const [name, value] of gradOutputs) g.output(`grad.${name}`, value, "float", shapeOf(name));
-  return {graph: g.graph("step_train"), gradients};
+  return finish(linearBack(dLogits, head, true)!, "step_train");
 }
 
 /**
