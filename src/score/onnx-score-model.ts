@@ -39,8 +39,11 @@ function textLength(pair: ScorePair): number {
   return pair.question.length + pair.answer.length;
 }
 
-/** Batches encoded and handed to onnxruntime's thread before the event loop gets a turn. */
-const BATCHES_PER_TURN = 16;
+/**
+ * Pairs encoded at a time: the thread runs one window's batches while the next is encoded, and the event loop gets
+ * a turn between windows.
+ */
+const WINDOW = 128;
 
 /**
  * A sequence-classification model exported by Optimum (h2oGPT's OpenAssistant DeBERTa-v3 reward model, or any
@@ -91,30 +94,32 @@ export class OnnxScoreModel implements ScoreModel {
   }
 
   async logits(pairs: readonly ScorePair[]): Promise<number[]> {
-    // Batches are cut from the pairs sorted by character length, a proxy for their token count that needs no
-    // encoding: so little of a batch is padding, and each batch goes to onnxruntime's thread as soon as it is
-    // encoded, while the next is encoded here. A pair's logit does not depend on its batch (padding is masked).
-    const order = pairs.map((_, index) => index).sort((x, y) => textLength(pairs[x]!) - textLength(pairs[y]!));
-    const runs: Promise<Float64Array>[] = [];
+    // So little of a batch is padding, pairs of similar length share one: windows of pairs taken in order of
+    // character length (which needs no encoding, so each window goes to onnxruntime's thread as soon as it is
+    // encoded), each sorted by token count (on real text 0.4% more padding than sorting every pair by token count,
+    // against 4% by characters alone). A pair's logit does not depend on its batch: padding is masked.
+    const byText = pairs.map((_, index) => index).sort((x, y) => textLength(pairs[x]!) - textLength(pairs[y]!));
+    const runs: {rows: number[]; logits: Promise<Float64Array>}[] = [];
     try {
-      for (let start = 0; start < order.length; start += this.batchSize) {
-        if (start > 0 && (start / this.batchSize) % BATCHES_PER_TURN === 0) await new Promise(setImmediate);
-        const rows = order.slice(start, start + this.batchSize);
-        const batch = rows.map((index) => this.encoder.encodePair(pairs[index]!.question, pairs[index]!.answer, {maxLength: this.maxLength}));
-        runs.push(this.thread.run(this.padded(batch)));
+      for (let start = 0; start < byText.length; start += WINDOW) {
+        if (start > 0) await new Promise(setImmediate);
+        const window = byText.slice(start, start + WINDOW).map((index) => ({index, encoding: this.encoder.encodePair(pairs[index]!.question, pairs[index]!.answer, {maxLength: this.maxLength})}));
+        window.sort((x, y) => x.encoding.inputIds.length - y.encoding.inputIds.length);
+        for (let first = 0; first < window.length; first += this.batchSize) {
+          const batch = window.slice(first, first + this.batchSize);
+          runs.push({rows: batch.map((item) => item.index), logits: this.thread.run(this.padded(batch.map((item) => item.encoding)))});
+        }
       }
     } catch (error) {
-      await Promise.allSettled(runs);
+      await Promise.allSettled(runs.map((run) => run.logits));
       throw error;
     }
-    const results = await Promise.allSettled(runs);
+    const results = await Promise.allSettled(runs.map((run) => run.logits));
     const out = new Array<number>(pairs.length);
     results.forEach((result, k) => {
-      if (result.status === "rejected") {
-        const rows = Math.min(this.batchSize, order.length - k * this.batchSize);
-        throw new ScoreModelRunError(this.name, rows, (result.reason as Error).message, {cause: result.reason});
-      }
-      order.slice(k * this.batchSize, (k + 1) * this.batchSize).forEach((index, row) => (out[index] = result.value[row]!));
+      const {rows} = runs[k]!;
+      if (result.status === "rejected") throw new ScoreModelRunError(this.name, rows.length, (result.reason as Error).message, {cause: result.reason});
+      rows.forEach((index, row) => (out[index] = result.value[row]!));
     });
     return out;
   }
