@@ -11,8 +11,10 @@
  *    models/h2ogpt-ts-reward.gguf;
  * 3. the held-out pairs scored through `h2ogpt score`'s GGUF backend (llama.cpp), and the accuracy printed.
  *
- * Flags: --tiny (a few pairs and one short epoch), --proxy (every pair, one epoch: a quicker look at a recipe change);
- * neither writes to models/ or data/. --work_dir (default .tmp/train-default-reward[-tiny|-proxy]).
+ * Flags: --tiny (a few pairs and one short epoch), --proxy (every pair, one epoch: a quicker look at a recipe change),
+ * --dev (the recipe without the development split's questions, scored on that split and not on the held-out
+ * pairs: for comparing recipes), --set name=value (repeatable: a finetune flag of the recipe changed, for --dev
+ * trials); none of these writes to models/ or data/. --work_dir (default .tmp/train-default-reward[-tiny|-proxy|-dev]).
  */
 import {copyFile, mkdir, rename, rm, stat, writeFile} from "node:fs/promises";
 import {dirname, join, resolve} from "node:path";
@@ -24,14 +26,30 @@ import {readFaq} from "./train-default/corpus.js";
 import {preferencePairs, type PreferencePair} from "./train-default/reward-pairs.js";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
-const {values: args} = parseArgs({options: {tiny: {type: "boolean", default: false}, proxy: {type: "boolean", default: false}, work_dir: {type: "string"}}});
-const trial = args.tiny ? "tiny" : args.proxy ? "proxy" : undefined;
+const {values: args} = parseArgs({
+  options: {
+    tiny: {type: "boolean", default: false},
+    proxy: {type: "boolean", default: false},
+    dev: {type: "boolean", default: false},
+    set: {type: "string", multiple: true, default: []},
+    work_dir: {type: "string"}
+  }
+});
+const overrides = Object.fromEntries(
+  args.set.map((entry) => {
+    const at = entry.indexOf("=");
+    if (at <= 0) throw new Error(`--set ${entry}: expected name=value`);
+    return [entry.slice(0, at), entry.slice(at + 1)];
+  })
+);
+if (Object.keys(overrides).length > 0 && !args.dev && !args.tiny && !args.proxy) throw new Error("--set changes a trial's recipe only: add --dev, --proxy or --tiny");
+const trial = args.tiny ? "tiny" : args.proxy ? "proxy" : args.dev ? "dev" : undefined;
 const work = resolve(args.work_dir ?? join(root, ".tmp", trial == null ? "train-default-reward" : `train-default-reward-${trial}`));
 const output = trial == null ? join(root, "models", "h2ogpt-ts-reward.gguf") : join(work, `h2ogpt-ts-reward-${trial}.gguf`);
 const heldoutPath = trial == null ? join(root, "data", "default-reward", "heldout.jsonl") : join(work, "heldout.jsonl");
 const log = (line: string) => process.stderr.write(`[train:default-reward] ${line}\n`);
 
-const FINETUNE_FLAGS = {
+const FINETUNE_FLAGS: Record<string, string | number | boolean> = {
   // The committed model was trained on jax-js; onnxruntime (finetune's default, several times faster) computes the
   // same losses and gradients to about 1e-4 but not bit for bit, so the recipe names jax to make exactly that model.
   train_backend: "jax",
@@ -49,7 +67,8 @@ const FINETUNE_FLAGS = {
   pad_to_multiple_of: 32,
   group_by_length: true,
   val_set_size: args.tiny ? 8 : 64,
-  eval_steps: 32
+  eval_steps: 32,
+  ...overrides
 };
 
 const jsonl = (pairs: readonly PreferencePair[]) => pairs.map((p) => JSON.stringify(p)).join("\n") + "\n";
@@ -65,12 +84,14 @@ const started = performance.now();
 await rm(work, {recursive: true, force: true});
 await mkdir(work, {recursive: true});
 const faq = await readFaq(join(root, "data", "default-model", "faq.json"));
-const all = preferencePairs(faq);
+const all = preferencePairs(faq, 7, {dev: args.dev});
 const train = args.tiny ? all.train.slice(0, 48) : all.train;
-const heldout = args.tiny ? all.heldout.slice(0, 16) : all.heldout;
+// A --dev trial is scored on the development split only: recipes are compared without the held-out pairs.
+const heldout = args.tiny ? all.heldout.slice(0, 16) : args.dev ? all.dev : all.heldout;
+const scored = args.dev ? "dev" : "held-out";
 const pairsPath = join(work, "pairs.jsonl");
 await writeFile(pairsPath, jsonl(train));
-log(`${faq.length} facts: ${train.length} training pairs, ${heldout.length} held-out pairs`);
+log(`${faq.length} facts: ${train.length} training pairs, ${heldout.length} ${scored} pairs`);
 
 const outDir = join(work, "finetune");
 const argv = [
@@ -90,7 +111,7 @@ if (code !== 0) throw new Error(`h2ogpt finetune exited with ${code}`);
 
 await writeAtomic(output, (tmp) => copyFile(join(outDir, "model.gguf"), tmp));
 await writeAtomic(heldoutPath, (tmp) => writeFile(tmp, jsonl(heldout)));
-log(`model -> ${output} (${((await stat(output)).size / 1e6).toFixed(1)} MB); held-out pairs -> ${heldoutPath}`);
+log(`model -> ${output} (${((await stat(output)).size / 1e6).toFixed(1)} MB); ${scored} pairs -> ${heldoutPath}`);
 
 const model = await loadGgufRewardModel({path: output});
 try {
@@ -99,9 +120,9 @@ try {
   const wins = heldout.map((_, i) => chosen[i]! > rejected[i]!);
   for (const kind of ["wrong", "truncated", "other", "off_topic"] as const) {
     const mine = wins.filter((_, i) => heldout[i]!.kind === kind);
-    log(`held-out ${kind}: ${mine.filter(Boolean).length}/${mine.length}`);
+    log(`${scored} ${kind}: ${mine.filter(Boolean).length}/${mine.length}`);
   }
-  log(`held-out accuracy ${(100 * wins.filter(Boolean).length / wins.length).toFixed(1)}%; ${((performance.now() - started) / 60000).toFixed(1)} minutes in all`);
+  log(`${scored} accuracy ${(100 * wins.filter(Boolean).length / wins.length).toFixed(1)}%; ${((performance.now() - started) / 60000).toFixed(1)} minutes in all`);
 } finally {
   await model.dispose();
 }

@@ -105,20 +105,31 @@ function perturbed(question: string, random: Random): string {
 
 /**
  * Training pairs (TRAIN_NEGATIVES per question, half of them with a disguised question), and the held-out pairs
- * (one of each kind) of the last question of every fourth fact. A held-out question is never a training prompt, but its fact is: the other questions of that
- * fact are trained on, with the same right answer.
+ * (one of each kind) of the last question of every fourth fact. A held-out question is never a training prompt, but
+ * its fact is: the other questions of that fact are trained on, with the same right answer.
+ *
+ * With `dev`, the pairs of the last question of the facts 2, 6, 10, ... (undisguised, all TRAIN_NEGATIVES kinds)
+ * leave the training pairs for a development split, to compare recipes on without looking at the held-out pairs;
+ * every other pair stays exactly as without it.
  */
-export function preferencePairs(entries: readonly FaqEntry[], seed = 7): {train: PreferencePair[]; heldout: PreferencePair[]} {
+export function preferencePairs(entries: readonly FaqEntry[], seed = 7, options: {dev?: boolean} = {}): {train: PreferencePair[]; heldout: PreferencePair[]; dev: PreferencePair[]} {
   const random = new Random(seed);
   const disguise = new Random(seed + 1);
   const train: PreferencePair[] = [];
   const heldout: PreferencePair[] = [];
+  const dev: PreferencePair[] = [];
   entries.forEach((entry, index) => {
     entry.questions.forEach((question, q) => {
-      const held = index % 4 === 0 && q === entry.questions.length - 1;
-      if (held) heldout.push(...pairsFor(entries, index, question, random, {similar: 1, others: 1}));
-      else train.push(...pairsFor(entries, index, question, random, TRAIN_NEGATIVES).map((pair) => ({...pair, prompt: perturbed(pair.prompt, disguise)})));
+      const last = q === entry.questions.length - 1;
+      if (index % 4 === 0 && last) {
+        heldout.push(...pairsFor(entries, index, question, random, {similar: 1, others: 1}));
+        return;
+      }
+      const pairs = pairsFor(entries, index, question, random, TRAIN_NEGATIVES);
+      const disguised = pairs.map((pair) => ({...pair, prompt: perturbed(pair.prompt, disguise)}));
+      if (options.dev === true && index % 4 === 2 && last) dev.push(...pairs);
+      else train.push(...disguised);
     });
   });
-  return {train, heldout};
+  return {train, heldout, dev};
 }

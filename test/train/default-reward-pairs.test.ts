@@ -16,6 +16,18 @@ describe("the shipped reward model's preference pairs (npm run train:default-rew
     expect(train.length).toBe(2136);
   });
 
+  it("with a development split, moves only the dev questions' pairs out of training", () => {
+    const split = preferencePairs(faq, 7, {dev: true});
+    expect(split.heldout).toEqual(heldout);
+    expect(split.dev.length).toBe(24 * 8);
+    const devQuestions = new Set(split.dev.map((p) => p.prompt));
+    expect(devQuestions.size).toBe(24);
+    const key = (p: {prompt: string; chosen: string; rejected: string}) => `${p.prompt}\n${p.chosen}\n${p.rejected}`;
+    const kept = new Set(split.train.map(key));
+    expect(train.filter((p) => !kept.has(key(p))).length).toBe(split.dev.length);
+    expect(split.train.length + split.dev.length).toBe(train.length);
+  });
+
   it("trains on no held-out question, even disguised by case or punctuation", () => {
     const normalised = (q: string) => q.toLowerCase().replace(/[^a-z0-9_ ]/g, "").trim();
     const held = new Set(heldout.map((p) => normalised(p.prompt)));
