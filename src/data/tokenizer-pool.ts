@@ -4,6 +4,7 @@ import {pathToFileURL} from "node:url";
 import {Worker} from "node:worker_threads";
 import {H2oGptError} from "../errors/index.js";
 import {loadTokenizer, type Tokenizer} from "../tokenizer/index.js";
+import {endWorker} from "../util/index.js";
 import {tokenizeBatch, type LabelSettings, type TokenizeJob, type TokenizedBatch} from "./tokenize-batch.js";
 import {tokenizerInfo, type TokenizeWorkerData, type TokenizerInfo, type WorkerReply, type WorkerRequest} from "./worker-protocol.js";
 
@@ -89,7 +90,7 @@ export class TokenizerPool {
       const replies = await Promise.all(workers.map(waitReady));
       return new TokenizerPool(workers, undefined, replies[0]);
     } catch (error) {
-      await Promise.all(workers.map(endWorker));
+      await Promise.all(workers.map(closeWorker));
       throw error;
     }
   }
@@ -111,7 +112,7 @@ export class TokenizerPool {
 
   async close(): Promise<void> {
     this.fail(new WorkerError("the tokenizer pool was closed"));
-    await Promise.all(this.workers.map(endWorker));
+    await Promise.all(this.workers.map(closeWorker));
     await this.local?.dispose();
   }
 
@@ -142,24 +143,10 @@ export class TokenizerPool {
   }
 }
 
-/** How long a worker may take to release its tokenizer and end before it is terminated. */
-const END_TIMEOUT_MS = 10_000;
-
-/**
- * Asks a worker to release its tokenizer and end, and waits for it. Terminating it outright is the fallback only
- * (a worker stuck in a job): node-llama-cpp's objects still alive in a terminated thread abort the process.
- */
-async function endWorker(worker: Worker): Promise<void> {
-  if (worker.threadId === -1) return;
-  const ended = new Promise<void>((resolve) => worker.once("exit", () => resolve()));
+/** Asks a worker to release its tokenizer (llama.cpp's objects, for a GGUF) and end, and waits for it. */
+function closeWorker(worker: Worker): Promise<void> {
   const request: WorkerRequest = {type: "close"};
-  worker.postMessage(request);
-  let timer: NodeJS.Timeout | undefined;
-  const timedOut = new Promise<boolean>((resolve) => {
-    timer = setTimeout(() => resolve(true), END_TIMEOUT_MS);
-  });
-  if (await Promise.race([ended.then(() => false), timedOut])) await worker.terminate();
-  clearTimeout(timer);
+  return endWorker(worker, request);
 }
 
 function waitReady(worker: Worker): Promise<TokenizerInfo> {

@@ -1,5 +1,5 @@
-import {setTimeout as sleep} from "node:timers/promises";
 import {Worker} from "node:worker_threads";
+import {endWorker} from "../util/index.js";
 
 /** One padded batch: ids, attention mask and token type ids side by side as int64s in `buffer` (rows x width each). */
 export interface SessionBatch {
@@ -94,13 +94,11 @@ export class OnnxSessionThread {
   private readonly pending = new Map<number, Pending>();
   private nextId = 0;
   private failure: Error | undefined;
-  private readonly exited: Promise<void>;
 
   private constructor(
     private readonly worker: Worker,
     readonly inputNames: readonly string[]
   ) {
-    this.exited = new Promise((resolve) => worker.once("exit", () => resolve()));
     worker.on("message", (reply: Reply) => {
       if (!("id" in reply)) return;
       const waiter = this.pending.get(reply.id);
@@ -148,17 +146,11 @@ export class OnnxSessionThread {
     });
   }
 
-  /**
-   * Releases the session and lets the thread end by itself; terminated only if it has not ended after 10 s (a
-   * run stuck in onnxruntime).
-   */
+  /** Releases the session and lets the thread end by itself (see endWorker). */
   async close(): Promise<void> {
     if (this.failure != null) return;
     this.failure = new OnnxSessionThreadError("the onnxruntime thread was closed");
-    this.worker.ref();
-    this.worker.postMessage({type: "close"});
-    const ended = await Promise.race([this.exited.then(() => true), sleep(10_000, false, {ref: false})]);
-    if (!ended) await this.worker.terminate();
+    await endWorker(this.worker, {type: "close"});
   }
 
   private fail(error: Error): void {
