@@ -296,7 +296,7 @@ export async function finetune(given: FinetuneOptions): Promise<FinetuneResult> 
       reward == null
         ? undefined
         : await (async () => {
-            const pairs = {rewards: (batch: MicroBatch) => backend.rewards!(batch), microBatchSize: settings.microBatchSize, multipleOf: settings.padToMultipleOf};
+            const pairs = {rewards: (batch: MicroBatch) => backend.rewards(batch), microBatchSize: settings.microBatchSize, multipleOf: settings.padToMultipleOf};
             const bias = await rewardBias({...pairs, rows: data.train as RewardRow[]});
             const accuracy = data.valid.length === 0 ? undefined : await rewardAccuracy({...pairs, rows: data.valid as RewardRow[]});
             if (accuracy != null) message(`validation pairs: the chosen answer wins ${(100 * accuracy).toFixed(1)}%`);

@@ -9,8 +9,8 @@ import {createOrtLlamaBackend} from "./ort/ort-llama-backend.js";
 export const TRAIN_BACKENDS = ["jax", "onnxruntime"] as const;
 export type TrainBackendName = (typeof TRAIN_BACKENDS)[number];
 
-/** A backend; both also score reward micro-batches when made with `reward`. */
-export type TrainBackend = ModelBackend & {rewards?(batch: MicroBatch): Promise<Float32Array>};
+/** A backend; both score reward micro-batches too (made with `reward`). */
+export type TrainBackend = ModelBackend & {rewards(batch: MicroBatch): Promise<Float32Array>};
 
 /**
  * Refuses an unknown `--train_backend` before anything is read.

@@ -39,7 +39,6 @@ export interface LossInputs extends GraphInputs {
   readonly lossMask: JaxArray;
 }
 
-
 export interface LlamaGraph {
   /** Logits [B*T, vocab]. */
   logits(weights: Tensors, inputs: GraphInputs): JaxArray;
