@@ -27,11 +27,13 @@ const {createRequire} = process.getBuiltinModule("node:module");
 const firstLine = (error) => String(error && error.message ? error.message : error).split("\\n")[0];
 let ort;
 let session;
+let hasTokenTypes;
 let failed;
 const ready = (async () => {
   try {
     ort = createRequire(workerData.requireFrom)("onnxruntime-node");
     session = await ort.InferenceSession.create(workerData.modelPath, workerData.sessionOptions);
+    hasTokenTypes = session.inputNames.includes("token_type_ids");
     parentPort.postMessage({type: "ready", inputNames: session.inputNames});
   } catch (error) {
     failed = firstLine(error);
@@ -58,7 +60,7 @@ async function handle(message) {
       input_ids: new ort.Tensor("int64", new BigInt64Array(buffer, 0, size), shape),
       attention_mask: new ort.Tensor("int64", new BigInt64Array(buffer, 8 * size, size), shape)
     };
-    if (session.inputNames.includes("token_type_ids")) feeds.token_type_ids = new ort.Tensor("int64", new BigInt64Array(buffer, 16 * size, size), shape);
+    if (hasTokenTypes) feeds.token_type_ids = new ort.Tensor("int64", new BigInt64Array(buffer, 16 * size, size), shape);
     const result = await session.run(feeds);
     const data = (result.logits ?? result[session.outputNames[0]]).data;
     const labels = data.length / rows;
