@@ -5,7 +5,8 @@
  *    answer against the answers of the 2 most similar other facts ("wrong"), of 4 random other facts ("other"), a
  *    truncated copy and an off-topic sentence, half of the training questions lightly disguised (made by
  *    ./train-default/reward-pairs.ts). The last question of every fourth fact is held out (one pair of each kind):
- *    its pairs go to data/default-reward/heldout.jsonl, which the model test scores;
+ *    its pairs go to data/default-reward/heldout.jsonl, which the model test scores. Ten more hand-written wordings
+ *    of each fact's question (data/default-reward/wordings.json) get their pairs made the same way;
  * 2. `h2ogpt finetune --reward` with LoRA on the attention weights of the built-in chat model
  *    (models/h2ogpt-ts-demo.gguf: it already knows the facts), merged and written as F16 (under 10 MB) to
  *    models/h2ogpt-ts-reward.gguf;
@@ -14,7 +15,8 @@
  * Flags: --tiny (a few pairs and one short epoch), --proxy (every pair, one epoch: a quicker look at a recipe change),
  * --dev (the recipe without the development split's questions, scored on that split and not on the held-out
  * pairs: for comparing recipes), --set name=value (repeatable: a finetune flag of the recipe changed, for --dev
- * trials); none of these writes to models/ or data/. --work_dir (default .tmp/train-default-reward[-tiny|-proxy|-dev]).
+ * trials), --wordings=FILE (another list of wordings; empty: none, for --dev trials); none of these writes to
+ * models/ or data/. --work_dir (default .tmp/train-default-reward[-tiny|-proxy|-dev]).
  */
 import {copyFile, mkdir, rename, rm, stat, writeFile} from "node:fs/promises";
 import {dirname, join, resolve} from "node:path";
@@ -22,7 +24,7 @@ import {fileURLToPath} from "node:url";
 import {parseArgs} from "node:util";
 import {main} from "../src/cli/main.js";
 import {loadGgufRewardModel} from "../src/score/gguf-reward-model.js";
-import {readFaq} from "./train-default/corpus.js";
+import {readFaq, readWordings} from "./train-default/corpus.js";
 import {preferencePairs, type PreferencePair} from "./train-default/reward-pairs.js";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
@@ -32,6 +34,7 @@ const {values: args} = parseArgs({
     proxy: {type: "boolean", default: false},
     dev: {type: "boolean", default: false},
     set: {type: "string", multiple: true, default: []},
+    wordings: {type: "string"},
     work_dir: {type: "string"}
   }
 });
@@ -42,7 +45,8 @@ const overrides = Object.fromEntries(
     return [entry.slice(0, at), entry.slice(at + 1)];
   })
 );
-if (Object.keys(overrides).length > 0 && !args.dev && !args.tiny && !args.proxy) throw new Error("--set changes a trial's recipe only: add --dev, --proxy or --tiny");
+if ((Object.keys(overrides).length > 0 || args.wordings != null) && !args.dev && !args.tiny && !args.proxy)
+  throw new Error("--set and --wordings change a trial's recipe only: add --dev, --proxy or --tiny");
 const trial = args.tiny ? "tiny" : args.proxy ? "proxy" : args.dev ? "dev" : undefined;
 const work = resolve(args.work_dir ?? join(root, ".tmp", trial == null ? "train-default-reward" : `train-default-reward-${trial}`));
 const output = trial == null ? join(root, "models", "h2ogpt-ts-reward.gguf") : join(work, `h2ogpt-ts-reward-${trial}.gguf`);
@@ -50,9 +54,7 @@ const heldoutPath = trial == null ? join(root, "data", "default-reward", "heldou
 const log = (line: string) => process.stderr.write(`[train:default-reward] ${line}\n`);
 
 const FINETUNE_FLAGS: Record<string, string | number | boolean> = {
-  // The committed model was trained on jax-js; onnxruntime (finetune's default, several times faster) computes the
-  // same losses and gradients to about 1e-4 but not bit for bit, so the recipe names jax to make exactly that model.
-  train_backend: "jax",
+  train_backend: "onnxruntime",
   num_epochs: args.tiny ? 0.25 : args.proxy ? 1 : 6,
   lora_target_modules: "q_proj,k_proj,v_proj,o_proj",
   lora_r: 16,
@@ -84,7 +86,9 @@ const started = performance.now();
 await rm(work, {recursive: true, force: true});
 await mkdir(work, {recursive: true});
 const faq = await readFaq(join(root, "data", "default-model", "faq.json"));
-const all = preferencePairs(faq, 7, {dev: args.dev});
+const wordingsPath = args.wordings ?? join(root, "data", "default-reward", "wordings.json");
+const wordings = wordingsPath === "" ? undefined : await readWordings(wordingsPath, faq.length);
+const all = preferencePairs(faq, 7, {dev: args.dev, wordings});
 const train = args.tiny ? all.train.slice(0, 48) : all.train;
 // A --dev trial is scored on the development split only: recipes are compared without the held-out pairs.
 const heldout = args.tiny ? all.heldout.slice(0, 16) : args.dev ? all.dev : all.heldout;

@@ -23,6 +23,20 @@ export async function readFaq(path: string): Promise<FaqEntry[]> {
   return entries;
 }
 
+/**
+ * More wordings of each fact's question (data/default-reward/wordings.json: one list of strings per fact, in
+ * faq.json's order), which the reward model trains on and the chat model does not.
+ */
+export async function readWordings(path: string, facts: number): Promise<string[][]> {
+  const lists = JSON.parse(await readFile(path, "utf8")) as unknown;
+  if (!Array.isArray(lists) || lists.length !== facts) throw new Error(`${path}: expected ${facts} lists of wordings, one per fact of faq.json`);
+  lists.forEach((list, i) => {
+    if (!Array.isArray(list) || !list.every((w) => typeof w === "string" && w.trim() !== ""))
+      throw new Error(`${path}: entry ${i + 1} must be a list of non-empty strings`);
+  });
+  return lists as string[][];
+}
+
 export function qaRecords(entries: readonly FaqEntry[]): QaRecord[] {
   return entries.flatMap((entry) => entry.questions.map((question) => ({input: question, output: entry.answer, prompt_type: "human_bot" as const})));
 }

@@ -103,6 +103,29 @@ function perturbed(question: string, random: Random): string {
   return question;
 }
 
+/** Words that say little about which fact a question asks for. */
+const FUNCTION_WORDS = new Set(
+  "a an the is are was were be do does did i you me my your it its of to in on for with and or how what which why where when who can could should would will this that these those there about please".split(" ")
+);
+
+function contentWords(text: string): Set<string> {
+  return new Set([...words(text)].filter((w) => !FUNCTION_WORDS.has(w)));
+}
+
+/**
+ * Whether an extra wording is too close to a question kept out of training: it shares at least half of that
+ * question's content words. Such a wording would make the held-out (or dev) question a seen one in all but name.
+ */
+function nearHidden(wording: string, hidden: string): boolean {
+  const target = contentWords(hidden);
+  if (target.size === 0) return false;
+  const mine = contentWords(wording);
+  return [...target].filter((w) => mine.has(w)).length * 2 >= target.size;
+}
+
+/** Whether a fact's last question is kept out of training: held out (facts 0, 4, 8, ...) or in the dev split (2, 6, ...). */
+const hiddenFact = (index: number) => index % 4 === 0 || index % 4 === 2;
+
 /**
  * Training pairs (TRAIN_NEGATIVES per question, half of them with a disguised question), and the held-out pairs
  * (one of each kind) of the last question of every fourth fact. A held-out question is never a training prompt, but
@@ -111,8 +134,17 @@ function perturbed(question: string, random: Random): string {
  * With `dev`, the pairs of the last question of the facts 2, 6, 10, ... (undisguised, all TRAIN_NEGATIVES kinds)
  * leave the training pairs for a development split, to compare recipes on without looking at the held-out pairs;
  * every other pair stays exactly as without it.
+ *
+ * `wordings` (one list per fact, data/default-reward/wordings.json) are more ways to ask each fact's question, for
+ * training only. Their pairs come after the others, from random streams of their own, so the held-out and dev pairs
+ * are the same with or without them; a wording sharing half the content words of its fact's held-out or dev
+ * question is left out, with or without `dev`, so a dev trial trains on what the full recipe trains on.
  */
-export function preferencePairs(entries: readonly FaqEntry[], seed = 7, options: {dev?: boolean} = {}): {train: PreferencePair[]; heldout: PreferencePair[]; dev: PreferencePair[]} {
+export function preferencePairs(
+  entries: readonly FaqEntry[],
+  seed = 7,
+  options: {dev?: boolean; wordings?: readonly (readonly string[])[]} = {}
+): {train: PreferencePair[]; heldout: PreferencePair[]; dev: PreferencePair[]} {
   const random = new Random(seed);
   const disguise = new Random(seed + 1);
   const train: PreferencePair[] = [];
@@ -131,5 +163,18 @@ export function preferencePairs(entries: readonly FaqEntry[], seed = 7, options:
       else train.push(...disguised);
     });
   });
+  if (options.wordings != null) {
+    if (options.wordings.length !== entries.length) throw new RangeError(`wordings: ${options.wordings.length} lists for ${entries.length} facts`);
+    const extraRandom = new Random(seed + 2);
+    const extraDisguise = new Random(seed + 3);
+    options.wordings.forEach((list, index) => {
+      const hidden = hiddenFact(index) ? entries[index]!.questions.at(-1)! : undefined;
+      for (const wording of list) {
+        if (hidden != null && nearHidden(wording, hidden)) continue;
+        const pairs = pairsFor(entries, index, wording, extraRandom, TRAIN_NEGATIVES);
+        train.push(...pairs.map((pair) => ({...pair, prompt: perturbed(pair.prompt, extraDisguise)})));
+      }
+    });
+  }
   return {train, heldout, dev};
 }

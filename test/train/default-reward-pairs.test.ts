@@ -1,7 +1,7 @@
 import {readFile} from "node:fs/promises";
 import {join} from "node:path";
 import {describe, expect, it} from "vitest";
-import {readFaq} from "../../scripts/train-default/corpus.js";
+import {readFaq, readWordings} from "../../scripts/train-default/corpus.js";
 import {preferencePairs} from "../../scripts/train-default/reward-pairs.js";
 import {projectRoot} from "../support/shared.js";
 
@@ -33,5 +33,33 @@ describe("the shipped reward model's preference pairs (npm run train:default-rew
     const held = new Set(heldout.map((p) => normalised(p.prompt)));
     expect(held.size).toBe(25);
     expect(train.filter((p) => held.has(normalised(p.prompt)))).toEqual([]);
+  });
+
+  it("adds the extra wordings' pairs after the others, leaving the held-out and dev pairs as they were", async () => {
+    const wordings = await readWordings(join(projectRoot, "data/default-reward/wordings.json"), faq.length);
+    const withWordings = preferencePairs(faq, 7, {wordings});
+    expect(withWordings.heldout).toEqual(heldout);
+    expect(withWordings.train.slice(0, train.length)).toEqual(train);
+    const extra = withWordings.train.slice(train.length);
+    expect(extra.length % 8).toBe(0);
+    expect(extra.length / 8).toBeGreaterThan(0.8 * wordings.flat().length);
+    expect(preferencePairs(faq, 7, {wordings, dev: true}).dev).toEqual(preferencePairs(faq, 7, {dev: true}).dev);
+  });
+
+  it("leaves out a wording that shares half the content words of its fact's held-out or dev question", () => {
+    const entries = [
+      {questions: ["What is the context length?", "How long can a prompt be?"], answer: "512 tokens."},
+      ...Array.from({length: 8}, (_, i) => ({questions: [`Question ${i}?`], answer: `Answer number ${i}.`}))
+    ];
+    const wordingsOfFirst = (wording: string) => [[wording], ...Array.from({length: 8}, () => [])];
+    // Fact 0's last question is held out: only its other question and the wording are trained on.
+    const kept = (wording: string) =>
+      preferencePairs(entries, 7, {wordings: wordingsOfFirst(wording)}).train.filter((p) => p.chosen === "512 tokens.").length;
+    const base = kept("unrelated words entirely");
+    expect(base).toBeGreaterThan(0);
+    expect(kept("What's your token limit?")).toBe(base);
+    expect(kept("How long can my prompt be")).toBe(base - 8);
+    expect(kept("prompt: is it long")).toBe(base - 8);
+    expect(() => preferencePairs(entries, 7, {wordings: [["a"]]})).toThrow(RangeError);
   });
 });
