@@ -1,5 +1,5 @@
 import {Worker} from "node:worker_threads";
-import {endWorker} from "../util/index.js";
+import {endWorker, WorkerCalls} from "../util/index.js";
 
 /** One padded batch: ids, attention mask and token type ids side by side as int64s in `buffer` (rows x width each). */
 export interface SessionBatch {
@@ -66,19 +66,14 @@ async function handle(message) {
     const labels = data.length / rows;
     const logits = new Float64Array(rows);
     for (let row = 0; row < rows; row++) logits[row] = data[row * labels];
-    parentPort.postMessage({id, logits}, [logits.buffer]);
+    parentPort.postMessage({id, value: logits}, [logits.buffer]);
   } catch (error) {
     parentPort.postMessage({id, error: firstLine(error)});
   }
 }
 `;
 
-interface Pending {
-  readonly resolve: (logits: Float64Array) => void;
-  readonly reject: (error: Error) => void;
-}
-
-type Reply = {type: "ready"; inputNames: string[]} | {type: "failed"; message: string} | {id: number; logits?: Float64Array; error?: string};
+type Reply = {type: "ready"; inputNames: string[]} | {type: "failed"; message: string};
 
 /**
  * An onnxruntime session on a thread of its own. Why: onnxruntime-node runs a session synchronously on the calling
@@ -93,26 +88,16 @@ type Reply = {type: "ready"; inputNames: string[]} | {type: "failed"; message: s
  * await thread.close();
  */
 export class OnnxSessionThread {
-  private readonly pending = new Map<number, Pending>();
-  private nextId = 0;
-  private failure: Error | undefined;
+  private readonly calls: WorkerCalls<Float64Array>;
 
   private constructor(
     private readonly worker: Worker,
     readonly inputNames: readonly string[]
   ) {
-    worker.on("message", (reply: Reply) => {
-      if (!("id" in reply)) return;
-      const waiter = this.pending.get(reply.id);
-      this.pending.delete(reply.id);
-      if (this.pending.size === 0) worker.unref();
-      if (waiter == null) return;
-      if (reply.logits != null) waiter.resolve(reply.logits);
-      else waiter.reject(new OnnxSessionThreadError(reply.error ?? "onnxruntime failed"));
-    });
-    worker.on("error", (error) => this.fail(new OnnxSessionThreadError(error.message)));
-    worker.on("exit", (code) => this.fail(new OnnxSessionThreadError(`the onnxruntime thread exited with code ${code}`)));
-    worker.unref();
+    const calls = new WorkerCalls<Float64Array>(worker, {error: (message) => new OnnxSessionThreadError(message ?? "onnxruntime failed")});
+    worker.on("error", (error) => calls.fail(new OnnxSessionThreadError(error.message)));
+    worker.on("exit", (code) => calls.fail(new OnnxSessionThreadError(`the onnxruntime thread exited with code ${code}`)));
+    this.calls = calls;
   }
 
   /** Starts the thread and loads the model; rejects with onnxruntime's reason when it cannot. */
@@ -139,25 +124,13 @@ export class OnnxSessionThread {
 
   /** The first logit of each row. `batch.buffer` is handed over to the thread (unusable here afterwards). */
   run(batch: SessionBatch): Promise<Float64Array> {
-    if (this.failure != null) return Promise.reject(this.failure);
-    const id = this.nextId++;
-    return new Promise((resolve, reject) => {
-      this.pending.set(id, {resolve, reject});
-      this.worker.ref();
-      this.worker.postMessage({id, buffer: batch.buffer, rows: batch.rows, width: batch.width}, [batch.buffer]);
-    });
+    return this.calls.call({buffer: batch.buffer, rows: batch.rows, width: batch.width}, [batch.buffer]);
   }
 
   /** Releases the session and lets the thread end by itself (see endWorker). */
   async close(): Promise<void> {
-    if (this.failure != null) return;
-    this.failure = new OnnxSessionThreadError("the onnxruntime thread was closed");
+    if (this.calls.refused) return;
+    this.calls.refuse(new OnnxSessionThreadError("the onnxruntime thread was closed"));
     await endWorker(this.worker, {type: "close"});
-  }
-
-  private fail(error: Error): void {
-    this.failure ??= error;
-    for (const {reject} of this.pending.values()) reject(this.failure);
-    this.pending.clear();
   }
 }

@@ -1,4 +1,5 @@
 import {Worker} from "node:worker_threads";
+import {WorkerCalls} from "../util/index.js";
 
 export interface ScryptOptions {
   readonly N: number;
@@ -17,44 +18,35 @@ const {parentPort} = process.getBuiltinModule("node:worker_threads");
 const {scryptSync} = process.getBuiltinModule("node:crypto");
 parentPort.on("message", ({id, password, salt, length, options}) => {
   try {
-    parentPort.postMessage({id, key: scryptSync(password, salt, length, options)});
+    parentPort.postMessage({id, value: scryptSync(password, salt, length, options)});
   } catch (error) {
     parentPort.postMessage({id, error: error instanceof Error ? error.message : String(error)});
   }
 });
 `;
 
-interface Pending {
-  readonly resolve: (key: Buffer) => void;
-  readonly reject: (error: Error) => void;
-}
+let calls: WorkerCalls<Buffer> | undefined;
 
-let worker: Worker | undefined;
-let nextId = 0;
-const pending = new Map<number, Pending>();
-
-function failAll(error: Error): void {
-  for (const {reject} of pending.values()) reject(error);
-  pending.clear();
-  worker = undefined;
-}
-
-function thread(): Worker {
-  if (worker != null) return worker;
-  const created = new Worker(SOURCE, {eval: true});
-  created.on("message", ({id, key, error}: {id: number; key?: Uint8Array; error?: string}) => {
-    const waiter = pending.get(id);
-    pending.delete(id);
-    if (pending.size === 0) created.unref();
-    if (waiter == null) return;
-    if (key != null) waiter.resolve(Buffer.from(key.buffer, key.byteOffset, key.byteLength));
-    else waiter.reject(new Error(error ?? "scrypt failed"));
+function thread(): WorkerCalls<Buffer> {
+  if (calls != null) return calls;
+  const worker = new Worker(SOURCE, {eval: true});
+  const created = new WorkerCalls<Buffer>(worker, {
+    decode: (value) => {
+      const key = value as Uint8Array;
+      return Buffer.from(key.buffer, key.byteOffset, key.byteLength);
+    },
+    error: (message) => new Error(message ?? "scrypt failed")
   });
-  created.on("error", failAll);
-  created.on("exit", (code) => {
-    if (worker === created) failAll(new Error(`the scrypt thread exited with code ${code}`));
+  worker.on("error", (error) => {
+    created.fail(error);
+    if (calls === created) calls = undefined;
   });
-  worker = created;
+  worker.on("exit", (code) => {
+    if (calls !== created) return;
+    created.fail(new Error(`the scrypt thread exited with code ${code}`));
+    calls = undefined;
+  });
+  calls = created;
   return created;
 }
 
@@ -68,11 +60,5 @@ function thread(): Worker {
  * const key = await scryptOnThread("secret", randomBytes(16), 32, {N: 2 ** 15, r: 8, p: 3, maxmem: 64 * 2 ** 20});
  */
 export function scryptOnThread(password: string, salt: Buffer, length: number, options: ScryptOptions): Promise<Buffer> {
-  const target = thread();
-  const id = nextId++;
-  return new Promise((resolve, reject) => {
-    pending.set(id, {resolve, reject});
-    target.ref();
-    target.postMessage({id, password, salt, length, options});
-  });
+  return thread().call({password, salt, length, options});
 }
