@@ -7,7 +7,7 @@
  *    ./train-default/reward-pairs.ts). The last question of every fourth fact is held out (one pair of each kind):
  *    its pairs go to data/default-reward/heldout.jsonl, which the model test scores. Ten more hand-written wordings
  *    of each fact's question (data/default-reward/wordings.json) get their pairs made the same way;
- * 2. `h2ogpt finetune --reward` with LoRA on the attention weights of the built-in chat model
+ * 2. `h2ogpt finetune --reward --reward_pooling=mean` with LoRA on the attention weights of the built-in chat model
  *    (models/h2ogpt-ts-demo.gguf: it already knows the facts), merged and written as F16 (under 10 MB) to
  *    models/h2ogpt-ts-reward.gguf;
  * 3. the held-out pairs scored through `h2ogpt score`'s GGUF backend (llama.cpp), and the accuracy printed.
@@ -55,6 +55,7 @@ const log = (line: string) => process.stderr.write(`[train:default-reward] ${lin
 
 const FINETUNE_FLAGS: Record<string, string | number | boolean> = {
   train_backend: "onnxruntime",
+  reward_pooling: "mean",
   num_epochs: args.tiny ? 0.25 : args.proxy ? 1 : 6,
   lora_target_modules: "q_proj,k_proj,v_proj,o_proj",
   lora_r: 16,

@@ -47,6 +47,14 @@ describe("h2ogpt finetune", () => {
     expect(missing.err).toBe(`h2ogpt finetune: ${join(dir, "missing.gguf")}: not found\n`);
     const badList = await run("--data_path=rows.jsonl", "--base_model=missing.gguf", "--lora_target_modules=['q_proj', 3]");
     expect(badList.code).toBe(2);
+    expect(await run("--data_path=records.jsonl", "--base_model=m.gguf", "--reward_pooling=mean")).toMatchObject({
+      code: 2,
+      err: "h2ogpt finetune: --reward_pooling applies to --reward only\n"
+    });
+    expect(await run("--data_path=records.jsonl", "--base_model=m.gguf", "--reward", "--reward_pooling=max")).toMatchObject({
+      code: 2,
+      err: "h2ogpt finetune: --reward_pooling: expected last or mean, got 'max'\n"
+    });
   });
 
   it("says a base model that is not a GGUF is not one, as generate does (not that it is a bad tokenizer.json)", async () => {

@@ -16,8 +16,10 @@ import {
   locateCheckpoint,
   readRewardPairs,
   readTrainerState,
+  REWARD_POOLINGS,
   type FinetuneOptions,
   type FinetuneRow,
+  type RewardPooling,
   type TrainBackendName,
   type TrainerState
 } from "../train/index.js";
@@ -61,10 +63,10 @@ const PREPARE_FLAGS = {
 } as const;
 
 /** What decides the rows besides the training settings; kept in checkpoints so a resume makes the same rows. */
-const DATA_FLAGS = ["data_path", ...(Object.keys(PREPARE_FLAGS) as (keyof typeof PREPARE_FLAGS)[]), "seed", "reward"] as const;
+const DATA_FLAGS = ["data_path", ...(Object.keys(PREPARE_FLAGS) as (keyof typeof PREPARE_FLAGS)[]), "seed", "reward", "reward_pooling"] as const;
 const PATH_FLAGS = new Set(["data_path", "valid_path", "chat_template"]);
 /** Defaults a flag left out of a run stands for, where resuming with it given explicitly is no difference. */
-const DATA_DEFAULTS: Readonly<Record<string, string | number | boolean>> = {prompt_type: "plain", seed: FINETUNE_DEFAULTS.seed, reward: false};
+const DATA_DEFAULTS: Readonly<Record<string, string | number | boolean>> = {prompt_type: "plain", seed: FINETUNE_DEFAULTS.seed, reward: false, reward_pooling: "last"};
 
 type DataSettings = Readonly<Record<string, string | number | boolean>>;
 
@@ -96,6 +98,11 @@ export const finetuneCommand = defineCommand({
       kind: "boolean",
       description: "train a reward model (scalar head, Bradley-Terry loss) on preference records {prompt|question|instruction, chosen|response_j, rejected|response_k}",
       defaultText: "False"
+    },
+    reward_pooling: {
+      kind: "string",
+      description: "--reward: the hidden state the head reads: last (the EOS ending each answer) or mean (of every token; llama.cpp's mean pooling)",
+      defaultText: "last"
     },
     full: {kind: "boolean", description: "train every weight instead of LoRA adapters", defaultText: "False"},
     lora_r: {kind: "number", description: "LoRA rank", defaultText: String(FINETUNE_DEFAULTS.loraR)},
@@ -166,6 +173,8 @@ export const finetuneCommand = defineCommand({
     const baseModel = given.base_model == null ? undefined : resolve(io.cwd, given.base_model);
 
     const reward = flags.reward === true;
+    if (!reward && flags.reward_pooling != null) throw new UsageError("--reward_pooling applies to --reward only");
+    const pooling = reward ? rewardPooling(flags.reward_pooling) : undefined;
     const rows = reward ? await rewardRows(flags, io, baseModel ?? checkpointPath!) : await trainingRows(flags, io, baseModel ?? checkpointPath!);
     let progress: Progress | undefined;
     const result = await finetune({
@@ -177,7 +186,7 @@ export const finetuneCommand = defineCommand({
       loraWeights,
       seed: flags.seed,
       dataSettings: data,
-      reward: reward ? {maxLength: flags.cutoff_len ?? REWARD_CUTOFF_LEN} : undefined,
+      reward: reward ? {maxLength: flags.cutoff_len ?? REWARD_CUTOFF_LEN, pooling} : undefined,
       signal: io.signal,
       onMessage: (line) => {
         if (io.stderr.isTTY && progress != null) io.stderr.write("\n");
@@ -292,7 +301,12 @@ async function preparedPromptTypes(dataPath: string): Promise<Record<string, num
 }
 
 const REWARD_CUTOFF_LEN = 512;
-/** Prepare flags that mean nothing for preference pairs (every sequence is scored at its last token). */
+
+function rewardPooling(value: string | undefined): RewardPooling | undefined {
+  if (value == null || (REWARD_POOLINGS as readonly string[]).includes(value)) return value as RewardPooling | undefined;
+  throw new UsageError(`--reward_pooling: expected ${REWARD_POOLINGS.join(" or ")}, got '${value}'`);
+}
+/** Prepare flags that mean nothing for preference pairs (every token of a pair's sequences is fed and none is predicted). */
 const NOT_FOR_REWARD = ["train_on_inputs", "add_eos_token", "data_col_dict"] as const;
 
 /** Preference records -> tokenized pairs with the base model's tokenizer and the prompt flags (finetune --reward). */
@@ -301,7 +315,7 @@ async function rewardRows(flags: Flags, io: Io, tokenizerSource: string): Promis
   if (await isPreparedData(dataPath))
     throw new UsageError(`--reward: --data_path ${flags.data_path} is tokenized rows; give preference records {prompt, chosen, rejected}`);
   const refused = NOT_FOR_REWARD.find((name) => flags[name] != null);
-  if (refused != null) throw new UsageError(`--${refused} does not apply to --reward (each answer is scored at its last token)`);
+  if (refused != null) throw new UsageError(`--${refused} does not apply to --reward (each answer is scored whole)`);
   const prepared = await prepareOptionsFromFlags(flags, io);
   const shared = {
     tokenizer: await baseModelTokenizerPath(tokenizerSource),

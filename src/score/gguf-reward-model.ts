@@ -67,10 +67,14 @@ class GgufRewardModel implements ScoreModel {
   }
 }
 
+/** llama.cpp's `llama_pooling_type` values a reward model may name: none (the last token's state), mean, last. */
+const POOLING_TYPES = new Set([0, 1, 3]);
+
 /**
- * A reward model trained by `h2ogpt finetune --reward`: llama.cpp runs the model with an embedding context (no
- * pooling, so the vector is the final-norm hidden state of the last token, llama.cpp's `result_norm`), and the
- * head from the GGUF's metadata turns it into the logit: reward = head . h + bias.
+ * A reward model trained by `h2ogpt finetune --reward`: llama.cpp runs the model with an embedding context, which
+ * gives the final-norm hidden state (llama.cpp's `result_norm`) of the last token, or with `--reward_pooling=mean`
+ * (`llama.pooling_type` 1 in the GGUF) the mean over every token, and the head from the GGUF's metadata turns it
+ * into the logit: reward = head . h + bias.
  *
  * @example
  * const model = await loadGgufRewardModel({path: "models/h2ogpt-ts-reward.gguf"});
@@ -86,6 +90,9 @@ export async function loadGgufRewardModel(options: GgufRewardModelOptions): Prom
   const storedMax = ggufMetadataValue(file, REWARD_MAX_LENGTH_KEY);
   const maxLength = typeof storedMax === "number" ? storedMax : typeof contextLength === "number" ? contextLength : 512;
   const promptType = ggufMetadataValue(file, PROMPT_TYPE_KEY);
+  const pooling = ggufMetadataValue(file, "llama.pooling_type") ?? 0;
+  if (typeof pooling !== "number" || !POOLING_TYPES.has(pooling))
+    throw new ScoreModelPathError(options.path, `llama.pooling_type ${String(pooling)}: a reward model pools the last token (0 or 3) or the mean (1)`);
   const tokenizer = await loadTokenizer(options.path);
   const llama = await llamaRuntime();
   let model: LlamaModel;

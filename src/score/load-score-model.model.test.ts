@@ -43,6 +43,14 @@ describe("loadScoreModel dispatch", () => {
     }
   });
 
+  it("refuses a reward GGUF whose llama.cpp pooling is not one a reward head was trained on", async () => {
+    const cls = await llamaWith("reward-cls", {
+      [REWARD_HEAD_KEY]: {type: "array", value: {itemType: "f32", items: Array.from({length: 32}, () => 0.1)}},
+      "llama.pooling_type": {type: "u32", value: 2}
+    });
+    await expect(loadScoreModel({path: cls})).rejects.toThrow(`${cls}: llama.pooling_type 2: a reward model pools the last token (0 or 3) or the mean (1)`);
+  });
+
   it("sends a GGUF with rank pooling to llama.cpp's ranking context (a llama model cannot rank: one line says so)", async () => {
     const rank = await llamaWith("rank", {"llama.pooling_type": {type: "u32", value: 4}});
     await expect(loadScoreModel({path: rank})).rejects.toThrow(new RegExp(`^${rank.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}: not usable as a reranker \\(`));

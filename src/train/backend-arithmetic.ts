@@ -1,8 +1,16 @@
 /** The few array loops both model backends run on our side of the runtime boundary. */
 
-/** How many positions count in the loss (the `tokens` of LossAndGrads). */
-export function countTokens(mask: Float32Array): number {
+/**
+ * What a micro-batch's loss is summed over (the `tokens` of LossAndGrads): the positions it trains, or for a
+ * reward model its pairs. A reward row's mask holds its pooling weights, which sum to 1 (one last token, or
+ * 1/length on every token), so a pair weighs 2.
+ */
+export function lossUnits(mask: Float32Array, reward: boolean): number {
   let n = 0;
+  if (reward) {
+    for (const v of mask) n += v;
+    return Math.round(n / 2);
+  }
   for (const v of mask) if (v !== 0) n++;
   return n;
 }

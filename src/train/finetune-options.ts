@@ -2,6 +2,7 @@ import {UsageError} from "../errors/index.js";
 import {DEFAULT_LORA_TARGET_MODULES, loraModuleNames} from "./lora.js";
 import {LR_SCHEDULES} from "./lr-schedule.js";
 import type {TrainRow} from "./micro-batch.js";
+import type {RewardPooling} from "./reward-batch.js";
 import {checkTrainBackend, type TrainBackendName} from "./train-backend.js";
 
 /** A row as `prepare` yields it; `split: "valid"` rows are used for evaluation only. */
@@ -66,9 +67,9 @@ export interface FinetuneOptions {
   /**
    * Train a reward model instead (`h2ogpt finetune --reward`): `rows` are preference pairs (RewardRow, from
    * readRewardPairs), the loss is Bradley-Terry, and model.gguf carries the head; `maxLength` is the most tokens a
-   * pair's sequences kept (recorded for scoring).
+   * pair's sequences kept (recorded for scoring), `pooling` the hidden state the head reads (default "last").
    */
-  readonly reward?: {readonly maxLength: number};
+  readonly reward?: {readonly maxLength: number; readonly pooling?: RewardPooling};
   /** Kernel threads (default: the CPU count). */
   readonly threads?: number;
   /** Compile steps with jax-js's jit (default on; eager mode is for debugging). */

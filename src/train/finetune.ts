@@ -150,7 +150,7 @@ export async function finetune(given: FinetuneOptions): Promise<FinetuneResult> 
   const toBatch = (rows: readonly TrainRow[]): MicroBatch =>
     reward == null
       ? toMicroBatch(rows, {multipleOf: settings.padToMultipleOf, batchSize: settings.microBatchSize})
-      : toRewardBatch(rows as readonly RewardRow[], {multipleOf: settings.padToMultipleOf, batchSize: settings.microBatchSize});
+      : toRewardBatch(rows as readonly RewardRow[], {multipleOf: settings.padToMultipleOf, batchSize: settings.microBatchSize, pooling: reward.pooling});
   const fedTokens = (row: TrainRow): number => (isRewardRow(row) ? rewardRowTokens(row) : Math.max(0, row.inputIds.length - 1));
 
   const longest = Math.max(...data.train.map((row) => row.inputIds.length));
@@ -296,7 +296,7 @@ export async function finetune(given: FinetuneOptions): Promise<FinetuneResult> 
       reward == null
         ? undefined
         : await (async () => {
-            const pairs = {rewards: (batch: MicroBatch) => backend.rewards(batch), microBatchSize: settings.microBatchSize, multipleOf: settings.padToMultipleOf};
+            const pairs = {rewards: (batch: MicroBatch) => backend.rewards(batch), microBatchSize: settings.microBatchSize, multipleOf: settings.padToMultipleOf, pooling: reward.pooling};
             const bias = await rewardBias({...pairs, rows: data.train as RewardRow[]});
             const accuracy = data.valid.length === 0 ? undefined : await rewardAccuracy({...pairs, rows: data.valid as RewardRow[]});
             if (accuracy != null) message(`validation pairs: the chosen answer wins ${(100 * accuracy).toFixed(1)}%`);
@@ -305,7 +305,7 @@ export async function finetune(given: FinetuneOptions): Promise<FinetuneResult> 
     const exported =
       reward == null || rewardRun == null
         ? await exportModels({setup, base, outputDir, settings, name: options.modelName, promptType: options.promptType})
-        : await exportRewardModel({setup, base, outputDir, settings, bias: rewardRun.rewardBias, maxLength: reward.maxLength, name: options.modelName, promptType: options.promptType});
+        : await exportRewardModel({setup, base, outputDir, settings, bias: rewardRun.rewardBias, maxLength: reward.maxLength, pooling: reward.pooling, name: options.modelName, promptType: options.promptType});
     const elapsed = (performance.now() - started) / 1000;
     return {
       outputDir,

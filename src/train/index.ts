@@ -29,4 +29,4 @@ export type {GptNeoxConfig} from "./gptneox-config.js";
 export type {ModelConfig} from "./model-config.js";
 export type {TrainRow} from "./micro-batch.js";
 export {readRewardPairs, REWARD_FIELDS, type RewardPairs, type RewardPairsOptions, type RewardProblem} from "./reward-data.js";
-export type {RewardRow} from "./reward-batch.js";
+export {REWARD_POOLINGS, type RewardPooling, type RewardRow} from "./reward-batch.js";

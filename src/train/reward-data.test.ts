@@ -5,6 +5,7 @@ import {afterAll, beforeAll, describe, expect, it} from "vitest";
 import {renderTrainingString} from "../prompts/index.js";
 import {loadTokenizer, type Tokenizer} from "../tokenizer/index.js";
 import {projectRoot} from "../../test/support/shared.js";
+import {lossUnits} from "./backend-arithmetic.js";
 import {toRewardBatch} from "./reward-batch.js";
 import {readRewardPairs, rewardSequence} from "./reward-data.js";
 
@@ -87,5 +88,13 @@ describe("toRewardBatch", () => {
     expect(batch.length).toBe(4);
     expect(Array.from(batch.tokens)).toEqual([5, 6, 7, 0, 5, 9, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
     expect(Array.from(batch.lossMask)).toEqual([0, 0, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+    expect(lossUnits(batch.lossMask, true)).toBe(1);
+  });
+
+  it("with mean pooling weighs every token of a sequence 1/length, padding 0", () => {
+    const batch = toRewardBatch([{inputIds: [5, 6, 7], labels: [5, 6, 7], rejectedIds: [5, 9]}], {multipleOf: 4, batchSize: 2, pooling: "mean"});
+    expect(Array.from(batch.lossMask)).toEqual([1 / 3, 1 / 3, 1 / 3, 0, 0.5, 0.5, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0].map(Math.fround));
+    expect(lossUnits(batch.lossMask, true)).toBe(1);
+    expect(lossUnits(batch.lossMask, false)).toBe(5);
   });
 });

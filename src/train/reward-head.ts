@@ -8,7 +8,7 @@ import {loraScale, mergeLora} from "./lora.js";
 import {isGptNeox} from "./model-config.js";
 import type {MicroBatch} from "./model-backend.js";
 import type {Random} from "./random.js";
-import {REWARD_HEAD_TENSOR, toRewardBatch, type RewardRow} from "./reward-batch.js";
+import {REWARD_HEAD_TENSOR, toRewardBatch, type RewardPooling, type RewardRow} from "./reward-batch.js";
 import type {TrainableSetup} from "./trainable-setup.js";
 
 /** Hugging Face's initializer_range for a new classification head. */
@@ -28,6 +28,7 @@ export interface PairRewardsOptions {
   readonly rows: readonly RewardRow[];
   readonly microBatchSize: number;
   readonly multipleOf: number;
+  readonly pooling?: RewardPooling;
 }
 
 /** [chosen, rejected] rewards of each pair, in order. */
@@ -35,7 +36,7 @@ export async function pairRewards(options: PairRewardsOptions): Promise<[number,
   const out: [number, number][] = [];
   for (let i = 0; i < options.rows.length; i += options.microBatchSize) {
     const chunk = options.rows.slice(i, i + options.microBatchSize);
-    const rewards = await options.rewards(toRewardBatch(chunk, {multipleOf: options.multipleOf, batchSize: options.microBatchSize}));
+    const rewards = await options.rewards(toRewardBatch(chunk, {multipleOf: options.multipleOf, batchSize: options.microBatchSize, pooling: options.pooling}));
     for (let k = 0; k < chunk.length; k++) out.push([rewards[2 * k]!, rewards[2 * k + 1]!]);
   }
   return out;
@@ -58,9 +59,14 @@ export async function rewardAccuracy(options: PairRewardsOptions): Promise<numbe
   return pairs.filter(([chosen, rejected]) => chosen > rejected).length / Math.max(1, pairs.length);
 }
 
+/** llama.cpp's pooling of an embedding context, and its `llama_pooling_type` value for the mean. */
+const LLAMA_POOLING_KEY = "llama.pooling_type";
+const LLAMA_POOLING_MEAN = 1;
+
 /**
  * model.gguf of a reward run: the llama weights (LoRA adapters merged in) and, in metadata, the head, its bias and
- * the most tokens a scored sequence keeps. llama.cpp loads it as an ordinary model; `h2ogpt score` reads the head.
+ * the most tokens a scored sequence keeps, and for mean pooling llama.cpp's `llama.pooling_type`, so an embedding
+ * context pools as training did. llama.cpp loads it as an ordinary model; `h2ogpt score` reads the head.
  */
 export async function exportRewardModel(options: {
   readonly setup: TrainableSetup;
@@ -69,6 +75,7 @@ export async function exportRewardModel(options: {
   readonly settings: Settings;
   readonly bias: number;
   readonly maxLength: number;
+  readonly pooling?: RewardPooling;
   readonly name?: string;
   readonly promptType?: string;
 }): Promise<{modelPath: string}> {
@@ -86,6 +93,9 @@ export async function exportRewardModel(options: {
     [REWARD_BIAS_KEY]: {type: "f32", value: options.bias},
     [REWARD_MAX_LENGTH_KEY]: {type: "u32", value: options.maxLength}
   };
+  // A base that was itself a mean-pooled reward model must not pass its pooling on to a last-token one.
+  if (options.pooling === "mean") metadata[LLAMA_POOLING_KEY] = {type: "u32", value: LLAMA_POOLING_MEAN};
+  else delete metadata[LLAMA_POOLING_KEY];
   const modelPath = join(options.outputDir, MODEL_FILE);
   await writeLlamaModelGguf({path: modelPath, config, metadata, tensors, type: options.settings.outputType, name: options.name, promptType: options.promptType});
   return {modelPath};

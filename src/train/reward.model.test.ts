@@ -106,18 +106,18 @@ describe("reward models", () => {
     await backend.dispose();
   });
 
-  it("training lowers the loss; llama.cpp's scores of the written GGUF equal our forward pass to 1e-3", async () => {
+  it.each(["last", "mean"] as const)("training lowers the loss; llama.cpp's scores of the written GGUF equal our forward pass to 1e-3 (%s pooling)", async (pooling) => {
     const dataPath = join(dir, "pairs.jsonl");
     await writeFile(dataPath, records.map((r) => JSON.stringify(r)).join("\n") + "\n");
     const pairs = await readRewardPairs({dataPath, tokenizer: basePath, promptType: "human_bot", cutoffLen: 64});
     expect(pairs.rows).toHaveLength(16);
     const losses: number[] = [];
-    const outputDir = join(dir, "out");
+    const outputDir = join(dir, `out-${pooling}`);
     const result = await finetune({
       baseModel: basePath,
       rows: pairs.rows,
       outputDir,
-      reward: {maxLength: 64},
+      reward: {maxLength: 64, pooling},
       promptType: "human_bot",
       loraTargetModules: ["all-linear"],
       loraDropout: 0,
@@ -140,6 +140,7 @@ describe("reward models", () => {
     expect(ggufMetadataValue(file, REWARD_MAX_LENGTH_KEY)).toBe(64);
     expect(ggufMetadataValue(file, "h2ogpt.prompt_type")).toBe("human_bot");
     expect(file.tensors.some((t) => t.name.startsWith("cls"))).toBe(false);
+    expect(ggufMetadataValue(file, "llama.pooling_type")).toBe(pooling === "mean" ? 1 : undefined);
 
     // Our forward pass on the written (merged) weights and head.
     const written = await loadGgufModel(result.modelPath!);
@@ -152,7 +153,7 @@ describe("reward models", () => {
       shapes,
       reward: true
     });
-    const ours = await pairRewards({rewards: (batch) => backend.rewards(batch), rows: pairs.rows, microBatchSize: 4, multipleOf: 8});
+    const ours = await pairRewards({rewards: (batch) => backend.rewards(batch), rows: pairs.rows, microBatchSize: 4, multipleOf: 8, pooling});
     await backend.dispose();
 
     const model = await loadGgufRewardModel({path: result.modelPath!});

@@ -7,7 +7,7 @@ import {ropeTables} from "../rope-tables.js";
 import type {LlamaGraph, LossInputs, Tensors} from "./llama-graph.js";
 import {createModelGraph, ropeDimensions} from "./model-graph.js";
 import type {JaxRuntime} from "./load-jax.js";
-import {countTokens, scatterAddRows} from "../backend-arithmetic.js";
+import {lossUnits, scatterAddRows} from "../backend-arithmetic.js";
 
 export interface JaxLoraOptions {
   /** GGUF weight names that carry an adapter (`blk.0.attn_q.weight`); trainables are `<name>.lora_a|b`. */
@@ -311,10 +311,8 @@ export class JaxLlamaBackend implements ModelBackend {
     return (await rewards.data()) as Float32Array;
   }
 
-  /** What the loss is summed over: trained tokens, or pairs for a reward model (two marked tokens each). */
   #units(batch: MicroBatch): number {
-    const marked = countTokens(batch.lossMask);
-    return this.#reward ? marked / 2 : marked;
+    return lossUnits(batch.lossMask, this.#reward);
   }
 
   async logits(tokens: Int32Array): Promise<Float32Array> {

@@ -7,7 +7,7 @@ import {ropeTables} from "../rope-tables.js";
 import {TrainingMemoryError} from "../train-errors.js";
 import {encodeOnnxModel} from "../../onnx/index.js";
 import {buildStepGraph, ropeDims, ropeTableShape, stepGraphBytes, type StepGraphKind} from "./step-graph.js";
-import {countTokens, scatterAddRows} from "../backend-arithmetic.js";
+import {lossUnits, scatterAddRows} from "../backend-arithmetic.js";
 
 export interface OrtLoraOptions {
   /** GGUF weight names that carry an adapter (`blk.0.attn_q.weight`); trainables are `<name>.lora_a|b`. */
@@ -263,10 +263,8 @@ export class OrtLlamaBackend implements ModelBackend {
     return this.#options.reward === true;
   }
 
-  /** What the loss is summed over: trained tokens, or pairs for a reward model (two marked tokens each). */
   #units(batch: MicroBatch): number {
-    const marked = countTokens(batch.lossMask);
-    return this.#reward ? marked / 2 : marked;
+    return lossUnits(batch.lossMask, this.#reward);
   }
 
   async logits(tokens: Int32Array): Promise<Float32Array> {
