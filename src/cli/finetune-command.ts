@@ -306,6 +306,7 @@ function rewardPooling(value: string | undefined): RewardPooling | undefined {
   if (value == null || (REWARD_POOLINGS as readonly string[]).includes(value)) return value as RewardPooling | undefined;
   throw new UsageError(`--reward_pooling: expected ${REWARD_POOLINGS.join(" or ")}, got '${value}'`);
 }
+
 /** Prepare flags that mean nothing for preference pairs (every token of a pair's sequences is fed and none is predicted). */
 const NOT_FOR_REWARD = ["train_on_inputs", "add_eos_token", "data_col_dict"] as const;
 

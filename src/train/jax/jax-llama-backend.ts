@@ -304,7 +304,7 @@ export class JaxLlamaBackend implements ModelBackend {
     return {lossSum: (await loss.data())[0]!, tokens: this.#units(batch)};
   }
 
-  /** The reward of each row of a reward micro-batch (the head on its last token's final hidden state). */
+  /** The reward of each row of a reward micro-batch (the head on its pooled final hidden state). */
   async rewards(batch: MicroBatch): Promise<Float32Array> {
     const x = this.#embed(batch.tokens, batch.batchSize);
     const rewards = rewardGraph(this.#plainGraph).rewards(this.#plainWeights(), {...this.#lossInputs(batch, undefined), x});

@@ -44,7 +44,7 @@ export interface LlamaGraph {
   logits(weights: Tensors, inputs: GraphInputs): JaxArray;
   /** Summed masked next-token cross-entropy (a scalar). */
   loss(weights: Tensors, inputs: LossInputs): JaxArray;
-  /** One reward per row [B]: the head on the final hidden state where `lossMask` marks the row's last token. */
+  /** One reward per row [B]: the head on the final hidden states weighted by `lossMask` (the row's pooling, toRewardBatch). */
   rewards?(weights: Tensors, inputs: LossInputs): JaxArray;
   /**
    * Summed Bradley-Terry loss -log sigmoid(r_chosen - r_rejected) over pairs of rows (2i chosen, 2i+1 rejected);

@@ -252,7 +252,7 @@ export class OrtLlamaBackend implements ModelBackend {
     return {lossSum: (results.loss!.data as Float32Array)[0]!, tokens: this.#units(batch)};
   }
 
-  /** The reward of each row of a reward micro-batch (the head on its last token's final hidden state). */
+  /** The reward of each row of a reward micro-batch (the head on its pooled final hidden state). */
   async rewards(batch: MicroBatch): Promise<Float32Array> {
     const step = await this.#session("rewards", batch.batchSize, batch.length, false);
     const results = await this.#run(step, batch.tokens, batch);

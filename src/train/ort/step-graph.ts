@@ -7,7 +7,7 @@ import type {OnnxGraph} from "../../onnx/index.js";
 
 /**
  * What one graph computes: forward + hand-written backward, the loss only, or logits; the `reward_` kinds and
- * `rewards` do the same for a reward model (a scalar head on each row's marked last token, Bradley-Terry loss).
+ * `rewards` do the same for a reward model (a scalar head on each row's final hidden states weighted by `loss_mask`: its last token, or the mean; Bradley-Terry loss).
  */
 export type StepGraphKind = "train" | "loss" | "logits" | "reward_train" | "reward_loss" | "rewards";
 
@@ -355,7 +355,7 @@ export function buildStepGraph(options: StepGraphOptions): StepGraph {
   };
 
   if (kind === "rewards" || kind === "reward_loss" || kind === "reward_train") {
-    // Inputs as for the loss, `loss_mask` 1 at each row's last token only; rows 2i and 2i+1 are a pair's chosen
+    // Inputs as for the loss, `loss_mask` each row's pooling weights (toRewardBatch); rows 2i and 2i+1 are a pair's chosen
     // and rejected sequences. loss = sum over real pairs of softplus(r_rejected - r_chosen).
     const lossMask = g.input("loss_mask", "float", [N, 1]);
     const headColumn = g.reshape(weight(REWARD_HEAD_TENSOR), [d, 1]);
