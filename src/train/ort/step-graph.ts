@@ -355,8 +355,8 @@ export function buildStepGraph(options: StepGraphOptions): StepGraph {
   };
 
   if (kind === "rewards" || kind === "reward_loss" || kind === "reward_train") {
-    // Inputs as for the loss, `loss_mask` each row's pooling weights (toRewardBatch); rows 2i and 2i+1 are a pair's chosen
-    // and rejected sequences. loss = sum over real pairs of softplus(r_rejected - r_chosen).
+    // Inputs as for the loss, `loss_mask` each row's pooling weights (toRewardBatch); rows 2i and 2i+1 are a pair's
+    // chosen and rejected sequences. loss = sum over real pairs of softplus(r_rejected - r_chosen).
     const lossMask = g.input("loss_mask", "float", [N, 1]);
     const headColumn = g.reshape(weight(REWARD_HEAD_TENSOR), [d, 1]);
     const rowMask = g.reshape(lossMask, [B, T]);
