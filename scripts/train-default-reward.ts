@@ -5,7 +5,7 @@
  *    answer against the answers of the 2 most similar other facts ("wrong"), of 4 random other facts ("other"), a
  *    truncated copy and an off-topic sentence, half of the training questions lightly disguised (made by
  *    ./train-default/reward-pairs.ts). The last question of every fourth fact is held out (one pair of each kind):
- *    its pairs go to data/default-reward/heldout.jsonl, which the model test scores. Ten more hand-written wordings
+ *    its pairs go to data/default-reward/heldout.jsonl, which the model test scores. Twenty more hand-written wordings
  *    of each fact's question (data/default-reward/wordings.json) get their pairs made the same way;
  * 2. `h2ogpt finetune --reward --reward_pooling=mean` with LoRA on the attention weights of the built-in chat model
  *    (models/h2ogpt-ts-demo.gguf: it already knows the facts), merged and written as F16 (under 10 MB) to

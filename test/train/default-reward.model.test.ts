@@ -33,18 +33,12 @@ describe("the shipped reward model (npm run train:default-reward)", () => {
     return mine.filter(Boolean).length / mine.length;
   };
 
-  it("prefers the right answer on >= 85% of the held-out pairs, and on >= 90% of the truncated and off-topic ones", () => {
+  // The committed model wins 93/100 (wrong 21/25, truncated 25/25, another question's answer 22/25, off-topic 25/25),
+  // its recipe chosen on a development split, not on these pairs (docs/finetune.md, "The shipped reward model").
+  it("prefers the right answer on >= 90% of the held-out pairs, and of the truncated and off-topic ones", () => {
     expect(pairs.length).toBeGreaterThanOrEqual(80);
     expect(new Set(pairs.map((p) => p.kind))).toEqual(new Set(["wrong", "truncated", "other", "off_topic"]));
-    expect(share(["wrong", "truncated", "other", "off_topic"])).toBeGreaterThanOrEqual(0.85);
-    expect(share(["truncated", "off_topic"])).toBeGreaterThanOrEqual(0.9);
-  });
-
-  // Not met yet: the committed model wins 89/100 (wrong 19/25, truncated 25/25, another question's answer 20/25,
-  // off-topic 25/25). Telling the right fact's answer from another fact's on a wording it never trained on is the
-  // hard part; ten hand-written wordings per fact and then mean pooling lifted the dev split from 67-72% to 81-85%,
-  // not to 90% (docs/finetune.md, "The shipped reward model").
-  it.skip("prefers the right answer on >= 90% of the held-out pairs, scored as --score_model=default does", () => {
     expect(share(["wrong", "truncated", "other", "off_topic"])).toBeGreaterThanOrEqual(0.9);
+    expect(share(["truncated", "off_topic"])).toBeGreaterThanOrEqual(0.9);
   });
 });
