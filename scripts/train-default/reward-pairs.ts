@@ -123,8 +123,9 @@ function nearHidden(wording: string, hidden: string): boolean {
   return [...target].filter((w) => mine.has(w)).length * 2 >= target.size;
 }
 
-/** Whether a fact's last question is kept out of training: held out (facts 0, 4, 8, ...) or in the dev split (2, 6, ...). */
-const hiddenFact = (index: number) => index % 4 === 0 || index % 4 === 2;
+/** Facts whose last question is held out (0, 4, 8, ...), and those whose last question is the dev split's (2, 6, ...). */
+const heldOutFact = (index: number) => index % 4 === 0;
+const devFact = (index: number) => index % 4 === 2;
 
 /**
  * Training pairs (TRAIN_NEGATIVES per question, half of them with a disguised question), and the held-out pairs
@@ -153,13 +154,13 @@ export function preferencePairs(
   entries.forEach((entry, index) => {
     entry.questions.forEach((question, q) => {
       const last = q === entry.questions.length - 1;
-      if (index % 4 === 0 && last) {
+      if (heldOutFact(index) && last) {
         heldout.push(...pairsFor(entries, index, question, random, {similar: 1, others: 1}));
         return;
       }
       const pairs = pairsFor(entries, index, question, random, TRAIN_NEGATIVES);
       const disguised = pairs.map((pair) => ({...pair, prompt: perturbed(pair.prompt, disguise)}));
-      if (options.dev === true && index % 4 === 2 && last) dev.push(...pairs);
+      if (options.dev === true && devFact(index) && last) dev.push(...pairs);
       else train.push(...disguised);
     });
   });
@@ -168,7 +169,7 @@ export function preferencePairs(
     const extraRandom = new Random(seed + 2);
     const extraDisguise = new Random(seed + 3);
     options.wordings.forEach((list, index) => {
-      const hidden = hiddenFact(index) ? entries[index]!.questions.at(-1)! : undefined;
+      const hidden = heldOutFact(index) || devFact(index) ? entries[index]!.questions.at(-1)! : undefined;
       for (const wording of list) {
         if (hidden != null && nearHidden(wording, hidden)) continue;
         const pairs = pairsFor(entries, index, wording, extraRandom, TRAIN_NEGATIVES);

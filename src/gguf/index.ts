@@ -15,7 +15,7 @@ export {float16ArrayToFloat32, float16BitsToFloat32, float32ArrayToFloat16, floa
 export {isGgufFile} from "./is-gguf-file.js";
 export {writeGguf, type GgufTensorData, type GgufTensorInput, type WriteGgufOptions, type WriteGgufResult} from "./write-gguf.js";
 export {ggufMetadataValue, readGguf, readGgufTensor, readGgufTensorBytes, type GgufFile} from "./read-gguf.js";
-export {PROMPT_TYPE_KEY, REWARD_BIAS_KEY, REWARD_HEAD_KEY, REWARD_MAX_LENGTH_KEY} from "./metadata-keys.js";
+export {POOLING_TYPE, poolingTypeKey, PROMPT_TYPE_KEY, REWARD_BIAS_KEY, REWARD_HEAD_KEY, REWARD_MAX_LENGTH_KEY} from "./metadata-keys.js";
 export {llamaArchitectureMetadata, llamaTensorShapes, type LlamaHparams, type LlamaTensorRole, type LlamaTensorShape} from "./llama-layout.js";
 export {
   gptneoxArchitectureMetadata,

@@ -1,7 +1,7 @@
 import {availableParallelism} from "node:os";
 import type {LlamaEmbeddingContext, LlamaModel, Token} from "node-llama-cpp";
 import {llamaRuntime} from "../engine/index.js";
-import {ggufMetadataValue, PROMPT_TYPE_KEY, readGguf, REWARD_BIAS_KEY, REWARD_HEAD_KEY, REWARD_MAX_LENGTH_KEY} from "../gguf/index.js";
+import {ggufMetadataValue, POOLING_TYPE, poolingTypeKey, PROMPT_TYPE_KEY, readGguf, REWARD_BIAS_KEY, REWARD_HEAD_KEY, REWARD_MAX_LENGTH_KEY} from "../gguf/index.js";
 import {renderTrainingString} from "../prompts/index.js";
 import {loadTokenizer, type Tokenizer} from "../tokenizer/index.js";
 import {ScoreModelPathError, ScoreModelRunError} from "./score-errors.js";
@@ -67,8 +67,8 @@ class GgufRewardModel implements ScoreModel {
   }
 }
 
-/** llama.cpp's `llama_pooling_type` values a reward model may name: none (the last token's state), mean, last. */
-const POOLING_TYPES = new Set([0, 1, 3]);
+/** The llama.cpp poolings a reward head can be trained on: the last token's state (none or last) and the mean. */
+const REWARD_POOLING_TYPES = new Set<number>([POOLING_TYPE.none, POOLING_TYPE.mean, POOLING_TYPE.last]);
 
 /**
  * A reward model trained by `h2ogpt finetune --reward`: llama.cpp runs the model with an embedding context, which
@@ -90,9 +90,10 @@ export async function loadGgufRewardModel(options: GgufRewardModelOptions): Prom
   const storedMax = ggufMetadataValue(file, REWARD_MAX_LENGTH_KEY);
   const maxLength = typeof storedMax === "number" ? storedMax : typeof contextLength === "number" ? contextLength : 512;
   const promptType = ggufMetadataValue(file, PROMPT_TYPE_KEY);
-  const pooling = ggufMetadataValue(file, "llama.pooling_type") ?? 0;
-  if (typeof pooling !== "number" || !POOLING_TYPES.has(pooling))
-    throw new ScoreModelPathError(options.path, `llama.pooling_type ${String(pooling)}: a reward model pools the last token (0 or 3) or the mean (1)`);
+  const poolingKey = poolingTypeKey("llama");
+  const pooling = ggufMetadataValue(file, poolingKey) ?? POOLING_TYPE.none;
+  if (typeof pooling !== "number" || !REWARD_POOLING_TYPES.has(pooling))
+    throw new ScoreModelPathError(options.path, `${poolingKey} ${String(pooling)}: a reward model pools the last token (0 or 3) or the mean (1)`);
   const tokenizer = await loadTokenizer(options.path);
   const llama = await llamaRuntime();
   let model: LlamaModel;

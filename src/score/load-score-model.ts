@@ -1,7 +1,7 @@
 import {existsSync, statSync} from "node:fs";
 import {dirname, join, resolve} from "node:path";
 import {fileURLToPath} from "node:url";
-import {ggufMetadataValue, readGguf, REWARD_HEAD_KEY} from "../gguf/index.js";
+import {ggufMetadataValue, POOLING_TYPE, poolingTypeKey, readGguf, REWARD_HEAD_KEY} from "../gguf/index.js";
 import {isGgufFile} from "../gguf/index.js";
 import {ScoreModelPathError} from "./score-errors.js";
 import type {ScoreModel} from "./score-types.js";
@@ -9,9 +9,6 @@ import type {ScoreModel} from "./score-types.js";
 /** `models/` of the installed package (src/score and dist/score sit at the same depth). */
 const PACKAGE_MODELS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..", "models");
 export const DEFAULT_SCORE_MODEL_FILE = "h2ogpt-ts-reward.gguf";
-
-/** llama.cpp's LLAMA_POOLING_TYPE_RANK. */
-const RANK_POOLING = 4;
 
 /**
  * The reward model the package ships (`--score_model=default`): models/h2ogpt-ts-reward.gguf.
@@ -43,8 +40,8 @@ async function loadGguf(path: string, options: LoadScoreModelOptions, name: stri
     return loadGgufRewardModel({path, threads: options.threads, name});
   }
   const architecture = ggufMetadataValue(file, "general.architecture");
-  const pooling = typeof architecture === "string" ? ggufMetadataValue(file, `${architecture}.pooling_type`) : undefined;
-  if (pooling === RANK_POOLING) {
+  const pooling = typeof architecture === "string" ? ggufMetadataValue(file, poolingTypeKey(architecture)) : undefined;
+  if (pooling === POOLING_TYPE.rank) {
     const {RankScoreModel} = await import("./rank-score-model.js");
     return RankScoreModel.load({path, threads: options.threads, name});
   }

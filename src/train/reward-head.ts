@@ -1,6 +1,6 @@
 import {join} from "node:path";
 import {NotSupportedError} from "../errors/index.js";
-import {REWARD_BIAS_KEY, REWARD_HEAD_KEY, REWARD_MAX_LENGTH_KEY, type GgufValue} from "../gguf/index.js";
+import {POOLING_TYPE, poolingTypeKey, REWARD_BIAS_KEY, REWARD_HEAD_KEY, REWARD_MAX_LENGTH_KEY, type GgufValue} from "../gguf/index.js";
 import {writeLlamaModelGguf} from "./export-gguf.js";
 import {MODEL_FILE, type Settings} from "./finetune-options.js";
 import type {LoadedModel} from "./gguf-model.js";
@@ -59,10 +59,6 @@ export async function rewardAccuracy(options: PairRewardsOptions): Promise<numbe
   return pairs.filter(([chosen, rejected]) => chosen > rejected).length / Math.max(1, pairs.length);
 }
 
-/** llama.cpp's pooling of an embedding context, and its `llama_pooling_type` value for the mean. */
-const LLAMA_POOLING_KEY = "llama.pooling_type";
-const LLAMA_POOLING_MEAN = 1;
-
 /**
  * model.gguf of a reward run: the llama weights (LoRA adapters merged in) and, in metadata, the head, its bias and
  * the most tokens a scored sequence keeps, and for mean pooling llama.cpp's `llama.pooling_type`, so an embedding
@@ -94,8 +90,9 @@ export async function exportRewardModel(options: {
     [REWARD_MAX_LENGTH_KEY]: {type: "u32", value: options.maxLength}
   };
   // A base that was itself a mean-pooled reward model must not pass its pooling on to a last-token one.
-  if (options.pooling === "mean") metadata[LLAMA_POOLING_KEY] = {type: "u32", value: LLAMA_POOLING_MEAN};
-  else delete metadata[LLAMA_POOLING_KEY];
+  const poolingKey = poolingTypeKey("llama");
+  if (options.pooling === "mean") metadata[poolingKey] = {type: "u32", value: POOLING_TYPE.mean};
+  else delete metadata[poolingKey];
   const modelPath = join(options.outputDir, MODEL_FILE);
   await writeLlamaModelGguf({path: modelPath, config, metadata, tensors, type: options.settings.outputType, name: options.name, promptType: options.promptType});
   return {modelPath};
