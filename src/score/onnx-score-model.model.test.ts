@@ -121,6 +121,15 @@ describe("ONNX score model on its own thread", () => {
 });
 
 describe("loadScoreModel errors", () => {
+  it("a model that loads but cannot run a batch fails at load, naming the file", async () => {
+    // No embedding rows at all: even the load's two-token trial run fails in onnxruntime's Gather.
+    const path = join(dir, "no-vocabulary");
+    const shape = SHAPES["BERT-like (WordPiece)"]!;
+    writeScoreModel(path, shape);
+    writeFileSync(join(path, "model.onnx"), scoreModelOnnx(randomScoreWeights(shape, 0)));
+    await expect(loadScoreModel({path, threads: 1})).rejects.toThrow(new RegExp(`^${join(path, "model.onnx")}: onnxruntime cannot load it \\(.*Gather`));
+  });
+
   it("names the path and what is missing", async () => {
     const partial = join(dir, "partial");
     mkdirSync(partial, {recursive: true});

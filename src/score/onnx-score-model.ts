@@ -101,14 +101,14 @@ export class OnnxScoreModel implements ScoreModel {
     const byText = pairs.map((_, index) => index).sort((x, y) => textLength(pairs[x]!) - textLength(pairs[y]!));
     const runs: {rows: number[]; logits: Promise<Float64Array>}[] = [];
     try {
-      for (let start = 0; start < byText.length; start += WINDOW) {
+      // The first window is one batch, so the thread starts while the rest is encoded.
+      for (let start = 0, size = this.batchSize; start < byText.length; start += size, size = WINDOW) {
         if (start > 0) await new Promise(setImmediate);
-        const window = byText.slice(start, start + WINDOW).map((index) => ({index, encoding: this.encoder.encodePair(pairs[index]!.question, pairs[index]!.answer, {maxLength: this.maxLength})}));
+        const window = byText.slice(start, start + size).map((index) => ({index, encoding: this.encoder.encodePair(pairs[index]!.question, pairs[index]!.answer, {maxLength: this.maxLength})}));
         window.sort((x, y) => x.encoding.inputIds.length - y.encoding.inputIds.length);
-        for (let first = 0; first < window.length; first += this.batchSize) {
-          const batch = window.slice(first, first + this.batchSize);
-          runs.push({rows: batch.map((item) => item.index), logits: this.thread.run(this.padded(batch.map((item) => item.encoding)))});
-        }
+        const batches: SessionBatch[] = [];
+        for (let first = 0; first < window.length; first += this.batchSize) batches.push(this.padded(window.slice(first, first + this.batchSize).map((item) => item.encoding)));
+        runs.push({rows: window.map((item) => item.index), logits: this.thread.run(batches)});
       }
     } catch (error) {
       await Promise.allSettled(runs.map((run) => run.logits));

@@ -26,10 +26,10 @@ interface StepSpec {
   readonly added: (pair: boolean) => number;
   readonly step: Step;
   /**
-   * The same result straight from the ids when the processor is the whole pipeline (no copies per step), or
-   * undefined where it has no shortcut.
+   * A template's pieces, when the processor is a TemplateProcessing: then the whole pipeline is the template
+   * filled in straight from the ids (no copies per step).
    */
-  readonly direct?: (first: readonly number[], second: readonly number[] | undefined) => Encoded | undefined;
+  readonly template?: {readonly single: readonly Piece[]; readonly pair?: readonly Piece[]};
 }
 
 function joined(first: Encoded, second: Encoded | undefined): Encoded {
@@ -70,10 +70,7 @@ function templateStep(component: Record<string, unknown>, path: string): StepSpe
   const count = (pieces: Piece[]) => pieces.reduce((sum, piece) => sum + ("special" in piece ? piece.special.length : 0), 0);
   return {
     added: (isPair) => count(isPair ? (pair ?? single) : single),
-    direct: (first, second) => {
-      const pieces = second === undefined ? single : pair;
-      return pieces === undefined ? undefined : composed(pieces, first, second);
-    },
+    template: {single, pair},
     step: (first, second) => {
       const pieces = second === undefined ? single : pair;
       return {a: pieces === undefined ? joined(first, second) : composed(pieces, first.ids, second?.ids), b: undefined};
@@ -144,14 +141,31 @@ function stepOf(component: Record<string, unknown> | null | undefined, path: str
  * // {ids: [101, 7, 102, 8, 102], typeIds: [0, 0, 0, 1, 1]}
  */
 export function pairPostProcessor(component: Record<string, unknown> | null | undefined, path: string): PairPostProcessor {
-  const {added, step, direct} = stepOf(component, path);
-  return {
-    addedTokens: added,
-    apply: (first, second) => {
-      const fast = direct?.(first, second);
-      if (fast !== undefined) return fast;
-      const {a, b} = step({ids: [...first], typeIds: first.map(() => 0)}, second === undefined ? undefined : {ids: [...second], typeIds: second.map(() => 1)});
-      return joined(a, b);
-    }
-  };
+  return new StepPostProcessor(stepOf(component, path));
+}
+
+/**
+ * A class rather than closures over the step, so that every loaded tokenizer calls the same functions: closures
+ * made per load were new call targets for the encoding code V8 had optimized, which then started over (bench/score.ts
+ * loads a model per run).
+ */
+class StepPostProcessor implements PairPostProcessor {
+  private readonly addedSingle: number;
+  private readonly addedPair: number;
+
+  constructor(private readonly spec: StepSpec) {
+    this.addedSingle = spec.added(false);
+    this.addedPair = spec.added(true);
+  }
+
+  addedTokens(pair: boolean): number {
+    return pair ? this.addedPair : this.addedSingle;
+  }
+
+  apply(first: readonly number[], second: readonly number[] | undefined): Encoded {
+    const pieces = second === undefined ? this.spec.template?.single : this.spec.template?.pair;
+    if (pieces !== undefined) return composed(pieces, first, second);
+    const {a, b} = this.spec.step({ids: [...first], typeIds: first.map(() => 0)}, second === undefined ? undefined : {ids: [...second], typeIds: second.map(() => 1)});
+    return joined(a, b);
+  }
 }

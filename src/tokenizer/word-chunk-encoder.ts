@@ -73,34 +73,45 @@ function notChunkLocal(json: TokenizerJson): string | undefined {
  */
 export function wordChunkEncoder(json: TokenizerJson, tokenizer: Tokenizer): WordChunkEncoder | undefined {
   if (notChunkLocal(json) !== undefined) return undefined;
-  const table = new WordCache<number | readonly number[]>(MAX_CHUNKS, MAX_CHUNK_LENGTH, MAX_PROBES);
-  const ascii = asciiWordPiece(json);
-  return {
-    encode: (text, until) => {
-      const ids: number[] = [];
-      // Below this many ids no prefix is enough, so the check is skipped.
-      const threshold = until === undefined ? Number.POSITIVE_INFINITY : "count" in until ? until.count : until.wordStartPast + 1;
-      for (let start = 0; start <= text.length; ) {
-        let end = text.indexOf(" ", start);
-        if (end < 0) end = text.length;
-        if (end > start) {
-          const hash = sampledHash(text, start, end);
-          let value = table.get(text, start, end, hash);
-          if (value === undefined) {
-            const word = text.slice(start, end);
-            const encoded = ascii?.(word) ?? tokenizer.encode(word, {addSpecialTokens: false});
-            value = encoded.length === 1 ? encoded[0]! : encoded;
-            table.set(word, hash, value);
-          }
-          if (typeof value === "number") ids.push(value);
-          else for (const id of value) ids.push(id);
-          if (ids.length >= threshold && end < text.length && isEnough(text, ids, until!)) return {ids, complete: false};
+  return new CachedChunkEncoder(tokenizer, asciiWordPiece(json));
+}
+
+/**
+ * Classes here rather than closures per tokenizer: closures made per load were new call targets for the encoding
+ * code V8 had optimized, which then started over (see StepPostProcessor in pair-post-processor.ts).
+ */
+class CachedChunkEncoder implements WordChunkEncoder {
+  private readonly table = new WordCache<number | readonly number[]>(MAX_CHUNKS, MAX_CHUNK_LENGTH, MAX_PROBES);
+
+  constructor(
+    private readonly tokenizer: Tokenizer,
+    private readonly ascii: AsciiWordPiece | undefined
+  ) {}
+
+  encode(text: string, until?: EncodeUntil): {ids: number[]; complete: boolean} {
+    const ids: number[] = [];
+    // Below this many ids no prefix is enough, so the check is skipped.
+    const threshold = until === undefined ? Number.POSITIVE_INFINITY : "count" in until ? until.count : until.wordStartPast + 1;
+    for (let start = 0; start <= text.length; ) {
+      let end = text.indexOf(" ", start);
+      if (end < 0) end = text.length;
+      if (end > start) {
+        const hash = sampledHash(text, start, end);
+        let value = this.table.get(text, start, end, hash);
+        if (value === undefined) {
+          const word = text.slice(start, end);
+          const encoded = this.ascii?.encode(word) ?? this.tokenizer.encode(word, {addSpecialTokens: false});
+          value = encoded.length === 1 ? encoded[0]! : encoded;
+          this.table.set(word, hash, value);
         }
-        start = end + 1;
+        if (typeof value === "number") ids.push(value);
+        else for (const id of value) ids.push(id);
+        if (ids.length >= threshold && end < text.length && isEnough(text, ids, until!)) return {ids, complete: false};
       }
-      return {ids, complete: true};
+      start = end + 1;
     }
-  };
+    return {ids, complete: true};
+  }
 }
 
 /**
@@ -110,7 +121,7 @@ export function wordChunkEncoder(json: TokenizerJson, tokenizer: Tokenizer): Wor
  * match from the left. Other chunks return undefined and go through the library, whose call per chunk cost
  * about 8 us, most of a cold chunk cache's cost on real text (bench/score.ts scores each pair once).
  */
-function asciiWordPiece(json: TokenizerJson): ((chunk: string) => number[] | undefined) | undefined {
+function asciiWordPiece(json: TokenizerJson): AsciiWordPiece | undefined {
   const normalizer = json.normalizer as ComponentJson | null | undefined;
   const model = json.model as ComponentJson;
   if (model.type !== "WordPiece" || (json.pre_tokenizer as ComponentJson | null)?.type !== "BertPreTokenizer") return undefined;
@@ -128,10 +139,53 @@ function asciiWordPiece(json: TokenizerJson): ((chunk: string) => number[] | und
     trieInsert(first, token, 0, id);
     if (token.startsWith(prefix) && token.length > prefix.length) trieInsert(next, token, prefix.length, id);
   }
-  const maxChars = typeof model.max_input_chars_per_word === "number" ? model.max_input_chars_per_word : 100;
-  const lowercase = normalizer != null && normalizer.lowercase !== false;
-  const added = (json.added_tokens ?? []).map((token) => token.content);
-  const wordPiece = (text: string, start: number, end: number, out: number[]) => {
+  return new AsciiWordPiece({
+    first,
+    next,
+    unk,
+    maxChars: typeof model.max_input_chars_per_word === "number" ? model.max_input_chars_per_word : 100,
+    lowercase: normalizer != null && normalizer.lowercase !== false,
+    added: (json.added_tokens ?? []).map((token) => token.content)
+  });
+}
+
+class AsciiWordPiece {
+  constructor(
+    private readonly options: {
+      readonly first: TrieNode;
+      readonly next: TrieNode;
+      readonly unk: number;
+      readonly maxChars: number;
+      readonly lowercase: boolean;
+      readonly added: readonly string[];
+    }
+  ) {}
+
+  /** The ids of a chunk of printable ASCII holding no added token, or undefined for any other chunk. */
+  encode(chunk: string): number[] | undefined {
+    for (let k = 0; k < chunk.length; k++) {
+      const code = chunk.charCodeAt(k);
+      if (code < 0x21 || code > 0x7e) return undefined;
+    }
+    const text = this.options.lowercase ? chunk.toLowerCase() : chunk;
+    if (this.options.added.some((content) => chunk.includes(content) || text.includes(content))) return undefined;
+    const out: number[] = [];
+    let wordStart = 0;
+    for (let k = 0; k < text.length; k++) {
+      const code = text.charCodeAt(k);
+      const alphanumeric = (code >= 0x30 && code <= 0x39) || (code >= 0x41 && code <= 0x5a) || (code >= 0x61 && code <= 0x7a);
+      if (alphanumeric) continue;
+      if (k > wordStart) this.wordPiece(text, wordStart, k, out);
+      this.wordPiece(text, k, k + 1, out);
+      wordStart = k + 1;
+    }
+    if (text.length > wordStart) this.wordPiece(text, wordStart, text.length, out);
+    return out;
+  }
+
+  /** WordPiece's longest matches from the left for text[start, end), or the unknown token for the whole word. */
+  private wordPiece(text: string, start: number, end: number, out: number[]): void {
+    const {first, next, unk, maxChars} = this.options;
     if (end - start > maxChars) return void out.push(unk);
     const written = out.length;
     for (let from = start; from < end; ) {
@@ -153,27 +207,7 @@ function asciiWordPiece(json: TokenizerJson): ((chunk: string) => number[] | und
       out.push(id);
       from = to;
     }
-  };
-  return (chunk) => {
-    for (let k = 0; k < chunk.length; k++) {
-      const code = chunk.charCodeAt(k);
-      if (code < 0x21 || code > 0x7e) return undefined;
-    }
-    const text = lowercase ? chunk.toLowerCase() : chunk;
-    if (added.some((content) => chunk.includes(content) || text.includes(content))) return undefined;
-    const out: number[] = [];
-    let wordStart = 0;
-    for (let k = 0; k < text.length; k++) {
-      const code = text.charCodeAt(k);
-      const alphanumeric = (code >= 0x30 && code <= 0x39) || (code >= 0x41 && code <= 0x5a) || (code >= 0x61 && code <= 0x7a);
-      if (alphanumeric) continue;
-      if (k > wordStart) wordPiece(text, wordStart, k, out);
-      wordPiece(text, k, k + 1, out);
-      wordStart = k + 1;
-    }
-    if (text.length > wordStart) wordPiece(text, wordStart, text.length, out);
-    return out;
-  };
+  }
 }
 
 interface TrieNode {

@@ -59,13 +59,18 @@ function splitRegex(json: TokenizerJson): RegExp | undefined {
   return pattern?.Regex === undefined ? undefined : compileOnigurumaPattern(pattern.Regex);
 }
 
-type Rule = {readonly kind: "token"; readonly starts: (token: string) => boolean} | {readonly kind: "regex"; readonly regex: RegExp} | {readonly kind: "none"} | {readonly kind: "every"};
+/** `token`: a token begins a word when it starts with `prefix` (`withPrefix`) or when it does not. */
+type Rule =
+  | {readonly kind: "token"; readonly prefix: string; readonly withPrefix: boolean}
+  | {readonly kind: "regex"; readonly regex: RegExp}
+  | {readonly kind: "none"}
+  | {readonly kind: "every"};
 
 function ruleOf(json: TokenizerJson): Rule {
   const model = json.model as Component;
   if (model.type === "WordPiece") {
     const prefix = typeof model.continuing_subword_prefix === "string" ? model.continuing_subword_prefix : "##";
-    return {kind: "token", starts: (token) => !token.startsWith(prefix)};
+    return {kind: "token", prefix, withPrefix: false};
   }
   const pre = flatten(json.pre_tokenizer as Component | null | undefined, "pretokenizers");
   if (pre.length === 0) return {kind: "none"};
@@ -73,7 +78,7 @@ function ruleOf(json: TokenizerJson): Rule {
   if (metaspace !== undefined) {
     if (metaspace.split === false) return {kind: "none"};
     const replacement = typeof metaspace.replacement === "string" ? metaspace.replacement : "\u2581";
-    return {kind: "token", starts: (token) => token.startsWith(replacement)};
+    return {kind: "token", prefix: replacement, withPrefix: true};
   }
   const regex = splitRegex(json);
   return regex === undefined ? {kind: "every"} : {kind: "regex", regex};
@@ -97,36 +102,46 @@ export function wordStarts(json: TokenizerJson, tokenizer: Tokenizer): WordStart
   const unk = unkId(json, strings);
   // The model's unknown-token id also comes out of ordinary text, so it does not mark an added token there.
   const added = new Set((json.added_tokens ?? []).map((token) => token.id).filter((id) => id !== unk));
-  const rule = ruleOf(json);
-  return {
-    next: (text, ids, from) => {
-      let regexStarts: Set<number> | undefined;
-      let offsets: [number, number][] | undefined;
-      for (let k = Math.max(from, 1); k < ids.length; k++) {
-        // HF checks the count only after a word the model encoded, never after an added token.
-        if (added.has(ids[k - 1]!)) continue;
-        if (added.has(ids[k]!)) return k;
-        switch (rule.kind) {
-          case "every":
-            return k;
-          case "none":
-            continue;
-          case "token":
-            if (rule.starts(strings.get(ids[k]!) ?? "")) return k;
-            continue;
-          case "regex": {
-            regexStarts ??= regexSplitStarts(rule.regex, text);
-            offsets ??= tokenizer.encodeWithOffsets(text, {addSpecialTokens: false}).offsets;
-            const start = offsets[k]![0];
-            // Byte-level pieces of one character share its span; only the first can begin a word.
-            if (regexStarts.has(start) && offsets[k - 1]![0] !== start) return k;
-            continue;
-          }
+  return new RuleWordStarts(ruleOf(json), strings, added, tokenizer);
+}
+
+/** A class, not a closure per tokenizer, for the reason StepPostProcessor gives (pair-post-processor.ts). */
+class RuleWordStarts implements WordStarts {
+  constructor(
+    private readonly rule: Rule,
+    private readonly strings: Map<number, string>,
+    private readonly added: Set<number>,
+    private readonly tokenizer: Tokenizer
+  ) {}
+
+  next(text: string, ids: readonly number[], from: number): number {
+    const {rule, strings, added} = this;
+    let regexStarts: Set<number> | undefined;
+    let offsets: [number, number][] | undefined;
+    for (let k = Math.max(from, 1); k < ids.length; k++) {
+      // HF checks the count only after a word the model encoded, never after an added token.
+      if (added.has(ids[k - 1]!)) continue;
+      if (added.has(ids[k]!)) return k;
+      switch (rule.kind) {
+        case "every":
+          return k;
+        case "none":
+          continue;
+        case "token":
+          if ((strings.get(ids[k]!) ?? "").startsWith(rule.prefix) === rule.withPrefix) return k;
+          continue;
+        case "regex": {
+          regexStarts ??= regexSplitStarts(rule.regex, text);
+          offsets ??= this.tokenizer.encodeWithOffsets(text, {addSpecialTokens: false}).offsets;
+          const start = offsets[k]![0];
+          // Byte-level pieces of one character share its span; only the first can begin a word.
+          if (regexStarts.has(start) && offsets[k - 1]![0] !== start) return k;
+          continue;
         }
       }
-      return ids.length;
     }
-  };
+    return ids.length;
+  }
 }
 
 /**

@@ -41,9 +41,7 @@ export class WordCache<V = WordIds> {
       const key = this.keys[slot];
       if (key === undefined) return undefined;
       if (this.hashes[slot] !== hash || key.length !== length) continue;
-      let k = 0;
-      while (k < length && key.charCodeAt(k) === text.charCodeAt(start + k)) k++;
-      if (k === length) return this.values[slot];
+      if (text.startsWith(key, start)) return this.values[slot];
     }
     return undefined;
   }
