@@ -1,4 +1,5 @@
 import {Worker} from "node:worker_threads";
+import {H2oGptError} from "../errors/index.js";
 import {endWorker, WorkerCalls} from "../util/index.js";
 
 /** One padded batch: ids, attention mask and token type ids side by side as int64s in `buffer` (rows x width each). */
@@ -15,7 +16,7 @@ export interface OnnxSessionThreadOptions {
 }
 
 /** Why the thread could not load or run the model, as onnxruntime said it (first line). */
-export class OnnxSessionThreadError extends Error {}
+export class OnnxSessionThreadError extends H2oGptError {}
 
 /**
  * The thread's own code, evaluated in place so it runs the same from dist/ and from the TypeScript sources (see
