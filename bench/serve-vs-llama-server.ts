@@ -21,15 +21,16 @@
  * except the follow-up turns (temperature 0). The clients run in this process on the same cores.
  */
 import {spawn, type ChildProcess} from "node:child_process";
-import {existsSync, mkdirSync} from "node:fs";
+import {existsSync} from "node:fs";
 import {mkdtemp, rm} from "node:fs/promises";
 import {tmpdir} from "node:os";
 import {join, resolve} from "node:path";
 import {fileURLToPath} from "node:url";
 import {serverSentData} from "../src/engine/index.js";
-import {ggufMetadataValue, readGguf, writeRandomLlamaGguf} from "../src/gguf/index.js";
+import {ggufMetadataValue, readGguf} from "../src/gguf/index.js";
 import {loadTokenizer} from "../src/tokenizer/index.js";
 import {findLlamaTool, startLlamaServer} from "../test/support/llama-server.js";
+import {serveBenchModel} from "./serve-bench-model.js";
 
 const root = resolve(fileURLToPath(new URL("..", import.meta.url)));
 const args = Object.fromEntries(
@@ -80,17 +81,6 @@ function percentile(values: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
-async function modelPath(spec: string): Promise<string> {
-  if (spec === "demo") return join(root, "models/h2ogpt-ts-demo.gguf");
-  if (spec !== "bench") return resolve(spec);
-  const dir = join(root, "bench/results");
-  mkdirSync(dir, {recursive: true});
-  const path = join(dir, "serve-vs-llama-server-30m.gguf");
-  const neox = resolve(root, "..", "shared/fixtures/vocab/ggml-vocab-gpt-neox.gguf");
-  if (!existsSync(path))
-    await writeRandomLlamaGguf({path, nEmbd: 256, nLayer: 4, nHead: 8, nFf: 1024, contextLength: 2048, seed: 0, vocabulary: existsSync(neox) ? {gguf: neox} : {synthetic: 512}});
-  return path;
-}
 
 async function startOurs(model: string, dir: string): Promise<Server> {
   // From the sources through tsx, as the server tests start it (no build step).
@@ -279,7 +269,7 @@ async function main(): Promise<void> {
       `(loopback; a shared machine is noisy)`
   );
   for (const spec of models) {
-    const model = await modelPath(spec);
+    const model = await serveBenchModel(spec);
     if (!existsSync(model)) {
       console.log(`${spec}: ${model} is absent, skipped`);
       continue;
