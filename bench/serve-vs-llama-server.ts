@@ -14,7 +14,8 @@
  * - follow-up turn: time to first token of a chat's second turn with ~100 and ~1,500 tokens of history (less when
  *   the slot is smaller; the first turn is sent before, so a prompt cache can hold it; median over --rounds
  *   fresh conversations);
- * - 8 concurrent streams (closed loop, --streams_seconds): total completion tokens/s from `usage`;
+ * - 8 concurrent streams (closed loop, --streams_seconds): total completion tokens/s from `usage`, answers and
+ *   their mean length, time to first token (p50);
  * - --clients closed-loop clients for --seconds: errors, p50/p95 time to first token;
  * then llama-batched-bench's generation ceiling for 1/4/8 sequences. Both servers get /v1/completions with the
  * same raw prompt (ours with --prompt_type=plain), temperature 0.7 and no top_k (each server's defaults),
@@ -44,11 +45,17 @@ const seconds = Number(args.seconds ?? 60);
 const streamsSeconds = Number(args.streams_seconds ?? 20);
 const threads = Number(args.threads ?? 1);
 const slots = Number(args.slots ?? 8);
-/** --flash_attention=on|off gives both servers the same setting; without it each runs its default (ours off, llama-server's auto = on). */
+/**
+ * --flash_attention=on|off gives both servers the same setting; without it each runs its default (ours on up to 512
+ * tokens a slot, so for the built-in model, and off above; llama-server's auto = on).
+ */
 const flashAttention = args.flash_attention;
 if (flashAttention != null && flashAttention !== "on" && flashAttention !== "off") throw new Error("--flash_attention: on or off");
-/** --uv_threadpool_size=N starts ours with UV_THREADPOOL_SIZE=N (docs/serve.md, "Where the time goes": no longer makes a difference). */
-const uvThreadpoolSize = args.uv_threadpool_size;
+/**
+ * Ours runs from the sources (not through bin/h2ogpt.cjs), so it gets the pool size that file sets unless
+ * --uv_threadpool_size=N or UV_THREADPOOL_SIZE says otherwise.
+ */
+const uvThreadpoolSize = args.uv_threadpool_size ?? process.env.UV_THREADPOOL_SIZE ?? "2";
 const clients = Number(args.clients ?? 32);
 const maxTokens = Number(args.max_tokens ?? 64);
 const rounds = Number(args.rounds ?? 3);
@@ -90,7 +97,7 @@ async function startOurs(model: string, dir: string): Promise<Server> {
       `--concurrency=${slots}`, `--max_queue=${clients * 2}`, `--n_threads=${threads}`, `--max_seq_len=${slotContext}`,
       `--history_db=${join(dir, "history.db")}`, `--persist_directory=${join(dir, "db")}`,
       ...(flashAttention == null ? [] : [`--flash_attention=${flashAttention === "on"}`])],
-    {cwd: root, stdio: ["ignore", "pipe", "inherit"], env: uvThreadpoolSize == null ? process.env : {...process.env, UV_THREADPOOL_SIZE: uvThreadpoolSize}}
+    {cwd: root, stdio: ["ignore", "pipe", "inherit"], env: {...process.env, UV_THREADPOOL_SIZE: uvThreadpoolSize}}
   );
   const url = await new Promise<string>((resolveUrl, reject) => {
     let out = "";
@@ -196,6 +203,10 @@ interface Figures {
   readonly cold1500: number;
   readonly prompt1500: number;
   readonly streamsTps: number;
+  readonly streamsRequests: number;
+  readonly streamsErrors: number;
+  readonly streamsTokensPerRequest: number;
+  readonly streamsP50: number;
   readonly loadErrors: number;
   readonly loadFirstError?: string;
   readonly loadRequests: number;
@@ -232,6 +243,10 @@ async function measure(running: readonly Server[], count: (text: string) => numb
       cold1500: long[i]!.cold,
       prompt1500: long[i]!.promptTokens,
       streamsTps: tokens(streams[i]!) / (streams[i]!.elapsedMs / 1000),
+      streamsRequests: streams[i]!.samples.length,
+      streamsErrors: streams[i]!.samples.filter((s) => !s.ok).length,
+      streamsTokensPerRequest: tokens(streams[i]!) / streams[i]!.samples.filter((s) => s.ok).length,
+      streamsP50: percentile(streams[i]!.samples.flatMap((s) => (s.ttftMs == null ? [] : [s.ttftMs])), 50),
       loadErrors: load[i]!.samples.filter((s) => !s.ok).length,
       loadFirstError: load[i]!.samples.find((s) => !s.ok)?.error,
       loadRequests: load[i]!.samples.length,
@@ -265,7 +280,7 @@ async function main(): Promise<void> {
   console.log(
     `bench/serve-vs-llama-server: ${slots} slots x up to ${slotContext} tokens, ${threads} thread(s), max_tokens ${maxTokens}, ` +
       `${slots} streams for ${streamsSeconds} s, ${clients} clients for ${seconds} s, flash attention ${flashAttention ?? "each server's default"}, ` +
-      `ours with UV_THREADPOOL_SIZE ${uvThreadpoolSize ?? process.env.UV_THREADPOOL_SIZE ?? "unset (4)"} ` +
+      `ours with UV_THREADPOOL_SIZE ${uvThreadpoolSize} ` +
       `(loopback; a shared machine is noisy)`
   );
   for (const spec of models) {
@@ -304,6 +319,8 @@ async function main(): Promise<void> {
     console.log(`| follow-up ${longHistory} / 100 (goal <= 1.3x at 1,500) | ${ratio(ours.follow1500, ours.follow100)} | ${ratio(peer.follow1500, peer.follow100)} | |`);
     console.log(`| first turn TTFT, ~${longHistory} tokens (nothing cached) | ${ms(ours.cold1500)} | ${ms(peer.cold1500)} | ${ratio(ours.cold1500, peer.cold1500)} |`);
     console.log(`| ${slots} concurrent streams, tokens/s (goal >= 0.9x) | ${ours.streamsTps.toFixed(0)} | ${peer.streamsTps.toFixed(0)} | ${ratio(ours.streamsTps, peer.streamsTps)} |`);
+    console.log(`| ${slots} streams: errors / requests, tokens per answer | ${ours.streamsErrors} / ${ours.streamsRequests}, ${ours.streamsTokensPerRequest.toFixed(1)} | ${peer.streamsErrors} / ${peer.streamsRequests}, ${peer.streamsTokensPerRequest.toFixed(1)} | |`);
+    console.log(`| ${slots} streams: TTFT p50 | ${ms(ours.streamsP50)} | ${ms(peer.streamsP50)} | ${ratio(ours.streamsP50, peer.streamsP50)} |`);
     console.log(`| ${clients} clients: errors / requests | ${ours.loadErrors} / ${ours.loadRequests} | ${peer.loadErrors} / ${peer.loadRequests} | |`);
     console.log(`| ${clients} clients: TTFT p50 (goal <= 1.2x) | ${ms(ours.loadP50)} | ${ms(peer.loadP50)} | ${ratio(ours.loadP50, peer.loadP50)} |`);
     console.log(`| ${clients} clients: TTFT p95 (goal <= 1.2x) | ${ms(ours.loadP95)} | ${ms(peer.loadP95)} | ${ratio(ours.loadP95, peer.loadP95)} |`);

@@ -3,7 +3,7 @@
  *
  *   npm run bench:serve [-- --clients=32 --seconds=60 --sequences=4 --max_tokens=64 --endpoint=chat|completions]
  *
- * Writes a small random llama GGUF (cached under bench/results/), starts the built CLI (`bin/h2ogpt.js serve`)
+ * Writes a small random llama GGUF (cached under bench/results/), starts the built CLI (`bin/h2ogpt.cjs serve`)
  * on 127.0.0.1 with a free port, warms it up under the same load (--warmup_seconds, 10), then runs N closed-loop
  * streaming clients for the given time. The clients run in this process, on the same cores as the server.
  * Reports zero-5xx, p50/p95 time to first token, total tokens/s, and the server's RSS before and after
@@ -73,7 +73,7 @@ function cliCommand(): string[] {
   if (args.from_source === "true")
     return ["--import", "tsx", join(root, "bench/h2ogpt-from-source.ts")];
   if (!existsSync(join(root, "dist/cli/main.js"))) throw new Error("build first: npm run build");
-  return [join(root, "bin/h2ogpt.js")];
+  return [join(root, "bin/h2ogpt.cjs")];
 }
 
 async function startServer(model: string, storage = [`--history_db=${join(root, "bench/results/serve-bench-history.db")}`]): Promise<{child: ChildProcess; url: string}> {

@@ -112,7 +112,7 @@ describe("h2ogpt generate on the tiny llama fixture", () => {
 
   it.skipIf(tinyLlamaPath == null || (!fresh && !inCi))("the built binary answers the same way (one spawn)", async () => {
     expect(fresh, "dist/ is missing or older than src/: npm test builds before testing").toBe(true);
-    const bin = join(projectRoot, "bin", "h2ogpt.js");
+    const bin = join(projectRoot, "bin", "h2ogpt.cjs");
     const {stdout} = await promisify(execFile)(process.execPath, [bin, "generate", ...model(), "--prompt_type=human_bot", "--instruction=Who are you?", "--max_new_tokens=8", "--stop= Pakistan"]);
     expect(stdout).toBe("мало ung\n");
   });

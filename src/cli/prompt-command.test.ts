@@ -122,7 +122,7 @@ describe("h2ogpt prompt-types", () => {
 });
 
 describe("the h2ogpt binary", () => {
-  const bin = join(projectRoot, "bin", "h2ogpt.js");
+  const bin = join(projectRoot, "bin", "h2ogpt.cjs");
   const built = existsSync(join(projectRoot, "dist", "cli", "main.js"));
 
   it("prints a prompt with no added newline and fails with exit code 2 (needs `npm run build`)", async () => {

@@ -3,7 +3,7 @@ import {tmpdir} from "node:os";
 import {join} from "node:path";
 import {afterAll, beforeAll, describe, expect, it} from "vitest";
 import {memoryIo} from "../../test/support/memory-io.js";
-import {DEFAULT_MODEL_NOTICE} from "../engine/index.js";
+import {DEFAULT_MODEL_NOTICE, llamaRuntime, PREBUILT_BINARY_NOTICE} from "../engine/index.js";
 import {main} from "./main.js";
 
 let dir: string;
@@ -29,5 +29,8 @@ describe("h2ogpt serve with the built-in model", () => {
     expect(started).toBe(true);
     expect(io.err()).toContain(`note: ${DEFAULT_MODEL_NOTICE}\n`);
     expect(io.err().indexOf("note: ")).toBeLessThan(io.err().indexOf("h2ogpt serve: stopping"));
+    // The tests run on whichever binary is installed: the prebuilt one after `npm ci`, the native one after build:native.
+    const prebuilt = (await llamaRuntime()).buildType !== "localBuild";
+    expect(io.err().includes(`note: ${PREBUILT_BINARY_NOTICE}\n`)).toBe(prebuilt);
   });
 });

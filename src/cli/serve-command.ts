@@ -2,7 +2,7 @@ import {statSync} from "node:fs";
 import {basename, resolve} from "node:path";
 import {PgDatabase, PgvectorMissingError, redactDbUrl, resolveDbUrl} from "../db/index.js";
 import {checkCollectionName, CollectionManager, createEmbedder, createTesseractOcr, DEFAULT_PERSIST_DIRECTORY, pgCollections} from "../docs/index.js";
-import {checkGenerateOptions, createEngine, isRemoteModel, modelsDirectory, type Engine} from "../engine/index.js";
+import {checkGenerateOptions, createEngine, isRemoteModel, modelsDirectory, PREBUILT_BINARY_NOTICE, type Engine} from "../engine/index.js";
 import {UsageError} from "../errors/index.js";
 import {PROMPT_TYPES, resolvePromptType} from "../prompts/index.js";
 import {
@@ -136,6 +136,7 @@ export const serveCommand = defineCommand({
         engines.push(await createEngine(engineOptionsFromFlags({...resolved, base_model: baseModel}, io, concurrency)));
       // The UI shows it above the chat; a terminal user should not have to open the page to learn it.
       for (const notice of new Set(engines.map((engine) => engine.info.notice))) if (notice != null) io.stderr.write(`note: ${notice}\n`);
+      if (engines.some((engine) => engine.info.binary === "prebuilt")) io.stderr.write(`note: ${PREBUILT_BINARY_NOTICE}\n`);
       const served = (engine: Engine, name: string, promptType: string | undefined, source?: string): ServedModel =>
         engineModel({
           engine,

@@ -85,6 +85,8 @@ export interface EngineInfo {
    * CPU that scripts/build-llama-addon.sh installs (docs/serve.md, "Where the time goes").
    */
   readonly binary?: "prebuilt" | "native";
+  /** Whether llama.cpp's flash attention is on (LlamaCppEngineOptions.flashAttention says when it is by default). */
+  readonly flashAttention?: boolean;
 }
 
 /** Chat endpoints get h2oGPT's messages: the prompts stage's message type. */

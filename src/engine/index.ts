@@ -12,7 +12,7 @@ export type {
 } from "./engine-types.js";
 export {createEngine, type CreateEngineOptions} from "./create-engine.js";
 export {DEFAULT_MODEL_NOTICE, defaultModelPath} from "./default-model.js";
-export {llamaRuntime} from "./llama-runtime.js";
+export {llamaRuntime, PREBUILT_BINARY_NOTICE} from "./llama-runtime.js";
 export {EngineClosedError, ModelDownloadError, ModelLoadError, ModelNotFoundError, RemoteServerError} from "./engine-errors.js";
 export {
   DEFAULT_MODELS_DIR,

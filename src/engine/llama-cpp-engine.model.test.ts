@@ -54,6 +54,8 @@ describe("llama.cpp engine on the tiny fixture (random weights, deterministic at
     // scripts/build-llama-addon.sh installs the native build where node-llama-cpp looks for a local build.
     const localBuild = fileURLToPath(new URL("../../node_modules/node-llama-cpp/llama/localBuilds/linux-x64/buildDone.status", import.meta.url));
     expect(tiny.info.binary).toBe(existsSync(localBuild) ? "native" : "prebuilt");
+    // 512 tokens a sequence: flash attention is on unless asked otherwise.
+    expect(tiny.info.flashAttention).toBe(true);
     const ids = await tiny.tokenize("Hello");
     expect(ids).toEqual([1, 15043]);
     // Tokenizations are remembered; a caller changing its copy must not change the next answer.
@@ -208,6 +210,21 @@ describe("llama.cpp engine on the tiny fixture (random weights, deterministic at
 });
 
 describe("llama.cpp engine: end of sequence, min_new_tokens, LoRA, bad files", () => {
+  it.skipIf(tinyLlamaPath == null)("turns flash attention on by default only up to 512 tokens a sequence; the option decides when given", async () => {
+    for (const [options, on] of [
+      [{contextLength: 513}, false],
+      [{contextLength: 256, flashAttention: false}, false],
+      [{contextLength: 2048, flashAttention: true}, true]
+    ] as const) {
+      const engine = await createEngine({baseModel: tinyLlamaPath!, sequences: 1, ...options});
+      try {
+        expect(engine.info.flashAttention, JSON.stringify(options)).toBe(on);
+      } finally {
+        await engine.close();
+      }
+    }
+  });
+
   it("stops at EOS, and min_new_tokens holds EOS off for exactly that many tokens", async () => {
     const engine = await createEngine({baseModel: await eosModel()});
     try {

@@ -13,7 +13,16 @@ import {ReleasedText} from "./released-text.js";
 import {checkGenerateOptions, resolveSampling} from "./sampling-options.js";
 import {SequencePool} from "./sequence-pool.js";
 import {StepBarrier} from "./step-barrier.js";
+import {StepEmitter} from "./step-emitter.js";
 import {startGeneration, type GenerationIo} from "./start-generation.js";
+
+/**
+ * The longest context per sequence that gets flash attention by default. At this length its cost on a follow-up
+ * turn stays small (built-in model, 320 tokens of history: 8 ms with it, 6 without; 30M model at 550 tokens: 14
+ * against 5 ms), and short chats decode faster: the built-in model (512 tokens) served 8 streams at 2,379-2,592
+ * tokens/s with it and 1,691-1,845 without (`h2ogpt serve`, two alternating pairs).
+ */
+export const FLASH_ATTENTION_MAX_CONTEXT = 512;
 
 export interface LoraAdapter {
   readonly path: string;
@@ -31,10 +40,12 @@ export interface LlamaCppEngineOptions {
   readonly sequences?: number;
   readonly batchSize?: number;
   /**
-   * llama.cpp's flash attention. Off by default: on the CPU its kernel costs the same per (query, cached token) pair
-   * however many queries a decode holds, so it slows as the context grows (30M bench model: a follow-up turn's new
-   * tokens at 1,500 tokens of history 36-45 ms with it, 8 ms without; 8 sequences at 500 tokens 105 tok/s with it,
-   * 210 without). It wins only while every sequence is short and on long prompts evaluated from scratch.
+   * llama.cpp's flash attention. Defaults to on when a sequence holds at most {@link FLASH_ATTENTION_MAX_CONTEXT}
+   * tokens, else off: on the CPU its kernel costs the same per (query, cached token) pair however many queries a
+   * decode holds, so evaluating a few new tokens after a long history slows with the history (30M bench model, a
+   * follow-up turn's 12 new tokens: with it 14, 25-33 and 39-42 ms at 550, 1,060 and 1,590 cached tokens, without it
+   * 5, 6 and 7.5 ms), while decoding short sequences is faster with it (8 sequences under 112 tokens: 30M model
+   * 1.25x, built-in model 1.85x) and equal around 200-560 tokens.
    */
   readonly flashAttention?: boolean;
   /** LoRA adapters (GGUF) applied when the context is created, as h2oGPT's lora_weights. */
@@ -109,7 +120,7 @@ export class LlamaCppEngine implements Engine {
         sequences,
         threads,
         batchSize: options.batchSize,
-        flashAttention: options.flashAttention ?? false,
+        flashAttention: options.flashAttention ?? contextLength <= FLASH_ATTENTION_MAX_CONTEXT,
         lora: options.loraAdapters?.length
           ? {adapters: options.loraAdapters.map((a) => ({filePath: a.path, scale: a.scale ?? 1}))}
           : undefined
@@ -140,7 +151,8 @@ export class LlamaCppEngine implements Engine {
       bosToken: tokenText(model.tokens.bos),
       eosToken: tokenText(model.tokens.eos),
       notice: options.notice,
-      binary: llama.buildType === "localBuild" ? "native" : "prebuilt"
+      binary: llama.buildType === "localBuild" ? "native" : "prebuilt",
+      flashAttention: context.flashAttention === true
     };
     const contextSequences = Array.from({length: sequences}, () => context.getSequence());
     return new LlamaCppEngine(info, model, context, contextSequences, threads);
@@ -289,7 +301,8 @@ export class LlamaCppEngine implements Engine {
     const history = [...prompt];
     let completionTokens = 0;
     const detokenizer = new IncrementalDetokenizer(this.model, prompt);
-    const output = new ReleasedText(options.stop ?? [], run.emit);
+    const emitter = new StepEmitter(run.emit);
+    const output = new ReleasedText(options.stop ?? [], emitter.push);
     let stopReason: StopReason = "length";
     // Joined with the first token, so a prompt still being evaluated holds no one back.
     let member: ReturnType<StepBarrier["join"]> | undefined;
@@ -315,15 +328,21 @@ export class LlamaCppEngine implements Engine {
           stopReason = "time";
           break;
         }
+        // The first token goes out at once: waiting for the others' step would add to its time to first token.
+        if (member == null) emitter.flush();
         await (member ??= this.barrier.join(this.pool.rankOf(sequence))).step();
+        emitter.emitAfterDispatch();
       }
     } finally {
       member?.leave();
+      // Text already released reaches the client before a failed decode's error does.
+      emitter.flush();
     }
     if (stopReason !== "stop") {
       if (output.push(detokenizer.flush())) stopReason = "stop";
       else output.flush();
     }
+    emitter.flush();
     const {text, stopString} = output;
     return {text, promptTokens: prompt.length, completionTokens, stopReason, ...(stopString == null ? {} : {stopString})};
   }

@@ -3,8 +3,9 @@ import type {Llama} from "node-llama-cpp";
 let runtime: Promise<Llama> | undefined;
 
 /**
- * The process's one llama.cpp runtime: the prebuilt CPU binary, never a build or download. llama.cpp's own log
- * lines are dropped unless H2OGPT_DEBUG is set, because failures reach the user as our one-line errors.
+ * The process's one llama.cpp runtime: the native build when `npm run build:native` installed one, else the
+ * prebuilt CPU binary; never a build or download. llama.cpp's own log lines are dropped unless H2OGPT_DEBUG is
+ * set, because failures reach the user as our one-line errors.
  */
 export function llamaRuntime(): Promise<Llama> {
   runtime ??= (async () => {
@@ -21,3 +22,11 @@ export function llamaRuntime(): Promise<Llama> {
   })();
   return runtime;
 }
+
+/**
+ * What `serve` says when llama.cpp runs on the prebuilt binary: the generic build decoded 1.4x slower than one built
+ * for the machine in docs/serve.md ("The native build with the batch-order fix"), and llama-server, the usual
+ * comparison, is always built for its machine.
+ */
+export const PREBUILT_BINARY_NOTICE =
+  "llama.cpp runs node-llama-cpp's generic prebuilt binary; `npm run build:native` builds it for this CPU, as llama-server is built (decoding was 1.4x faster on the machine docs/serve.md measured)";

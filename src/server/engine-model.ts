@@ -96,7 +96,8 @@ export function engineModel(options: EngineModelOptions): ServedModel {
       ...(options.source == null ? {} : {source: options.source}),
       ...(engine.info.trainContextLength == null ? {} : {trained_context: engine.info.trainContextLength}),
       ...(engine.info.chatTemplate == null ? {} : {chat_template: true}),
-      ...(engine.info.binary == null ? {} : {llama_cpp_binary: engine.info.binary})
+      ...(engine.info.binary == null ? {} : {llama_cpp_binary: engine.info.binary}),
+      ...(engine.info.flashAttention == null ? {} : {flash_attention: engine.info.flashAttention})
     }
   };
   const params = (requested: GenerationParams): GenerateParams => ({...options.defaults, ...withoutUndefined(requested)});
