@@ -18,10 +18,12 @@ const steps = Number(flags.steps ?? 128);
 const threads = Number(flags.threads ?? 1);
 const flashAttention = (flags.flash_attention ?? "off") === "on";
 const PROMPT = 16;
+/** Context for every sequence's prompt and steps, with room to spare; llama-batched-bench gets the same. */
+const contextSize = sequences * (PROMPT + steps + 16);
 
 const llama = await getLlama({gpu: false, build: "never"});
 const loaded = await llama.loadModel({modelPath: model});
-const context = await loaded.createContext({contextSize: sequences * (PROMPT + steps + 16), sequences, threads, flashAttention});
+const context = await loaded.createContext({contextSize, sequences, threads, flashAttention});
 // The binding under node-llama-cpp's public classes: the calls its own decode loop makes, and nothing else.
 const binding = (context as unknown as {_ctx: {initBatch(n: number): void; addToBatch(s: number, at: number, tokens: Uint32Array, logits: Uint32Array): Uint32Array; decodeBatch(): Promise<void>}})._ctx;
 binding.initBatch(PROMPT * sequences);
@@ -43,7 +45,7 @@ const batchedBench = findLlamaTool("llama-batched-bench");
 if (batchedBench == null) {
   console.log("llama-batched-bench is absent (scripts/build-llama-server.sh builds it): no peer figure");
 } else {
-  const out = execFileSync(batchedBench, ["-m", model, "-c", String(sequences * (PROMPT + steps + 16)), "-b", "2048", "-ub", "512", "-npp", String(PROMPT), "-ntg", String(steps), "-npl", String(sequences), "-t", String(threads), "-fa", flashAttention ? "on" : "off"], {encoding: "utf8", stdio: ["ignore", "pipe", "ignore"]});
+  const out = execFileSync(batchedBench, ["-m", model, "-c", String(contextSize), "-b", "2048", "-ub", "512", "-npp", String(PROMPT), "-ntg", String(steps), "-npl", String(sequences), "-t", String(threads), "-fa", flashAttention ? "on" : "off"], {encoding: "utf8", stdio: ["ignore", "pipe", "ignore"]});
   // The row's columns: PP, TG, B, N_KV, T_PP, S_PP, T_TG, S_TG, T, S.
   const row = out.split("\n").find((line) => new RegExp(`^\\|\\s*${PROMPT}\\s*\\|\\s*${steps}\\s*\\|\\s*${sequences}\\s*\\|`).test(line));
   const peer = Number(row?.split("|").map((cell) => cell.trim())[8]);

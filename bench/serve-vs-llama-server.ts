@@ -88,7 +88,6 @@ function percentile(values: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
-
 async function startOurs(model: string, dir: string): Promise<Server> {
   // From the sources through tsx, as the server tests start it (no build step).
   const child: ChildProcess = spawn(
@@ -235,8 +234,10 @@ async function measure(running: readonly Server[], count: (text: string) => numb
   const streams = await each((server) => closedLoop(server, slots, streamsSeconds * 1000));
   const load = await each((server) => closedLoop(server, clients, seconds * 1000));
   const tokens = (r: {samples: Sample[]}): number => r.samples.reduce((n, s) => n + s.tokens, 0);
+  const ttfts = (r: {samples: Sample[]}): number[] => r.samples.flatMap((s) => (s.ttftMs == null ? [] : [s.ttftMs]));
+  const failed = (r: {samples: Sample[]}): number => r.samples.filter((s) => !s.ok).length;
   return running.map((_, i) => {
-    const ttft = load[i]!.samples.flatMap((s) => (s.ttftMs == null ? [] : [s.ttftMs]));
+    const ttft = ttfts(load[i]!);
     return {
       follow100: short[i]!.ttft,
       follow1500: long[i]!.ttft,
@@ -244,10 +245,10 @@ async function measure(running: readonly Server[], count: (text: string) => numb
       prompt1500: long[i]!.promptTokens,
       streamsTps: tokens(streams[i]!) / (streams[i]!.elapsedMs / 1000),
       streamsRequests: streams[i]!.samples.length,
-      streamsErrors: streams[i]!.samples.filter((s) => !s.ok).length,
-      streamsTokensPerRequest: tokens(streams[i]!) / streams[i]!.samples.filter((s) => s.ok).length,
-      streamsP50: percentile(streams[i]!.samples.flatMap((s) => (s.ttftMs == null ? [] : [s.ttftMs])), 50),
-      loadErrors: load[i]!.samples.filter((s) => !s.ok).length,
+      streamsErrors: failed(streams[i]!),
+      streamsTokensPerRequest: tokens(streams[i]!) / (streams[i]!.samples.length - failed(streams[i]!)),
+      streamsP50: percentile(ttfts(streams[i]!), 50),
+      loadErrors: failed(load[i]!),
       loadFirstError: load[i]!.samples.find((s) => !s.ok)?.error,
       loadRequests: load[i]!.samples.length,
       loadP50: percentile(ttft, 50),

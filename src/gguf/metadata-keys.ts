@@ -6,8 +6,9 @@ export const PROMPT_TYPE_KEY = "h2ogpt.prompt_type";
 
 /**
  * A reward model written by `h2ogpt finetune --reward`: the scalar head (f32 array [hidden]) applied to a sequence's
- * pooled final hidden state (its last token's, or the mean when the file names llama.cpp's mean pooling), its bias (f32), and the most tokens a scored sequence keeps (u32). Kept
- * in metadata, not as tensors: llama.cpp refuses a llama file with tensors it does not know.
+ * pooled final hidden state (its last token's, or the mean when the file names llama.cpp's mean pooling), its bias
+ * (f32), and the most tokens a scored sequence keeps (u32). Kept in metadata, not as tensors: llama.cpp refuses a
+ * llama file with tensors it does not know.
  */
 export const REWARD_HEAD_KEY = "h2ogpt.reward.head";
 export const REWARD_BIAS_KEY = "h2ogpt.reward.bias";
