@@ -13,7 +13,8 @@
  * load from elsewhere on a shared machine hits both sides of a ratio alike (`--servers=ours` runs one side):
  * - follow-up turn: time to first token of a chat's second turn with ~100 and ~1,500 tokens of history (less when
  *   the slot is smaller; the first turn is sent before, so a prompt cache can hold it; median over --rounds
- *   fresh conversations);
+ *   fresh conversations); of the first turn at ~1,500 tokens, also the time to first token and the time a token
+ *   after it (16 tokens, one stream: where flash attention's cost over a long context shows);
  * - 8 concurrent streams (closed loop, --streams_seconds): total completion tokens/s from `usage`, answers and
  *   their mean length, time to first token (p50);
  * - --clients closed-loop clients for --seconds: errors, p50/p95 time to first token;
@@ -68,6 +69,8 @@ let longHistory = 1500;
 interface Sample {
   readonly ok: boolean;
   readonly ttftMs?: number;
+  /** From the first text to the last. */
+  readonly streamMs?: number;
   readonly tokens: number;
   readonly promptTokens: number;
   readonly text: string;
@@ -126,6 +129,7 @@ async function startPeer(model: string): Promise<Server> {
 async function complete(url: string, body: Record<string, unknown>): Promise<Sample> {
   const started = performance.now();
   let ttftMs: number | undefined;
+  let lastMs: number | undefined;
   let tokens = 0;
   let promptTokens = 0;
   let text = "";
@@ -141,14 +145,17 @@ async function complete(url: string, body: Record<string, unknown>): Promise<Sam
       const event = JSON.parse(data) as {choices?: {text?: string}[]; usage?: {completion_tokens: number; prompt_tokens: number}; error?: unknown};
       if (event.error != null) return {ok: false, ttftMs, tokens, promptTokens, text, error: JSON.stringify(event.error)};
       const delta = event.choices?.[0]?.text ?? "";
-      if (delta !== "") ttftMs ??= performance.now() - started;
+      if (delta !== "") {
+        lastMs = performance.now() - started;
+        ttftMs ??= lastMs;
+      }
       text += delta;
       if (event.usage != null) {
         tokens = event.usage.completion_tokens;
         promptTokens = event.usage.prompt_tokens;
       }
     }
-    return {ok: true, ttftMs, tokens, promptTokens, text};
+    return {ok: true, ttftMs, streamMs: ttftMs == null ? undefined : lastMs! - ttftMs, tokens, promptTokens, text};
   } catch (error) {
     return {ok: false, ttftMs, tokens, promptTokens, text, error: String(error)};
   }
@@ -166,9 +173,10 @@ function history(tag: string, tokens: number, count: (text: string) => number): 
   return text;
 }
 
-async function followUp(server: Server, historyTokens: number, count: (text: string) => number): Promise<{ttft: number; cold: number; promptTokens: number}> {
+async function followUp(server: Server, historyTokens: number, count: (text: string) => number): Promise<{ttft: number; cold: number; msPerToken: number; promptTokens: number}> {
   const follow: number[] = [];
   const cold: number[] = [];
+  const perToken: number[] = [];
   let promptTokens = 0;
   for (let round = 0; round < rounds; round++) {
     const first = `${history(`${server.name} ${historyTokens} ${round} ${Math.random()}`, historyTokens, count)}\n<human>: What next?\n<bot>:`;
@@ -177,10 +185,11 @@ async function followUp(server: Server, historyTokens: number, count: (text: str
     const second = await complete(server.url, {prompt: `${first}${answer.text}\n<human>: And then?\n<bot>:`, ...sampling});
     if (!answer.ok || !second.ok) throw new Error(`${server.name}: a follow-up request failed: ${answer.error ?? second.error}`);
     cold.push(answer.ttftMs ?? Number.NaN);
+    if (answer.streamMs != null && answer.tokens > 1) perToken.push(answer.streamMs / (answer.tokens - 1));
     follow.push(second.ttftMs ?? Number.NaN);
     promptTokens = second.promptTokens;
   }
-  return {ttft: percentile(follow, 50), cold: percentile(cold, 50), promptTokens};
+  return {ttft: percentile(follow, 50), cold: percentile(cold, 50), msPerToken: percentile(perToken, 50), promptTokens};
 }
 
 async function closedLoop(server: Server, nClients: number, durationMs: number): Promise<{samples: Sample[]; elapsedMs: number}> {
@@ -200,6 +209,7 @@ interface Figures {
   readonly follow100: number;
   readonly follow1500: number;
   readonly cold1500: number;
+  readonly msPerToken1500: number;
   readonly prompt1500: number;
   readonly streamsTps: number;
   readonly streamsRequests: number;
@@ -242,6 +252,7 @@ async function measure(running: readonly Server[], count: (text: string) => numb
       follow100: short[i]!.ttft,
       follow1500: long[i]!.ttft,
       cold1500: long[i]!.cold,
+      msPerToken1500: long[i]!.msPerToken,
       prompt1500: long[i]!.promptTokens,
       streamsTps: tokens(streams[i]!) / (streams[i]!.elapsedMs / 1000),
       streamsRequests: streams[i]!.samples.length,
@@ -319,6 +330,7 @@ async function main(): Promise<void> {
     console.log(`| follow-up TTFT, ~${longHistory} tokens of history (${ours.prompt1500} / ${peer.prompt1500} prompt tokens) | ${ms(ours.follow1500)} | ${ms(peer.follow1500)} | ${ratio(ours.follow1500, peer.follow1500)} |`);
     console.log(`| follow-up ${longHistory} / 100 (goal <= 1.3x at 1,500) | ${ratio(ours.follow1500, ours.follow100)} | ${ratio(peer.follow1500, peer.follow100)} | |`);
     console.log(`| first turn TTFT, ~${longHistory} tokens (nothing cached) | ${ms(ours.cold1500)} | ${ms(peer.cold1500)} | ${ratio(ours.cold1500, peer.cold1500)} |`);
+    console.log(`| then one stream's generation, ms a token | ${ours.msPerToken1500.toFixed(1)} | ${peer.msPerToken1500.toFixed(1)} | ${ratio(ours.msPerToken1500, peer.msPerToken1500)} |`);
     console.log(`| ${slots} concurrent streams, tokens/s (goal >= 0.9x) | ${ours.streamsTps.toFixed(0)} | ${peer.streamsTps.toFixed(0)} | ${ratio(ours.streamsTps, peer.streamsTps)} |`);
     console.log(`| ${slots} streams: errors / requests, tokens per answer | ${ours.streamsErrors} / ${ours.streamsRequests}, ${ours.streamsTokensPerRequest.toFixed(1)} | ${peer.streamsErrors} / ${peer.streamsRequests}, ${peer.streamsTokensPerRequest.toFixed(1)} | |`);
     console.log(`| ${slots} streams: TTFT p50 | ${ms(ours.streamsP50)} | ${ms(peer.streamsP50)} | ${ratio(ours.streamsP50, peer.streamsP50)} |`);
