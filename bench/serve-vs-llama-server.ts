@@ -3,7 +3,7 @@
  * sampling, same threads and the same context per slot, in one run.
  *
  *   npm run bench:serve-vs-llama-server [-- --models=bench,demo --seconds=60 --streams_seconds=20 --threads=1
- *       --slots=8 --clients=32 --max_tokens=64 --rounds=3 --servers=ours,peer --flash_attention=on|off --uv_threadpool_size=1]
+ *       --slots=8 --clients=32 --max_tokens=64 --rounds=9 --servers=ours,peer --flash_attention=on|off --uv_threadpool_size=1]
  *
  * Needs llama-server and llama-batched-bench (scripts/build-llama-server.sh; H2OGPT_LLAMA_SERVER and
  * H2OGPT_LLAMA_BATCHED_BENCH override the paths). Models: `bench` is the 30M-parameter random llama GGUF
@@ -59,7 +59,7 @@ if (flashAttention != null && flashAttention !== "on" && flashAttention !== "off
 const uvThreadpoolSize = args.uv_threadpool_size ?? process.env.UV_THREADPOOL_SIZE ?? "2";
 const clients = Number(args.clients ?? 32);
 const maxTokens = Number(args.max_tokens ?? 64);
-const rounds = Number(args.rounds ?? 3);
+const rounds = Number(args.rounds ?? 9);
 const servers = (args.servers ?? "ours,peer").split(",");
 /** Tokens per slot: 2,048, or the model's trained context when smaller (llama-server caps a slot at it). */
 let slotContext = 2048;
