@@ -24,9 +24,10 @@ export function llamaRuntime(): Promise<Llama> {
 }
 
 /**
- * What `serve` says when llama.cpp runs on the prebuilt binary: the generic build decoded 1.4x slower than one built
- * for the machine in docs/serve.md ("The native build with the batch-order fix"), and llama-server, the usual
- * comparison, is always built for its machine.
+ * What `serve` says when llama.cpp runs on the prebuilt binary: on one machine docs/serve.md measured it decoded 1.4x
+ * slower than a build for that machine ("The native build with the batch-order fix"), on another the two were level
+ * ("One stream's time a token after a long prompt"), and llama-server, the usual comparison, is always built for
+ * its machine.
  */
 export const PREBUILT_BINARY_NOTICE =
-  "llama.cpp runs node-llama-cpp's generic prebuilt binary; `npm run build:native` builds it for this CPU, as llama-server is built (decoding was 1.4x faster on the machine docs/serve.md measured)";
+  "llama.cpp runs node-llama-cpp's prebuilt binary (built per CPU family); `npm run build:native` builds it for this CPU, as llama-server is built (decoding 8 sequences: 1.4x faster on one machine docs/serve.md measured, level on another)";
