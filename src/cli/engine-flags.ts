@@ -1,5 +1,5 @@
 import {resolve} from "node:path";
-import {isRemoteModel, type CreateEngineOptions} from "../engine/index.js";
+import {FLASH_ATTENTION_MAX_CONTEXT, isRemoteModel, type CreateEngineOptions} from "../engine/index.js";
 import {UsageError} from "../errors/index.js";
 import type {GenerateOptions, GenerationParams, Truncation} from "../generate/index.js";
 import {loadChatTemplate} from "../prompts/index.js";
@@ -26,7 +26,7 @@ export const ENGINE_FLAGS = {
   flash_attention: {
     kind: "boolean",
     description: "llama.cpp's flash attention: faster batched decoding of short chats, much slower follow-up turns deep in a long one (docs/serve.md)",
-    defaultText: "true when a sequence holds at most 512 tokens (--max_seq_len, or the model's trained context), else false"
+    defaultText: `true when a sequence holds at most ${FLASH_ATTENTION_MAX_CONTEXT} tokens (--max_seq_len, or the model's trained context), else false`
   },
   lora_weights: {kind: "list", description: "a LoRA adapter GGUF (file, hf: or URL) applied to --base_model (repeat for several)"},
   tokenizer: {kind: "string", description: "tokenizer (tokenizer.json, its folder, or a GGUF) for counting a remote model's tokens"},

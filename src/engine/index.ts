@@ -12,6 +12,7 @@ export type {
 } from "./engine-types.js";
 export {createEngine, type CreateEngineOptions} from "./create-engine.js";
 export {DEFAULT_MODEL_NOTICE, defaultModelPath} from "./default-model.js";
+export {FLASH_ATTENTION_MAX_CONTEXT} from "./flash-attention-default.js";
 export {llamaRuntime, PREBUILT_BINARY_NOTICE} from "./llama-runtime.js";
 export {EngineClosedError, ModelDownloadError, ModelLoadError, ModelNotFoundError, RemoteServerError} from "./engine-errors.js";
 export {
