@@ -3,12 +3,15 @@
  * sampling, same threads and the same context per slot, in one run.
  *
  *   npm run bench:serve-vs-llama-server [-- --models=bench,demo --seconds=60 --streams_seconds=20 --threads=1
- *       --slots=8 --clients=32 --max_tokens=64 --rounds=9 --servers=ours,peer --flash_attention=on|off --uv_threadpool_size=1]
+ *       --slots=8 --clients=32 --max_tokens=64 --rounds=9 --servers=ours,peer --flash_attention=on|off --uv_threadpool_size=1
+ *       --text_tokens_only=false]
  *
  * Needs llama-server and llama-batched-bench (scripts/build-llama-server.sh; H2OGPT_LLAMA_SERVER and
  * H2OGPT_LLAMA_BATCHED_BENCH override the paths). Models: `bench` is the 30M-parameter random llama GGUF
  * (scripts/write-random-model.ts --embd=256 --layers=4 --heads=8 --ff=1024 --ctx=2048, written once under
- * bench/results/), `demo` the built-in models/h2ogpt-ts-demo.gguf; a path works too. Slots hold 2,048 tokens, or
+ * bench/results/), `large` a 309M-parameter one (1,024 wide, 16 layers, 16 heads, feed-forward 2,816: where batching
+ * decides the throughput; not in the default list, a run takes about 10 minutes), `demo` the built-in
+ * models/h2ogpt-ts-demo.gguf; a path works too. Slots hold 2,048 tokens, or
  * the model's trained context when smaller. Both servers stay up and each phase runs on one, then the other, so
  * load from elsewhere on a shared machine hits both sides of a ratio alike (`--servers=ours` runs one side):
  * - follow-up turn: time to first token of a chat's second turn with ~100 and ~1,500 tokens of history (less when
@@ -20,7 +23,8 @@
  * - --clients closed-loop clients for --seconds: errors, p50/p95 time to first token;
  * then llama-batched-bench's generation ceiling for 1/4/8 sequences. Both servers get /v1/completions with the
  * same raw prompt (ours with --prompt_type=plain), temperature 0.7 and no top_k (each server's defaults),
- * except the follow-up turns (temperature 0). The clients run in this process on the same cores.
+ * except the follow-up turns (temperature 0), and the same logit_bias banning tokens that are not text (see
+ * nonTextBias; --text_tokens_only=false drops it). The clients run in this process on the same cores.
  */
 import {spawn, type ChildProcess} from "node:child_process";
 import {existsSync} from "node:fs";
@@ -30,7 +34,7 @@ import {join, resolve} from "node:path";
 import {fileURLToPath} from "node:url";
 import {serverSentData} from "../src/engine/index.js";
 import {ggufMetadataValue, readGguf} from "../src/gguf/index.js";
-import {loadTokenizer} from "../src/tokenizer/index.js";
+import {loadTokenizer, type Tokenizer} from "../src/tokenizer/index.js";
 import {findLlamaTool, startLlamaServer} from "../test/support/llama-server.js";
 import {serveBenchModel} from "./serve-bench-model.js";
 
@@ -61,6 +65,10 @@ const clients = Number(args.clients ?? 32);
 const maxTokens = Number(args.max_tokens ?? 64);
 const rounds = Number(args.rounds ?? 9);
 const servers = (args.servers ?? "ours,peer").split(",");
+/** --text_tokens_only=false lets both servers sample every token (see nonTextBias). */
+const textTokensOnly = args.text_tokens_only !== "false";
+/** The logit_bias every request carries for the model being measured. */
+let logitBias: Record<string, number> | undefined;
 /** Tokens per slot: 2,048, or the model's trained context when smaller (llama-server caps a slot at it). */
 let slotContext = 2048;
 /** The long history: ~1,500 tokens, less when the slot cannot hold that plus an answer. */
@@ -126,6 +134,28 @@ async function startPeer(model: string): Promise<Server> {
   return {name: "llama-server", url: server.url, stop: () => server.kill()};
 }
 
+/** Requests sent again because the server closed a kept-alive connection as the request went out, per server URL. */
+const resent = new Map<string, number>();
+
+/**
+ * llama-server's HTTP library closes a kept-alive connection after a few requests, and fetch can send the next
+ * request down it just as it closes ("other side closed", before any response). That is the client's connection
+ * pool racing the server, not a failed generation: the request is sent again on a new connection (counted, and
+ * its time to first token still runs from the first attempt).
+ */
+async function post(url: string, body: string): Promise<Response> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await fetch(`${url}/v1/completions`, {method: "POST", headers: {"content-type": "application/json"}, body});
+    } catch (error) {
+      const cause = (error as {cause?: {code?: string; message?: string}}).cause;
+      const closed = cause?.code === "UND_ERR_SOCKET" || cause?.code === "ECONNRESET";
+      if (!closed || attempt === 2) throw error;
+      resent.set(url, (resent.get(url) ?? 0) + 1);
+    }
+  }
+}
+
 async function complete(url: string, body: Record<string, unknown>): Promise<Sample> {
   const started = performance.now();
   let ttftMs: number | undefined;
@@ -134,11 +164,7 @@ async function complete(url: string, body: Record<string, unknown>): Promise<Sam
   let promptTokens = 0;
   let text = "";
   try {
-    const response = await fetch(`${url}/v1/completions`, {
-      method: "POST",
-      headers: {"content-type": "application/json"},
-      body: JSON.stringify({model: modelIds.get(url), max_tokens: maxTokens, stream: true, stream_options: {include_usage: true}, ...body})
-    });
+    const response = await post(url, JSON.stringify({model: modelIds.get(url), max_tokens: maxTokens, stream: true, stream_options: {include_usage: true}, logit_bias: logitBias, ...body}));
     if (!response.ok || response.body == null) return {ok: false, tokens: 0, promptTokens: 0, text, error: `${response.status} ${await response.text()}`};
     for await (const data of serverSentData(response.body)) {
       if (data === "[DONE]" || data.trim() === "") continue;
@@ -157,7 +183,8 @@ async function complete(url: string, body: Record<string, unknown>): Promise<Sam
     }
     return {ok: true, ttftMs, streamMs: ttftMs == null ? undefined : lastMs! - ttftMs, tokens, promptTokens, text};
   } catch (error) {
-    return {ok: false, ttftMs, tokens, promptTokens, text, error: String(error)};
+    const cause = (error as {cause?: unknown}).cause;
+    return {ok: false, ttftMs, tokens, promptTokens, text, error: cause == null ? String(error) : `${String(error)} (${String(cause)})`};
   }
 }
 
@@ -222,6 +249,7 @@ interface Figures {
   readonly loadP50: number;
   readonly loadP95: number;
   readonly loadTps: number;
+  readonly resent: number;
 }
 
 /**
@@ -264,7 +292,8 @@ async function measure(running: readonly Server[], count: (text: string) => numb
       loadRequests: load[i]!.samples.length,
       loadP50: percentile(ttft, 50),
       loadP95: percentile(ttft, 95),
-      loadTps: tokens(load[i]!) / (load[i]!.elapsedMs / 1000)
+      loadTps: tokens(load[i]!) / (load[i]!.elapsedMs / 1000),
+      resent: resent.get(running[i]!.url) ?? 0
     };
   });
 }
@@ -282,6 +311,24 @@ async function batchedBench(model: string): Promise<string> {
   // Its table: | PP | TG | B | N_KV | T_PP s | S_PP t/s | T_TG s | S_TG t/s | T s | S t/s |
   const rows = out.split("\n").filter((line) => /^\|\s+\d+/.test(line)).map((line) => line.split("|").map((cell) => cell.trim()));
   return rows.map((cells) => `B=${cells[3]}: generation ${cells[8]} tok/s (prompt ${cells[6]} tok/s)`).join("; ");
+}
+
+/**
+ * A random model samples tokens that are not text on their own: part of a UTF-8 character, a control character.
+ * llama-server re-parses an answer's whole text after every token and fails the request mid-stream (a 500,
+ * "does not match the expected Content-only format") on such text, which frees its slot early and shortens its
+ * queue: 20-33% of its requests in the runs before this option. So both servers get logit_bias -100 on those
+ * tokens, and both finish every answer.
+ */
+function nonTextBias(tokenizer: Tokenizer): Record<string, number> {
+  const special = new Set<number | undefined>([...tokenizer.specialTokens.map((token) => token.id), tokenizer.eosTokenId, tokenizer.bosTokenId]);
+  const bias: Record<string, number> = {};
+  for (let id = 0; id < tokenizer.vocabSize; id++) {
+    if (special.has(id)) continue;
+    const text = tokenizer.decode([id]);
+    if (text.includes("\uFFFD") || /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(text)) bias[id] = -100;
+  }
+  return bias;
 }
 
 const ms = (value: number): string => `${value.toFixed(0)} ms`;
@@ -307,6 +354,7 @@ async function main(): Promise<void> {
     longHistory = Math.min(1500, slotContext - 3 * maxTokens);
     const tokenizer = await loadTokenizer(model);
     const count = (text: string): number => tokenizer.count(text);
+    logitBias = textTokensOnly ? nonTextBias(tokenizer) : undefined;
     const dir = await mkdtemp(join(tmpdir(), "h2ogpt-bench-serve-vs-"));
     let results: Figures[] = [];
     const running: Server[] = [];
@@ -323,7 +371,8 @@ async function main(): Promise<void> {
       continue;
     }
     const [ours, peer] = results as [Figures, Figures];
-    console.log(`\n${spec} (${model}, ${slotContext} tokens per slot)`);
+    const biased = logitBias == null ? "every token may be sampled" : `logit_bias -100 on ${Object.keys(logitBias).length} tokens that are not text`;
+    console.log(`\n${spec} (${model}, ${slotContext} tokens per slot, ${biased})`);
     console.log("| measure | h2ogpt serve | llama-server | ours / peer |");
     console.log("|---|---:|---:|---:|");
     console.log(`| follow-up TTFT, ~100 tokens of history | ${ms(ours.follow100)} | ${ms(peer.follow100)} | ${ratio(ours.follow100, peer.follow100)} |`);
@@ -335,6 +384,7 @@ async function main(): Promise<void> {
     console.log(`| ${slots} streams: errors / requests, tokens per answer | ${ours.streamsErrors} / ${ours.streamsRequests}, ${ours.streamsTokensPerRequest.toFixed(1)} | ${peer.streamsErrors} / ${peer.streamsRequests}, ${peer.streamsTokensPerRequest.toFixed(1)} | |`);
     console.log(`| ${slots} streams: TTFT p50 | ${ms(ours.streamsP50)} | ${ms(peer.streamsP50)} | ${ratio(ours.streamsP50, peer.streamsP50)} |`);
     console.log(`| ${clients} clients: errors / requests | ${ours.loadErrors} / ${ours.loadRequests} | ${peer.loadErrors} / ${peer.loadRequests} | |`);
+    console.log(`| requests sent again: the server closed their connection as they went out | ${ours.resent} | ${peer.resent} | |`);
     console.log(`| ${clients} clients: TTFT p50 (goal <= 1.2x) | ${ms(ours.loadP50)} | ${ms(peer.loadP50)} | ${ratio(ours.loadP50, peer.loadP50)} |`);
     console.log(`| ${clients} clients: TTFT p95 (goal <= 1.2x) | ${ms(ours.loadP95)} | ${ms(peer.loadP95)} | ${ratio(ours.loadP95, peer.loadP95)} |`);
     console.log(`| ${clients} clients: tokens/s | ${ours.loadTps.toFixed(0)} | ${peer.loadTps.toFixed(0)} | ${ratio(ours.loadTps, peer.loadTps)} |`);

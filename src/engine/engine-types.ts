@@ -23,6 +23,12 @@ export interface EngineGenerateOptions {
   readonly minP?: number;
   /** HF/CTRL-style multiplicative penalty over the last 64 tokens; 1 disables it. */
   readonly repetitionPenalty?: number;
+  /**
+   * Added to these token ids' logits before sampling, greedy included (OpenAI's logit_bias: -100 to 100, where
+   * -100 in effect bans a token). End-of-generation tokens cannot be biased on llama.cpp: min_new_tokens holds
+   * them back.
+   */
+  readonly logitBias?: ReadonlyMap<number, number>;
   readonly seed?: number;
   readonly doSample?: boolean;
   /** Generation ends at the first of these strings; neither it nor any part of it is returned or streamed. */

@@ -85,6 +85,22 @@ describe("llama.cpp engine on the tiny fixture (random weights, deterministic at
     expect(result).toMatchObject({stopReason: "length", completionTokens: 12, promptTokens: 12});
   });
 
+  it.skipIf(tinyLlamaPath == null)("adds logit biases before greedy and sampled choices; refuses ids outside the vocabulary and end-of-generation ids", async () => {
+    const promptLength = (await tiny.tokenize(prompt)).length;
+    const answer = await tiny.generate({prompt, maxNewTokens: 4}).result;
+    const first = (await tiny.tokenize(prompt + answer.text))[promptLength]!;
+    const banned = await tiny.generate({prompt, maxNewTokens: 4, logitBias: new Map([[first, -100]])}).result;
+    expect((await tiny.tokenize(prompt + banned.text))[promptLength]).not.toBe(first);
+    const forced = (await tiny.tokenize(" Pakistan")).at(-1)!;
+    for (const options of [{}, {temperature: 1, seed: 3}, {minNewTokens: 2}]) {
+      const result = await tiny.generate({prompt, maxNewTokens: 3, logitBias: new Map([[forced, 100]]), ...options}).result;
+      expect((await tiny.tokenize(prompt + result.text)).slice(promptLength)).toEqual([forced, forced, forced]);
+    }
+    expect(() => tiny.generate({prompt, maxNewTokens: 1, logitBias: new Map([[10_000_000, 1]])})).toThrow(/logit_bias: token 10000000 is not in the model's vocabulary \(\d+ tokens\)/);
+    const eos = (await tiny.tokenize("</s>")).at(-1)!;
+    expect(() => tiny.generate({prompt, maxNewTokens: 1, logitBias: new Map([[eos, -100]])})).toThrow(`logit_bias: token ${eos} ends generation`);
+  });
+
   it.skipIf(tinyLlamaPath == null)("stops at a stop string the model produces, and never streams any part of one split across tokens", async () => {
     const stopped = await tiny.generate({prompt, maxNewTokens: 30, stop: [" Pakistan"]}).result;
     expect(stopped).toMatchObject({text: " мало ung", stopReason: "stop", stopString: " Pakistan"});

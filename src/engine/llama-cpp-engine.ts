@@ -1,7 +1,7 @@
 import {randomInt} from "node:crypto";
 import {basename} from "node:path";
-import {type LlamaContext, type LlamaContextSequence, type LlamaEmbeddingContext, type LlamaModel, type SequenceEvaluateOptions, type Token} from "node-llama-cpp";
-import {ContextOverflowError, NotSupportedError} from "../errors/index.js";
+import {TokenBias, type LlamaContext, type LlamaContextSequence, type LlamaEmbeddingContext, type LlamaModel, type SequenceEvaluateOptions, type Token} from "node-llama-cpp";
+import {ContextOverflowError, NotSupportedError, UsageError} from "../errors/index.js";
 import {PROMPT_TYPE_KEY, ggufMetadataValue, readGguf, type GgufFile} from "../gguf/index.js";
 import {mulberry32} from "../util/index.js";
 import {EngineClosedError, ModelLoadError} from "./engine-errors.js";
@@ -56,6 +56,13 @@ const TOKEN_CACHE_SIZE = 32;
 /** The window of recent tokens the repetition penalty looks at (llama.cpp's repeat_last_n default). */
 const REPEAT_LAST_N = 64;
 
+function tokenBias(model: LlamaModel, logitBias: ReadonlyMap<number, number> | undefined): TokenBias | undefined {
+  if (logitBias == null || logitBias.size === 0) return undefined;
+  const bias = new TokenBias(model.tokenizer);
+  for (const [token, logit] of logitBias) bias.set(token as Token, {logit});
+  return bias;
+}
+
 function describe(error: unknown): string {
   return error instanceof Error ? error.message.split("\n")[0]! : String(error);
 }
@@ -86,7 +93,8 @@ export class LlamaCppEngine implements Engine {
     private readonly model: LlamaModel,
     private readonly context: LlamaContext,
     sequences: readonly LlamaContextSequence[],
-    private readonly threads: number
+    private readonly threads: number,
+    private readonly vocabularySize: number | undefined
   ) {
     this.pool = new SequencePool(sequences);
   }
@@ -148,7 +156,8 @@ export class LlamaCppEngine implements Engine {
       flashAttention: context.flashAttention === true
     };
     const contextSequences = Array.from({length: sequences}, () => context.getSequence());
-    return new LlamaCppEngine(info, model, context, contextSequences, threads);
+    const vocabulary = ggufMetadataValue(gguf, "tokenizer.ggml.tokens");
+    return new LlamaCppEngine(info, model, context, contextSequences, threads, Array.isArray(vocabulary) ? vocabulary.length : undefined);
   }
 
   /**
@@ -184,10 +193,21 @@ export class LlamaCppEngine implements Engine {
   generate(options: EngineGenerateOptions): EngineGeneration {
     this.ensureOpen();
     checkGenerateOptions(options);
+    this.checkLogitBias(options.logitBias);
     // node-llama-cpp seeds an unseeded sampler with the current second, so requests started in the same second
     // would sample alike (n choices of one request the same answer): each gets its own seed instead.
     const seeded = options.seed == null ? {...options, seed: randomInt(2 ** 32)} : options;
     return startGeneration(options.signal, (io) => this.run(seeded, io));
+  }
+
+  /** node-llama-cpp's TokenBias skips end-of-generation tokens without a word; a bias that would not apply is refused. */
+  private checkLogitBias(logitBias: ReadonlyMap<number, number> | undefined): void {
+    for (const token of logitBias?.keys() ?? []) {
+      if (this.vocabularySize != null && token >= this.vocabularySize)
+        throw new UsageError(`logit_bias: token ${token} is not in the model's vocabulary (${this.vocabularySize} tokens)`);
+      if (this.model.isEogToken(token as Token))
+        throw new UsageError(`logit_bias: token ${token} ends generation and cannot be biased on llama.cpp; min_new_tokens (min_tokens on /v1) holds it back`);
+    }
   }
 
   generateChat(): EngineGeneration {
@@ -241,6 +261,7 @@ export class LlamaCppEngine implements Engine {
       topP: sampling.topP,
       minP: sampling.minP,
       seed: sampling.seed,
+      tokenBias: tokenBias(this.model, options.logitBias),
       repeatPenalty:
         sampling.repetitionPenalty === 1
           ? undefined

@@ -242,6 +242,7 @@ export class RemoteEngine implements Engine {
       stream_options: {include_usage: true}
     };
     if (sampling.seed != null) body.seed = sampling.seed;
+    if (options.logitBias != null && options.logitBias.size > 0) body.logit_bias = Object.fromEntries(options.logitBias);
     if (stop.length > 0) body.stop = openai ? stop.slice(0, OPENAI_MAX_STOPS) : stop;
     // vLLM and llama-server accept these beyond the OpenAI schema; OpenAI itself rejects unknown fields.
     if (!openai) {

@@ -70,6 +70,16 @@ describe.skipIf(!usable)("remote engine against a real llama-server (tiny fixtur
     expect(await remote.generate({prompt, maxNewTokens: 12}).result).toMatchObject({promptTokens: 12, cachedTokens: 11, completionTokens: 12, stopReason: "length"});
   });
 
+  it("applies logit_bias as the in-process engine does: the greedy answer's first token banned gives the same new answer", async () => {
+    const promptLength = (await local.tokenize(prompt)).length;
+    const answer = await local.generate({prompt, maxNewTokens: 6}).result;
+    const first = (await local.tokenize(prompt + answer.text))[promptLength]!;
+    const logitBias = new Map([[first, -100]]);
+    const here = await local.generate({prompt, maxNewTokens: 6, logitBias}).result;
+    expect(here.text).not.toBe(answer.text);
+    expect((await remote.generate({prompt, maxNewTokens: 6, logitBias}).result).text).toBe(here.text);
+  });
+
   it("ends at a stop string without returning or streaming any of it", async () => {
     const generation = remote.generate({prompt, maxNewTokens: 30, stop: [" Pakistan"]});
     const {deltas, text} = await drain(generation);

@@ -33,4 +33,12 @@ describe("checkGenerateOptions", () => {
     expect(() => checkGenerateOptions({maxNewTokens: 1, minP: 2})).toThrow("minP: expected a number from 0 to 1, got 2");
     expect(() => checkGenerateOptions({maxNewTokens: 10, temperature: 0.5, topK: 40, minNewTokens: 2, maxTime: 3})).not.toThrow();
   });
+
+  it("takes logit biases from -100 to 100 on token ids from 0", () => {
+    expect(() => checkGenerateOptions({maxNewTokens: 1, logitBias: new Map([[0, -100], [7, 100]])})).not.toThrow();
+    expect(() => checkGenerateOptions({maxNewTokens: 1, logitBias: new Map([[-1, 1]])})).toThrow("logit_bias: token ids are integers from 0, got -1");
+    expect(() => checkGenerateOptions({maxNewTokens: 1, logitBias: new Map([[1.5, 1]])})).toThrow("token ids are integers");
+    expect(() => checkGenerateOptions({maxNewTokens: 1, logitBias: new Map([[3, 100.5]])})).toThrow("logit_bias: the bias of token 3 must be a number from -100 to 100, got 100.5");
+    expect(() => checkGenerateOptions({maxNewTokens: 1, logitBias: new Map([[3, Number.NaN]])})).toThrow("the bias of token 3");
+  });
 });

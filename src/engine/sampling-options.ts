@@ -32,7 +32,15 @@ export function checkGenerateOptions(options: EngineGenerateOptions | Omit<Engin
     if (typeof value !== "number" || !Number.isFinite(value) || value < min || value > max || (integer && !Number.isInteger(value)))
       throw new UsageError(`${key}: expected ${integer ? "an integer" : "a number"} from ${min} to ${max}, got ${String(value)}`);
   }
+  for (const [token, bias] of options.logitBias ?? []) {
+    if (!Number.isSafeInteger(token) || token < 0) throw new UsageError(`logit_bias: token ids are integers from 0, got ${String(token)}`);
+    if (!Number.isFinite(bias) || bias < -MAX_LOGIT_BIAS || bias > MAX_LOGIT_BIAS)
+      throw new UsageError(`logit_bias: the bias of token ${token} must be a number from -${MAX_LOGIT_BIAS} to ${MAX_LOGIT_BIAS}, got ${String(bias)}`);
+  }
 }
+
+/** OpenAI's range for logit_bias values. */
+export const MAX_LOGIT_BIAS = 100;
 
 /** top_k when a sampling request names none: llama-server's default (HF generate's is 50). */
 export const DEFAULT_TOP_K = 40;

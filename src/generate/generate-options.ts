@@ -13,6 +13,8 @@ export interface GenerationParams {
   /** Drops tokens below this fraction of the most likely one's probability (llama.cpp's min_p); see the engine's defaults. */
   readonly minP?: number;
   readonly repetitionPenalty?: number;
+  /** Token id to the number added to its logit before sampling (OpenAI's logit_bias; not in h2oGPT). */
+  readonly logitBias?: ReadonlyMap<number, number>;
   readonly maxNewTokens?: number;
   readonly minNewTokens?: number;
   /** Seconds. */

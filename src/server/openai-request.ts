@@ -1,3 +1,4 @@
+import {MAX_LOGIT_BIAS} from "../engine/index.js";
 import {
   asObject,
   badRequest,
@@ -100,11 +101,25 @@ function readParams(body: JsonObject, limits: RequestLimits): GenerationParams {
     topK: optionalNumber(body, "top_k", {min: 0, integer: true}),
     minP: optionalNumber(body, "min_p", {min: 0, max: 1}),
     repetitionPenalty: optionalNumber(body, "repetition_penalty", {above: 0, max: 10}),
+    logitBias: readLogitBias(body),
     maxNewTokens,
     minNewTokens: optionalNumber(body, "min_tokens", {min: 0, integer: true}),
     seed: seed == null ? undefined : seed >>> 0,
     stop: optionalStringList(body, "stop", MAX_STOP_STRINGS)
   };
+}
+
+/** OpenAI's `{"token id": bias}`; ids are checked against the model's vocabulary by the engine. */
+function readLogitBias(body: JsonObject): Map<number, number> | undefined {
+  if (body.logit_bias == null) return undefined;
+  const raw = asObject(body.logit_bias, "logit_bias");
+  const bias = new Map<number, number>();
+  for (const key of Object.keys(raw)) {
+    const param = `logit_bias[${quote(key)}]`;
+    if (!/^(0|[1-9]\d{0,9})$/.test(key)) throw badRequest(param, "keys are token ids (decimal integers from 0)");
+    bias.set(Number(key), optionalNumber(raw, key, {min: -MAX_LOGIT_BIAS, max: MAX_LOGIT_BIAS}, param)!);
+  }
+  return bias.size === 0 ? undefined : bias;
 }
 
 function readStreamOptions(body: JsonObject): {stream: boolean; includeUsage: boolean} {

@@ -44,6 +44,37 @@ describe("min_p and cached prompt tokens over HTTP", () => {
     expect(engine.calls.length).toBe(2);
   });
 
+  it("passes logit_bias from /v1 to the engine as token ids, and refuses a key or value it cannot use, naming it", async () => {
+    const engine = new FakeEngine({script: ["x"]});
+    const {fetch} = harness(engine);
+    const chat = await fetch("/v1/chat/completions", jsonInit({model: "fake", messages: [{role: "user", content: "hi"}], logit_bias: {"50256": -100, "0": 2.5}}));
+    expect(chat.status).toBe(200);
+    const completion = await fetch("/v1/completions", jsonInit({model: "fake", prompt: "hi", logit_bias: {}, stream: true}));
+    expect(completion.status).toBe(200);
+    await completion.text();
+    expect(engine.calls.map((call) => (call.options.logitBias == null ? undefined : [...call.options.logitBias]))).toEqual([
+      [
+        [0, 2.5],
+        [50256, -100]
+      ],
+      undefined
+    ]);
+
+    for (const [bias, named] of [
+      [{hello: 1}, 'logit_bias[\\"hello\\"]: keys are token ids'],
+      [{"-1": 1}, "keys are token ids"],
+      [{"007": 1}, "keys are token ids"],
+      [{"5": 101}, "must be at most 100"],
+      [{"5": "1"}, "expected a number"],
+      [[1, 2], "logit_bias: expected a JSON object"]
+    ] as const) {
+      const refused = await fetch("/v1/completions", jsonInit({model: "fake", prompt: "hi", logit_bias: bias}));
+      expect(refused.status).toBe(400);
+      expect(JSON.stringify(await refused.json())).toContain(named);
+    }
+    expect(engine.calls.length).toBe(2);
+  });
+
   it("reports the engine's cached prompt tokens as usage.prompt_tokens_details.cached_tokens, streamed or not", async () => {
     const {fetch} = harness(new CachingEngine(3));
     const plain = await (await fetch("/v1/completions", jsonInit({model: "fake", prompt: "a b c d e"}))).json();
