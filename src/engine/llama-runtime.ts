@@ -24,10 +24,9 @@ export function llamaRuntime(): Promise<Llama> {
 }
 
 /**
- * What `serve` says when llama.cpp runs on the prebuilt binary: on one machine docs/serve.md measured it decoded 1.4x
- * slower than a build for that machine ("The native build with the batch-order fix"), on another the two were level
- * ("One stream's time a token after a long prompt"), and llama-server, the usual comparison, is always built for
- * its machine.
+ * What `serve` says when llama.cpp runs on the prebuilt binary: on one machine it decoded 1.4x slower than a build
+ * for that machine, on another the two were level (docs/serve.md, "Where the time goes"; the runs are in
+ * docs/serve-benchmark-log.md), and llama-server, the usual comparison, is always built for its machine.
  */
 export const PREBUILT_BINARY_NOTICE =
   "llama.cpp runs node-llama-cpp's prebuilt binary (built per CPU family); `npm run build:native` builds it for this CPU, as llama-server is built (decoding 8 sequences: 1.4x faster on one machine docs/serve.md measured, level on another)";
