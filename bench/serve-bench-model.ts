@@ -30,4 +30,3 @@ export async function serveBenchModel(spec: string): Promise<string> {
   if (!existsSync(path)) await writeRandomLlamaGguf({path, ...shape.hparams, contextLength: 2048, seed: 0, vocabulary: existsSync(neox) ? {gguf: neox} : {synthetic: 512}});
   return path;
 }
-
