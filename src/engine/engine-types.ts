@@ -23,6 +23,9 @@ export interface EngineGenerateOptions {
   readonly minP?: number;
   /** HF/CTRL-style multiplicative penalty over the last 64 tokens; 1 disables it. */
   readonly repetitionPenalty?: number;
+  /** OpenAI's: subtracted from the logit of each token among the last 64 once (presence) or per time it occurs (frequency); 0 disables it. */
+  readonly presencePenalty?: number;
+  readonly frequencyPenalty?: number;
   /**
    * Added to these token ids' logits before sampling, greedy included (OpenAI's logit_bias: -100 to 100, where
    * -100 in effect bans a token). End-of-generation tokens cannot be biased on llama.cpp: min_new_tokens holds

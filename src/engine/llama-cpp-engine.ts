@@ -263,9 +263,15 @@ export class LlamaCppEngine implements Engine {
       seed: sampling.seed,
       tokenBias: tokenBias(this.model, options.logitBias),
       repeatPenalty:
-        sampling.repetitionPenalty === 1
+        sampling.repetitionPenalty === 1 && sampling.presencePenalty === 0 && sampling.frequencyPenalty === 0
           ? undefined
-          : {punishTokens: () => history.slice(-REPEAT_LAST_N), maxPunishTokens: REPEAT_LAST_N, penalty: sampling.repetitionPenalty},
+          : {
+              punishTokens: () => history.slice(-REPEAT_LAST_N),
+              maxPunishTokens: REPEAT_LAST_N,
+              penalty: sampling.repetitionPenalty,
+              presencePenalty: sampling.presencePenalty,
+              frequencyPenalty: sampling.frequencyPenalty
+            },
       yieldEogToken: true
     };
   }

@@ -129,10 +129,10 @@ describe("remote engine against a local OpenAI-compatible server", () => {
       streamChunks(res, ["a", "b"], {finish: body.max_tokens === 2 ? "length" : "stop", usage: {prompt_tokens: 7, completion_tokens: 2}})
     );
     const engine = await connect();
-    const eos = await engine.generate({prompt: "p", maxNewTokens: 9, temperature: 0.5, topK: 40, topP: 0.9, repetitionPenalty: 1.2, minNewTokens: 1, seed: 11, logitBias: new Map([[5, -100], [12, 0.5]])}).result;
+    const eos = await engine.generate({prompt: "p", maxNewTokens: 9, temperature: 0.5, topK: 40, topP: 0.9, repetitionPenalty: 1.2, minNewTokens: 1, seed: 11, logitBias: new Map([[5, -100], [12, 0.5]]), presencePenalty: 0.4, frequencyPenalty: 0.3}).result;
     expect(eos).toMatchObject({text: "ab", stopReason: "eos", promptTokens: 7, completionTokens: 2});
     expect(seen.find((s) => s.path === "POST /v1/completions")!.body).toMatchObject({
-      temperature: 0.5, top_k: 40, top_p: 0.9, min_p: 0, repetition_penalty: 1.2, min_tokens: 1, seed: 11, logit_bias: {"5": -100, "12": 0.5}
+      temperature: 0.5, top_k: 40, top_p: 0.9, min_p: 0, repetition_penalty: 1.2, min_tokens: 1, seed: 11, logit_bias: {"5": -100, "12": 0.5}, presence_penalty: 0.4, frequency_penalty: 0.3
     });
     const length = await engine.generate({prompt: "p", maxNewTokens: 2}).result;
     expect(length.stopReason).toBe("length");

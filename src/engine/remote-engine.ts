@@ -243,6 +243,8 @@ export class RemoteEngine implements Engine {
     };
     if (sampling.seed != null) body.seed = sampling.seed;
     if (options.logitBias != null && options.logitBias.size > 0) body.logit_bias = Object.fromEntries(options.logitBias);
+    if (sampling.presencePenalty !== 0) body.presence_penalty = sampling.presencePenalty;
+    if (sampling.frequencyPenalty !== 0) body.frequency_penalty = sampling.frequencyPenalty;
     if (stop.length > 0) body.stop = openai ? stop.slice(0, OPENAI_MAX_STOPS) : stop;
     // vLLM and llama-server accept these beyond the OpenAI schema; OpenAI itself rejects unknown fields.
     if (!openai) {

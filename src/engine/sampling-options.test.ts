@@ -10,7 +10,7 @@ describe("resolveSampling", () => {
 
   it("samples at a positive temperature with top_k (0 = no limit) and top_p", () => {
     expect(resolveSampling({maxNewTokens: 1, temperature: 0.7, topK: 40, topP: 0.9, seed: 3})).toEqual({
-      greedy: false, temperature: 0.7, topK: 40, topP: 0.9, minP: 0, seed: 3, repetitionPenalty: 1
+      greedy: false, temperature: 0.7, topK: 40, topP: 0.9, minP: 0, seed: 3, repetitionPenalty: 1, presencePenalty: 0, frequencyPenalty: 0
     });
   });
 
@@ -31,7 +31,9 @@ describe("checkGenerateOptions", () => {
     expect(() => checkGenerateOptions({maxNewTokens: 1, temperature: -1})).toThrow("temperature");
     expect(() => checkGenerateOptions({maxNewTokens: 1, seed: Number.NaN})).toThrow("seed");
     expect(() => checkGenerateOptions({maxNewTokens: 1, minP: 2})).toThrow("minP: expected a number from 0 to 1, got 2");
-    expect(() => checkGenerateOptions({maxNewTokens: 10, temperature: 0.5, topK: 40, minNewTokens: 2, maxTime: 3})).not.toThrow();
+    expect(() => checkGenerateOptions({maxNewTokens: 1, presencePenalty: -2.5})).toThrow("presencePenalty: expected a number from -2 to 2, got -2.5");
+    expect(() => checkGenerateOptions({maxNewTokens: 1, frequencyPenalty: 3})).toThrow("frequencyPenalty");
+    expect(() => checkGenerateOptions({maxNewTokens: 10, temperature: 0.5, topK: 40, minNewTokens: 2, maxTime: 3, presencePenalty: 2, frequencyPenalty: -2})).not.toThrow();
   });
 
   it("takes logit biases from -100 to 100 on token ids from 0", () => {

@@ -10,6 +10,8 @@ export interface ResolvedSampling {
   readonly minP: number;
   readonly seed?: number;
   readonly repetitionPenalty: number;
+  readonly presencePenalty: number;
+  readonly frequencyPenalty: number;
 }
 
 const RANGES: readonly {key: keyof EngineGenerateOptions; min: number; max: number; integer?: boolean}[] = [
@@ -18,6 +20,8 @@ const RANGES: readonly {key: keyof EngineGenerateOptions; min: number; max: numb
   {key: "topK", min: 0, max: Number.MAX_SAFE_INTEGER, integer: true},
   {key: "minP", min: 0, max: 1},
   {key: "repetitionPenalty", min: 0.01, max: 100},
+  {key: "presencePenalty", min: -2, max: 2},
+  {key: "frequencyPenalty", min: -2, max: 2},
   {key: "maxNewTokens", min: 0, max: Number.MAX_SAFE_INTEGER, integer: true},
   {key: "minNewTokens", min: 0, max: Number.MAX_SAFE_INTEGER, integer: true},
   {key: "maxTime", min: 0, max: Number.MAX_SAFE_INTEGER},
@@ -68,6 +72,8 @@ export function resolveSampling(options: Omit<EngineGenerateOptions, "prompt">):
     topP: options.topP ?? 1,
     minP: options.minP ?? (options.topK == null ? DEFAULT_MIN_P : 0),
     seed: options.seed,
-    repetitionPenalty: options.repetitionPenalty ?? 1
+    repetitionPenalty: options.repetitionPenalty ?? 1,
+    presencePenalty: options.presencePenalty ?? 0,
+    frequencyPenalty: options.frequencyPenalty ?? 0
   };
 }

@@ -13,6 +13,9 @@ export interface GenerationParams {
   /** Drops tokens below this fraction of the most likely one's probability (llama.cpp's min_p); see the engine's defaults. */
   readonly minP?: number;
   readonly repetitionPenalty?: number;
+  /** OpenAI's presence and frequency penalties over the last 64 tokens (not in h2oGPT); 0 disables them. */
+  readonly presencePenalty?: number;
+  readonly frequencyPenalty?: number;
   /** Token id to the number added to its logit before sampling (OpenAI's logit_bias; not in h2oGPT). */
   readonly logitBias?: ReadonlyMap<number, number>;
   readonly maxNewTokens?: number;

@@ -27,6 +27,8 @@ function engineCall(options: GenerateOptions, plan: PromptPlan<string | ChatMess
     topK: options.topK,
     minP: options.minP,
     repetitionPenalty: options.repetitionPenalty ?? GENERATION_DEFAULTS.repetitionPenalty,
+    presencePenalty: options.presencePenalty,
+    frequencyPenalty: options.frequencyPenalty,
     logitBias: options.logitBias,
     // Each returned sequence gets its own seed so sampled answers differ yet repeat for a seed.
     seed: options.seed == null ? undefined : (options.seed + index) >>> 0,

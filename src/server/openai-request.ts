@@ -86,10 +86,6 @@ function refuseUnsupported(body: JsonObject): void {
   const format = body.response_format;
   if (format != null && asObject(format, "response_format").type !== "text")
     throw badRequest("response_format", "only {\"type\": \"text\"} is supported", "unsupported_feature");
-  for (const key of ["frequency_penalty", "presence_penalty"]) {
-    const value = optionalNumber(body, key, {min: -2, max: 2});
-    if (value != null && value !== 0) throw badRequest(key, "not supported; use repetition_penalty", "unsupported_feature");
-  }
 }
 
 function readParams(body: JsonObject, limits: RequestLimits): GenerationParams {
@@ -101,6 +97,8 @@ function readParams(body: JsonObject, limits: RequestLimits): GenerationParams {
     topK: optionalNumber(body, "top_k", {min: 0, integer: true}),
     minP: optionalNumber(body, "min_p", {min: 0, max: 1}),
     repetitionPenalty: optionalNumber(body, "repetition_penalty", {above: 0, max: 10}),
+    presencePenalty: optionalNumber(body, "presence_penalty", {min: -2, max: 2}),
+    frequencyPenalty: optionalNumber(body, "frequency_penalty", {min: -2, max: 2}),
     logitBias: readLogitBias(body),
     maxNewTokens,
     minNewTokens: optionalNumber(body, "min_tokens", {min: 0, integer: true}),

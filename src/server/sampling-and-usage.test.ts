@@ -44,6 +44,20 @@ describe("min_p and cached prompt tokens over HTTP", () => {
     expect(engine.calls.length).toBe(2);
   });
 
+  it("passes presence_penalty and frequency_penalty from /v1 to the engine, and refuses one out of OpenAI's range", async () => {
+    const engine = new FakeEngine({script: ["x"]});
+    const {fetch} = harness(engine);
+    expect((await fetch("/v1/chat/completions", jsonInit({model: "fake", messages: [{role: "user", content: "hi"}], presence_penalty: 0.5, frequency_penalty: -1}))).status).toBe(200);
+    expect((await fetch("/v1/completions", jsonInit({model: "fake", prompt: "hi", frequency_penalty: 2}))).status).toBe(200);
+    expect(engine.calls.map((call) => [call.options.presencePenalty, call.options.frequencyPenalty])).toEqual([
+      [0.5, -1],
+      [undefined, 2]
+    ]);
+    const refused = await fetch("/v1/completions", jsonInit({model: "fake", prompt: "hi", presence_penalty: 2.5}));
+    expect(refused.status).toBe(400);
+    expect(JSON.stringify(await refused.json())).toContain("presence_penalty: must be at most 2");
+  });
+
   it("passes logit_bias from /v1 to the engine as token ids, and refuses a key or value it cannot use, naming it", async () => {
     const engine = new FakeEngine({script: ["x"]});
     const {fetch} = harness(engine);
