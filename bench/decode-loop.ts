@@ -2,12 +2,17 @@
  * bench/decode-loop: how fast node-llama-cpp's binding decodes a batch of one token for each of N sequences, in a
  * bare loop of `initBatch` / `addToBatch` / `decodeBatch` (no sampling, no engine), beside llama-batched-bench's
  * generation phase on the same GGUF and shape, in one run. It tells the binding (prebuilt or `npm run
- * build:native`) apart from how the engine drives it: docs/serve.md, "Where the time goes".
+ * build:native`) apart from how the engine drives it: docs/serve.md, "Where the time goes". Then our engine in the
+ * same shape without HTTP: N closed-loop generations of up to --steps tokens (bench:serve-vs-llama-server's prompts,
+ * temperature 0.7, the default top_k) for --seconds. What it loses against the bare loop is the hand-over between
+ * two decodes (sampling, node-llama-cpp's and our per-token JavaScript) and the prompts of new requests.
  *
- *   npm run bench:decode-loop [-- --model=bench|demo|PATH --sequences=8 --steps=128 --threads=1 --flash_attention=off|on]
+ *   npm run bench:decode-loop [-- --model=bench|demo|PATH --sequences=8 --steps=128 --threads=1 --flash_attention=off|on
+ *       --seconds=10]
  */
 import {execFileSync} from "node:child_process";
 import {getLlama} from "node-llama-cpp";
+import {createEngine} from "../src/engine/index.js";
 import {findLlamaTool} from "../test/support/llama-server.js";
 import {serveBenchModel} from "./serve-bench-model.js";
 
@@ -17,6 +22,7 @@ const sequences = Number(flags.sequences ?? 8);
 const steps = Number(flags.steps ?? 128);
 const threads = Number(flags.threads ?? 1);
 const flashAttention = (flags.flash_attention ?? "off") === "on";
+const seconds = Number(flags.seconds ?? 10);
 const PROMPT = 16;
 /** Context for every sequence's prompt and steps, with room to spare; llama-batched-bench gets the same. */
 const contextSize = sequences * (PROMPT + steps + 16);
@@ -51,3 +57,27 @@ if (batchedBench == null) {
   const peer = Number(row?.split("|").map((cell) => cell.trim())[8]);
   console.log(`llama-batched-bench, same shape: ${peer.toFixed(0)} tokens/s; ours / peer ${(ours / peer).toFixed(2)}x`);
 }
+
+const engine = await createEngine({baseModel: model, sequences, contextLength: PROMPT + steps + 16, threads, flashAttention});
+let generated = 0;
+let answers = 0;
+const engineStarted = performance.now();
+const deadline = engineStarted + seconds * 1000;
+await Promise.all(
+  Array.from({length: sequences}, async (_, client) => {
+    for (let i = 0; performance.now() < deadline; i++) {
+      const prompt = `<human>: Story ${client}-${i}: explain what a tokenizer does.\n<bot>:`;
+      const {completionTokens} = await engine.generate({prompt, maxNewTokens: steps, temperature: 0.7}).result;
+      generated += completionTokens;
+      answers++;
+    }
+  })
+);
+const engineRate = generated / ((performance.now() - engineStarted) / 1000);
+await engine.close();
+const stepMs = (rate: number): number => (sequences / rate) * 1000;
+console.log(
+  `our engine, ${sequences} closed-loop generations of up to ${steps} tokens for ${seconds} s (no HTTP): ${engineRate.toFixed(0)} tokens/s, ` +
+    `${(generated / answers).toFixed(1)} tokens an answer; engine / bare loop ${(engineRate / ours).toFixed(2)}x, ` +
+    `${(stepMs(engineRate) - stepMs(ours)).toFixed(2)} ms more a step of ${sequences} tokens`
+);
