@@ -24,8 +24,11 @@ const threads = Number(flags.threads ?? 1);
 const flashAttention = (flags.flash_attention ?? "off") === "on";
 const seconds = Number(flags.seconds ?? 10);
 const PROMPT = 16;
-/** Context for every sequence's prompt and steps, with room to spare; llama-batched-bench gets the same. */
-const contextSize = sequences * (PROMPT + steps + 16);
+/**
+ * Context for a sequence's prompt and steps, with room to spare. node-llama-cpp's contextSize is per sequence,
+ * llama-batched-bench's -c is the total it splits between them.
+ */
+const contextSize = PROMPT + steps + 16;
 
 const llama = await getLlama({gpu: false, build: "never"});
 const loaded = await llama.loadModel({modelPath: model});
@@ -51,14 +54,14 @@ const batchedBench = findLlamaTool("llama-batched-bench");
 if (batchedBench == null) {
   console.log("llama-batched-bench is absent (scripts/build-llama-server.sh builds it): no peer figure");
 } else {
-  const out = execFileSync(batchedBench, ["-m", model, "-c", String(contextSize), "-b", "2048", "-ub", "512", "-npp", String(PROMPT), "-ntg", String(steps), "-npl", String(sequences), "-t", String(threads), "-fa", flashAttention ? "on" : "off"], {encoding: "utf8", stdio: ["ignore", "pipe", "ignore"]});
+  const out = execFileSync(batchedBench, ["-m", model, "-c", String(contextSize * sequences), "-b", "2048", "-ub", "512", "-npp", String(PROMPT), "-ntg", String(steps), "-npl", String(sequences), "-t", String(threads), "-fa", flashAttention ? "on" : "off"], {encoding: "utf8", stdio: ["ignore", "pipe", "ignore"]});
   // The row's columns: PP, TG, B, N_KV, T_PP, S_PP, T_TG, S_TG, T, S.
   const row = out.split("\n").find((line) => new RegExp(`^\\|\\s*${PROMPT}\\s*\\|\\s*${steps}\\s*\\|\\s*${sequences}\\s*\\|`).test(line));
   const peer = Number(row?.split("|").map((cell) => cell.trim())[8]);
   console.log(`llama-batched-bench, same shape: ${peer.toFixed(0)} tokens/s; ours / peer ${(ours / peer).toFixed(2)}x`);
 }
 
-const engine = await createEngine({baseModel: model, sequences, contextLength: PROMPT + steps + 16, threads, flashAttention});
+const engine = await createEngine({baseModel: model, sequences, contextLength: contextSize, threads, flashAttention});
 let generated = 0;
 let answers = 0;
 const engineStarted = performance.now();
