@@ -28,8 +28,7 @@ export interface EngineGenerateOptions {
   readonly frequencyPenalty?: number;
   /**
    * Added to these token ids' logits before sampling, greedy included (OpenAI's logit_bias: -100 to 100, where
-   * -100 in effect bans a token). End-of-generation tokens cannot be biased on llama.cpp: min_new_tokens holds
-   * them back.
+   * -100 in effect bans a token), end-of-generation tokens included.
    */
   readonly logitBias?: ReadonlyMap<number, number>;
   readonly seed?: number;

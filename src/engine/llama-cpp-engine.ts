@@ -1,20 +1,17 @@
 import {randomInt} from "node:crypto";
 import {basename} from "node:path";
-import {TokenBias, type LlamaContext, type LlamaContextSequence, type LlamaEmbeddingContext, type LlamaModel, type SequenceEvaluateOptions, type Token} from "node-llama-cpp";
+import type {LlamaContext, LlamaEmbeddingContext, LlamaModel, Token} from "node-llama-cpp";
 import {ContextOverflowError, NotSupportedError, UsageError} from "../errors/index.js";
 import {PROMPT_TYPE_KEY, ggufMetadataValue, readGguf, type GgufFile} from "../gguf/index.js";
-import {mulberry32} from "../util/index.js";
 import {EngineClosedError, ModelLoadError} from "./engine-errors.js";
 import type {EmbeddingResult, Engine, EngineGenerateOptions, EngineGeneration, EngineInfo, EngineResult, StopReason} from "./engine-types.js";
 import {IncrementalDetokenizer} from "./incremental-detokenizer.js";
 import {llamaRuntime} from "./llama-runtime.js";
-import {chooseToken} from "./choose-token.js";
 import {ReleasedText} from "./released-text.js";
 import {FLASH_ATTENTION_MAX_CONTEXT} from "./flash-attention-default.js";
-import {checkGenerateOptions, resolveSampling} from "./sampling-options.js";
-import {SequencePool} from "./sequence-pool.js";
-import {StepBarrier} from "./step-barrier.js";
-import {StepEmitter} from "./step-emitter.js";
+import {checkGenerateOptions, resolveSampling, type ResolvedSampling} from "./sampling-options.js";
+import {BatchDecoder, type DecodeJob} from "./batch-decoder.js";
+import {contextBinding, createSampler, type SamplerConfig} from "./llama-binding.js";
 import {startGeneration, type GenerationIo} from "./start-generation.js";
 
 export interface LoraAdapter {
@@ -56,11 +53,22 @@ const TOKEN_CACHE_SIZE = 32;
 /** The window of recent tokens the repetition penalty looks at (llama.cpp's repeat_last_n default). */
 const REPEAT_LAST_N = 64;
 
-function tokenBias(model: LlamaModel, logitBias: ReadonlyMap<number, number> | undefined): TokenBias | undefined {
-  if (logitBias == null || logitBias.size === 0) return undefined;
-  const bias = new TokenBias(model.tokenizer);
-  for (const [token, logit] of logitBias) bias.set(token as Token, {logit});
-  return bias;
+/** llama.cpp's sampler settings for a request; penalties over the last {@link REPEAT_LAST_N} tokens when any is set. */
+function samplerConfig(sampling: ResolvedSampling, logitBias: ReadonlyMap<number, number> | undefined): SamplerConfig {
+  const penalties =
+    sampling.repetitionPenalty === 1 && sampling.presencePenalty === 0 && sampling.frequencyPenalty === 0
+      ? {}
+      : {
+          repeatPenalty: sampling.repetitionPenalty,
+          repeatPenaltyMaxTokens: REPEAT_LAST_N,
+          repeatPenaltyPresencePenalty: sampling.presencePenalty,
+          repeatPenaltyFrequencyPenalty: sampling.frequencyPenalty
+        };
+  const bias =
+    logitBias == null || logitBias.size === 0
+      ? {}
+      : {tokenBiasKeys: Uint32Array.from(logitBias.keys()), tokenBiasValues: Float32Array.from(logitBias.values())};
+  return {temperature: sampling.temperature, topK: sampling.topK, topP: sampling.topP, minP: sampling.minP, seed: sampling.seed ?? 0, ...penalties, ...bias};
 }
 
 function describe(error: unknown): string {
@@ -77,26 +85,25 @@ async function checkedGguf(path: string, what: string): Promise<GgufFile> {
 
 /**
  * llama.cpp in process through node-llama-cpp: our rendered prompt is completed as raw text (no chat wrapper),
- * concurrent requests run as sequences of one context (llama.cpp batches them), and stop strings, min/max
- * tokens, max_time and aborts are handled token by token.
+ * concurrent requests run as sequences of one context, decoded together step by step ({@link BatchDecoder}), and
+ * stop strings, min/max tokens, max_time and aborts are handled token by token.
  */
 export class LlamaCppEngine implements Engine {
   private readonly running = new Map<AbortController, Promise<unknown>>();
-  private readonly pool: SequencePool;
-  private readonly barrier = new StepBarrier();
+  private readonly decoder: BatchDecoder;
   private readonly tokenCache = new Map<string, readonly Token[]>();
   private embeddingContext: Promise<LlamaEmbeddingContext> | undefined;
+  private endOfGeneration: readonly number[] | undefined;
   private closed = false;
 
   private constructor(
     readonly info: EngineInfo,
     private readonly model: LlamaModel,
     private readonly context: LlamaContext,
-    sequences: readonly LlamaContextSequence[],
     private readonly threads: number,
     private readonly vocabularySize: number | undefined
   ) {
-    this.pool = new SequencePool(sequences);
+    this.decoder = new BatchDecoder({binding: contextBinding(context), sequences: info.sequences, batchSize: context.batchSize, createSampler: () => createSampler(model)});
   }
 
   static async load(options: LlamaCppEngineOptions): Promise<LlamaCppEngine> {
@@ -155,9 +162,8 @@ export class LlamaCppEngine implements Engine {
       binary: llama.buildType === "localBuild" ? "native" : "prebuilt",
       flashAttention: context.flashAttention === true
     };
-    const contextSequences = Array.from({length: sequences}, () => context.getSequence());
     const vocabulary = ggufMetadataValue(gguf, "tokenizer.ggml.tokens");
-    return new LlamaCppEngine(info, model, context, contextSequences, threads, Array.isArray(vocabulary) ? vocabulary.length : undefined);
+    return new LlamaCppEngine(info, model, context, threads, Array.isArray(vocabulary) ? vocabulary.length : undefined);
   }
 
   /**
@@ -180,6 +186,19 @@ export class LlamaCppEngine implements Engine {
     return tokens;
   }
 
+  /** The vocabulary's end-of-generation tokens (EOS, EOT and the like), found once. */
+  private endOfGenerationTokens(): readonly number[] {
+    if (this.endOfGeneration == null) {
+      const size = this.vocabularySize ?? 0;
+      const found: number[] = [];
+      for (let token = 0; token < size; token++) if (this.model.isEogToken(token as Token)) found.push(token);
+      // A GGUF without a token list still names its end tokens.
+      if (size === 0) for (const token of [this.model.tokens.eos, this.model.tokens.eot]) if (token != null) found.push(token);
+      this.endOfGeneration = found;
+    }
+    return this.endOfGeneration;
+  }
+
   async tokenize(text: string): Promise<number[]> {
     this.ensureOpen();
     return [...this.promptTokens(text)];
@@ -194,19 +213,17 @@ export class LlamaCppEngine implements Engine {
     this.ensureOpen();
     checkGenerateOptions(options);
     this.checkLogitBias(options.logitBias);
-    // node-llama-cpp seeds an unseeded sampler with the current second, so requests started in the same second
-    // would sample alike (n choices of one request the same answer): each gets its own seed instead.
+    // Seeded by the clock, requests started together would sample alike (n choices of one request the same
+    // answer): each unseeded request gets its own seed.
     const seeded = options.seed == null ? {...options, seed: randomInt(2 ** 32)} : options;
     return startGeneration(options.signal, (io) => this.run(seeded, io));
   }
 
-  /** node-llama-cpp's TokenBias skips end-of-generation tokens without a word; a bias that would not apply is refused. */
+  /** llama.cpp would read past its logits for a token outside the vocabulary. */
   private checkLogitBias(logitBias: ReadonlyMap<number, number> | undefined): void {
     for (const token of logitBias?.keys() ?? []) {
       if (this.vocabularySize != null && token >= this.vocabularySize)
         throw new UsageError(`logit_bias: token ${token} is not in the model's vocabulary (${this.vocabularySize} tokens)`);
-      if (this.model.isEogToken(token as Token))
-        throw new UsageError(`logit_bias: token ${token} ends generation and cannot be biased on llama.cpp; min_new_tokens (min_tokens on /v1) holds it back`);
     }
   }
 
@@ -232,139 +249,71 @@ export class LlamaCppEngine implements Engine {
   private async runOnSequence(options: EngineGenerateOptions, emit: (text: string) => void, signal: AbortSignal): Promise<EngineResult> {
     const started = performance.now();
     const deadline = options.maxTime == null ? Infinity : started + options.maxTime * 1000;
-    const tokens = this.promptTokens(options.prompt);
+    const prompt = this.promptTokens(options.prompt);
     const nCtx = this.info.contextLength;
-    if (tokens.length >= nCtx) throw new ContextOverflowError(tokens.length, nCtx, "no room for a new token");
-    const maxNew = Math.min(options.maxNewTokens, nCtx - tokens.length);
-    const aborted = (): EngineResult => ({text: "", promptTokens: tokens.length, completionTokens: 0, stopReason: "abort"});
-    if (maxNew <= 0) return {text: "", promptTokens: tokens.length, completionTokens: 0, stopReason: "length"};
+    if (prompt.length >= nCtx) throw new ContextOverflowError(prompt.length, nCtx, "no room for a new token");
+    const maxNew = Math.min(options.maxNewTokens, nCtx - prompt.length);
+    if (maxNew <= 0) return {text: "", promptTokens: prompt.length, completionTokens: 0, stopReason: "length"};
 
-    const sequence = await this.pool.acquire(tokens, signal);
-    if (sequence == null) return aborted();
-    try {
-      // Keep the cached prefix the prompt shares with this sequence's last request; evaluate only the rest.
-      await sequence.adaptStateToTokens(tokens.slice(0, -1), false);
-      if (signal.aborted) return aborted();
-      const cachedTokens = sequence.nextTokenIndex;
-      const input = tokens.slice(cachedTokens);
-      return {...(await this.sample(sequence, tokens, input, {...options, maxNewTokens: maxNew}, {emit, signal, deadline})), cachedTokens};
-    } finally {
-      this.pool.release(sequence);
-    }
-  }
-
-  private evaluateOptions(options: EngineGenerateOptions, history: Token[]): SequenceEvaluateOptions {
     const sampling = resolveSampling(options);
-    return {
-      temperature: sampling.temperature,
-      topK: sampling.topK,
-      topP: sampling.topP,
-      minP: sampling.minP,
-      seed: sampling.seed,
-      tokenBias: tokenBias(this.model, options.logitBias),
-      repeatPenalty:
-        sampling.repetitionPenalty === 1 && sampling.presencePenalty === 0 && sampling.frequencyPenalty === 0
-          ? undefined
-          : {
-              punishTokens: () => history.slice(-REPEAT_LAST_N),
-              maxPunishTokens: REPEAT_LAST_N,
-              penalty: sampling.repetitionPenalty,
-              presencePenalty: sampling.presencePenalty,
-              frequencyPenalty: sampling.frequencyPenalty
-            },
-      yieldEogToken: true
-    };
-  }
-
-  /**
-   * The generated tokens. With min_new_tokens, the first tokens are chosen here from the model's full
-   * distribution with end-of-generation tokens removed (llama.cpp's token bias cannot forbid EOS), then
-   * llama.cpp samples the rest itself.
-   */
-  private tokens(sequence: LlamaContextSequence, input: Token[], options: EngineGenerateOptions, history: Token[]): AsyncIterable<Token> {
-    const minNew = Math.min(options.minNewTokens ?? 0, options.maxNewTokens);
-    if (minNew === 0) return sequence.evaluate(input, this.evaluateOptions(options, history));
-    const model = this.model;
-    const evaluateOptions = (o: EngineGenerateOptions): SequenceEvaluateOptions => this.evaluateOptions(o, history);
-    return (async function* () {
-      const sampling = resolveSampling(options);
-      const random = mulberry32(sampling.seed ?? Math.floor(Math.random() * 2 ** 32));
-      // Greedy with no truncation exposes the whole (penalised) distribution to choose from.
-      const full = {...evaluateOptions({...options, temperature: 0}), topK: 0, topP: 1, minP: 0};
-      const iterator = sequence.evaluateWithMetadata(input, {probabilities: true}, full);
-      let next: Token | undefined;
-      try {
-        let step = await iterator.next();
-        for (let produced = 0; !step.done; ) {
-          const token = chooseToken({probabilities: step.value.probabilities, isExcluded: (t) => model.isEogToken(t as Token), sampling, random}) ?? step.value.token;
-          yield token as Token;
-          if (++produced >= minNew) {
-            next = token as Token;
-            break;
-          }
-          step = await iterator.next(token as Token);
-        }
-      } finally {
-        await iterator.return(undefined);
-      }
-      if (next != null) yield* sequence.evaluate([next], evaluateOptions(options));
-    })();
-  }
-
-  private async sample(
-    sequence: LlamaContextSequence,
-    prompt: readonly Token[],
-    input: Token[],
-    options: EngineGenerateOptions,
-    run: {emit: (text: string) => void; signal: AbortSignal; deadline: number}
-  ): Promise<EngineResult> {
-    const history = [...prompt];
-    let completionTokens = 0;
+    const minNew = Math.min(options.minNewTokens ?? 0, maxNew);
+    const config = samplerConfig(sampling, options.logitBias);
+    const penalised = config.repeatPenaltyMaxTokens != null;
+    const history: number[] = penalised ? prompt.slice(-REPEAT_LAST_N) : [];
+    // min_new_tokens as HF's MinNewTokensLengthLogitsProcessor: end-of-generation tokens get -inf until then.
+    const held = minNew > 0 ? samplerConfig(sampling, new Map([...(options.logitBias ?? []), ...this.endOfGenerationTokens().map((t) => [t, -Infinity] as const)])) : config;
     const detokenizer = new IncrementalDetokenizer(this.model, prompt);
-    const emitter = new StepEmitter(run.emit);
-    const output = new ReleasedText(options.stop ?? [], emitter.push);
-    let stopReason: StopReason = "length";
-    // Joined with the first token, so a prompt still being evaluated holds no one back.
-    let member: ReturnType<StepBarrier["join"]> | undefined;
+    let unsent = "";
+    const flush = (): void => {
+      if (unsent === "") return;
+      const text = unsent;
+      unsent = "";
+      emit(text);
+    };
+    const output = new ReleasedText(options.stop ?? [], (text) => (unsent += text));
+    let completionTokens = 0;
+    let stopReason: StopReason | undefined;
+    const end = (reason: StopReason): undefined => void (stopReason = reason);
 
-    try {
-      for await (const token of this.tokens(sequence, input, options, history)) {
-        if (this.model.isEogToken(token)) {
-          stopReason = "eos";
-          break;
-        }
+    const job: DecodeJob = {
+      prompt,
+      signal,
+      sampler: () => {
+        const base = completionTokens < minNew ? held : config;
+        return penalised ? {...base, repeatPenaltyTokens: Uint32Array.from(history)} : base;
+      },
+      accept: (token) => {
+        if (this.model.isEogToken(token as Token)) return end("eos");
         completionTokens++;
-        history.push(token);
-        if (output.push(detokenizer.push(token))) {
-          stopReason = "stop";
-          break;
+        if (penalised) {
+          history.push(token);
+          if (history.length > REPEAT_LAST_N) history.shift();
         }
-        if (completionTokens >= options.maxNewTokens) break;
-        if (run.signal.aborted) {
-          stopReason = "abort";
-          break;
-        }
-        if (performance.now() >= run.deadline) {
-          stopReason = "time";
-          break;
-        }
-        // The first token goes out at once: waiting for the others' step would add to its time to first token.
-        if (member == null) emitter.flush();
-        await (member ??= this.barrier.join(this.pool.rankOf(sequence))).step();
-        emitter.emitAfterDispatch();
-      }
+        if (output.push(detokenizer.push(token as Token))) return end("stop");
+        if (completionTokens >= maxNew) return end("length");
+        if (signal.aborted) return end("abort");
+        if (performance.now() >= deadline) return end("time");
+        return token;
+      },
+      // Held until the next decode is queued, the client's write runs while it decodes instead of before.
+      dispatched: flush
+    };
+    let cachedTokens: number;
+    try {
+      ({cachedTokens} = await this.decoder.run(job));
     } finally {
-      member?.leave();
       // Text already released reaches the client before a failed decode's error does.
-      emitter.flush();
+      flush();
     }
+    // Ended from outside: aborted while waiting, evaluating the prompt or between two tokens.
+    stopReason ??= "abort";
     if (stopReason !== "stop") {
       if (output.push(detokenizer.flush())) stopReason = "stop";
       else output.flush();
     }
-    emitter.flush();
+    flush();
     const {text, stopString} = output;
-    return {text, promptTokens: prompt.length, completionTokens, stopReason, ...(stopString == null ? {} : {stopString})};
+    return {text, promptTokens: prompt.length, completionTokens, stopReason, cachedTokens, ...(stopString == null ? {} : {stopString})};
   }
 
   async embed(texts: readonly string[], signal?: AbortSignal): Promise<EmbeddingResult> {
@@ -389,6 +338,7 @@ export class LlamaCppEngine implements Engine {
     this.closed = true;
     for (const controller of this.running.keys()) controller.abort();
     await Promise.allSettled(this.running.values());
+    await this.decoder.close();
     if (this.embeddingContext != null) await (await this.embeddingContext).dispose();
     await this.context.dispose();
     await this.model.dispose();
