@@ -5,7 +5,7 @@
  * build:native`) apart from how the engine drives it: docs/serve.md, "Where the time goes". Then our engine in the
  * same shape without HTTP: N closed-loop generations of up to --steps tokens (bench:serve-vs-llama-server's prompts,
  * temperature 0.7, the default top_k) for --seconds. What it loses against the bare loop is the hand-over between
- * two decodes (sampling, node-llama-cpp's and our per-token JavaScript) and the prompts of new requests.
+ * two decodes (sampling, our per-token JavaScript) and the prompts of new requests.
  *
  *   npm run bench:decode-loop [-- --model=bench|demo|PATH --sequences=8 --steps=128 --threads=1 --flash_attention=off|on
  *       --seconds=10]
