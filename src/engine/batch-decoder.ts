@@ -77,7 +77,7 @@ export interface BatchDecoderOptions {
  *
  * @example
  * const decoder = new BatchDecoder({binding, sequences: 8, batchSize: 512, createSampler});
- * const {cachedTokens} = await decoder.run({prompt, signal, sampling, accept, dispatched});
+ * const {cachedTokens} = await decoder.run({prompt, signal, sampler: () => config, accept, dispatched});
  */
 export class BatchDecoder {
   private readonly slots: Slot[];
@@ -110,7 +110,7 @@ export class BatchDecoder {
       if (!this.looping) {
         this.looping = true;
         this.idle = new Promise((done) => (this.endLoop = done));
-        // After the current task: jobs started together share the first decode.
+        // Once the calling code has run: jobs started together share the first decode.
         queueMicrotask(() => void this.loop());
       }
     });
