@@ -8,8 +8,9 @@ const CONTEXT_TOKENS = 8;
 
 /**
  * Turns generated tokens into text one at a time, holding back tokens that end inside a multi-byte character so
- * a delta never carries a broken character. Special tokens are rendered as their text so stop strings such as
- * `<|im_end|>` can match them, as h2oGPT's token-level stop words do.
+ * a delta never carries a broken character. A control token (BOS, or `<|im_start|>` where it does not end the
+ * answer) adds no text, as llama-server and h2oGPT's `skip_special_tokens` leave it out, unless a stop string holds
+ * its text: then the text is there for the stop string to match, as h2oGPT's token-level stop words match it.
  */
 export class IncrementalDetokenizer {
   private pending: Token[] = [];
@@ -17,14 +18,22 @@ export class IncrementalDetokenizer {
 
   constructor(
     private readonly model: LlamaModel,
-    promptTokens: readonly Token[]
+    promptTokens: readonly Token[],
+    private readonly stop: readonly string[]
   ) {
     this.context = promptTokens.slice(-CONTEXT_TOKENS);
   }
 
+  /** Whether the token's special text is rendered; other tokens read the same either way. */
+  private rendersSpecial(token: Token): boolean {
+    if (this.stop.length === 0 || !this.model.getTokenAttributes(token).control) return false;
+    const text = this.model.detokenize([token], true);
+    return this.stop.some((stop) => stop.includes(text));
+  }
+
   push(token: Token): string {
     const tokens = this.pending.length === 0 ? [token] : [...this.pending, token];
-    const text = this.model.detokenize(tokens, true, this.context);
+    const text = this.model.detokenize(tokens, this.rendersSpecial(token), this.context);
     if (text.endsWith(REPLACEMENT) && this.pending.length < MAX_PENDING && !this.model.isSpecialToken(token)) {
       this.pending = tokens;
       return "";
@@ -36,7 +45,7 @@ export class IncrementalDetokenizer {
 
   flush(): string {
     if (this.pending.length === 0) return "";
-    const text = this.model.detokenize(this.pending, true, this.context);
+    const text = this.model.detokenize(this.pending, false, this.context);
     this.pending = [];
     return text;
   }

@@ -111,6 +111,15 @@ describe("llama.cpp engine on the tiny fixture (random weights, deterministic at
     expect((await tiny.generate({prompt, maxNewTokens: 30, stop: ["stan Pak"]}).result).stopReason).toBe("stop");
   });
 
+  it.skipIf(tinyLlamaPath == null)("a sampled control token adds no text, unless a stop string holds it: then it ends the answer", async () => {
+    const [bos] = await tiny.tokenize("<s>");
+    const forced = {prompt, maxNewTokens: 3, logitBias: new Map([[bos!, 100]])};
+    const hidden = await drain(tiny.generate({...forced, stop: ["\n<human>:"]}));
+    expect(hidden).toEqual({deltas: [], text: ""});
+    expect(await tiny.generate(forced).result).toMatchObject({text: "", completionTokens: 3, stopReason: "length"});
+    expect(await tiny.generate({...forced, stop: ["<s>"]}).result).toMatchObject({text: "", completionTokens: 1, stopReason: "stop", stopString: "<s>"});
+  });
+
   it.skipIf(tinyLlamaPath == null)("abort ends generation at once and frees the sequence for the next request", async () => {
     const controller = new AbortController();
     const long = tiny.generate({prompt, maxNewTokens: 400, signal: controller.signal});

@@ -262,7 +262,7 @@ export class LlamaCppEngine implements Engine {
     const history: number[] = penalised ? prompt.slice(-REPEAT_LAST_N) : [];
     // min_new_tokens as HF's MinNewTokensLengthLogitsProcessor: end-of-generation tokens get -inf until then.
     const held = minNew > 0 ? samplerConfig(sampling, new Map([...(options.logitBias ?? []), ...this.endOfGenerationTokens().map((t) => [t, -Infinity] as const)])) : config;
-    const detokenizer = new IncrementalDetokenizer(this.model, prompt);
+    const detokenizer = new IncrementalDetokenizer(this.model, prompt, options.stop ?? []);
     let unsent = "";
     const flush = (): void => {
       if (unsent === "") return;

@@ -83,14 +83,20 @@ describe.skipIf(!usable)("remote engine against a real llama-server (tiny fixtur
   it("applies presence and frequency penalties as llama-server does: over the last 64 tokens, prompt included", async () => {
     // Banned on both sides: llama's byte tokens <0x00>-<0xFF> (ids 3-258), since bytes a random model strings together
     // may not be UTF-8 and llama-server fails such an answer mid-stream (its chat parser re-reads the text every
-    // token); and BOS (id 1), whose text a sampled one shows as differs ("<s>" here, nothing there).
-    const logitBias = new Map([[1, -100], ...Array.from({length: 256}, (_, i): [number, number] => [i + 3, -100])]);
+    // token).
+    const logitBias = new Map(Array.from({length: 256}, (_, i): [number, number] => [i + 3, -100]));
     const plain = await local.generate({prompt, maxNewTokens: 24, logitBias}).result;
     for (const penalties of [{presencePenalty: 1.5}, {frequencyPenalty: 0.8}, {presencePenalty: -1, frequencyPenalty: 0.5}]) {
       const here = await local.generate({prompt, maxNewTokens: 24, logitBias, ...penalties}).result;
       expect(here.text).not.toBe(plain.text);
       expect((await remote.generate({prompt, maxNewTokens: 24, logitBias, ...penalties}).result).text).toBe(here.text);
     }
+  });
+
+  it("a sampled BOS adds no text, as llama-server leaves it out", async () => {
+    const forced = {prompt, maxNewTokens: 3, logitBias: new Map([[1, 100]])};
+    expect(await local.generate(forced).result).toMatchObject({text: "", completionTokens: 3});
+    expect(await remote.generate(forced).result).toMatchObject({text: "", completionTokens: 3});
   });
 
   it("ends at a stop string without returning or streaming any of it", async () => {
