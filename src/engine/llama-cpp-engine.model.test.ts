@@ -133,6 +133,46 @@ describe("llama.cpp engine on the tiny fixture (random weights, deterministic at
     expect(a.text).toBe(b.text);
   });
 
+  it.skipIf(tinyLlamaPath == null)("under aborts at every stage (queued, evaluating, streaming) the other answers stay exact and no sequence is lost", async () => {
+    const prompts = [prompt, `${prompt} Pakistan`, "Hello"];
+    const alone = new Map<string, string>();
+    const expected = async (text: string, n: number): Promise<string> => {
+      const key = `${n}:${text}`;
+      if (!alone.has(key)) alone.set(key, (await tiny.generate({prompt: text, maxNewTokens: n}).result).text);
+      return alone.get(key)!;
+    };
+    // A fixed sequence of choices (mulberry32); the timing of the aborts against the decode loop still varies.
+    let state = 7;
+    const random = (): number => {
+      state = (state + 0x6d2b79f5) | 0;
+      let t = Math.imul(state ^ (state >>> 15), 1 | state);
+      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+      return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
+    };
+    const runs = Array.from({length: 24}, () => ({text: prompts[Math.floor(random() * 3)]!, n: 4 + Math.floor(random() * 13), abort: Math.floor(random() * 4)}));
+    for (const {text, n} of runs) await expected(text, n);
+    const results = await Promise.all(
+      runs.map(async ({text, n, abort}) => {
+        const controller = new AbortController();
+        const generation = tiny.generate({prompt: text, maxNewTokens: n, signal: controller.signal});
+        // 0: never; 1: at once, while it waits or evaluates its prompt; 2: after a millisecond; 3: at its first text.
+        if (abort === 1) controller.abort();
+        if (abort === 2) setTimeout(() => controller.abort(), 1);
+        for await (const _ of generation.stream) if (abort === 3) controller.abort();
+        return {...(await generation.result), prompt: text, n, abort};
+      })
+    );
+    for (const result of results) {
+      if (result.abort === 0) expect(result.stopReason).not.toBe("abort");
+      // An abort that came after the answer was complete changes nothing.
+      if (result.stopReason !== "abort") expect(result.text).toBe(await expected(result.prompt, result.n));
+    }
+    expect(results.filter((r) => r.stopReason === "abort").length).toBeGreaterThan(0);
+    // Both sequences are free and hold no stale tail that changes an answer.
+    const both = await Promise.all(prompts.slice(0, 2).map((text) => tiny.generate({prompt: text, maxNewTokens: 8}).result));
+    expect(both.map((r) => r.text)).toEqual([await expected(prompts[0]!, 8), await expected(prompts[1]!, 8)]);
+  });
+
   it.skipIf(tinyLlamaPath == null)("leaving the stream early aborts too, and an already-aborted signal generates nothing", async () => {
     const generation = tiny.generate({prompt, maxNewTokens: 400});
     for await (const _ of generation.stream) break;
