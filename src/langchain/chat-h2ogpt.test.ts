@@ -40,6 +40,19 @@ describe("ChatH2oGpt on a fake engine", () => {
     expect(chat.invocationParams({max_new_tokens: 7} as never)).toMatchObject({max_new_tokens: 7, temperature: 0.1, top_k: 40, prompt_type: "plain"});
   });
 
+  it("passes min_p, presence and frequency penalties and logit_bias on, from the constructor and per call", async () => {
+    const engine = new FakeEngine({script});
+    const logitBias = new Map([[7, -100]]);
+    const chat = new ChatH2oGpt({engine, promptType: "plain", minP: 0.1, presencePenalty: 0.5, frequencyPenalty: 0.25, logitBias});
+    await chat.invoke("Hi");
+    expect(engine.calls[0]!.options).toMatchObject({minP: 0.1, presencePenalty: 0.5, frequencyPenalty: 0.25, logitBias});
+    await chat.invoke("Hi", {min_p: 0.2, presence_penalty: -1, frequency_penalty: 1, logit_bias: {"3": 5, "11": -2}});
+    expect(engine.calls[1]!.options).toMatchObject({minP: 0.2, presencePenalty: -1, frequencyPenalty: 1, logitBias: new Map([[3, 5], [11, -2]])});
+    expect(chat.invocationParams({logit_bias: {"3": 5}} as never)).toMatchObject({min_p: 0.1, presence_penalty: 0.5, frequency_penalty: 0.25, logit_bias: {"3": 5}});
+    await expect(chat.invoke("Hi", {logit_bias: {"3": 5, "x": 1}})).rejects.toThrow('logit_bias: token ids are integers from 0, got "x"');
+    expect(engine.calls).toHaveLength(2);
+  });
+
   it("a stop string given per call ends the answer without showing it", async () => {
     const chat = new ChatH2oGpt({engine: new FakeEngine({script}), promptType: "human_bot"});
     const answer = await chat.invoke("Who are you?", {stop: [" h2o"]});

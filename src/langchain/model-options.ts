@@ -1,6 +1,7 @@
 import type {UsageMetadata} from "@langchain/core/messages";
 import {createEngine, type CreateEngineOptions, type Engine} from "../engine/index.js";
 import {generateStream, type GenerateInput, type GenerateResult, type GenerateStream, type GenerationParams} from "../generate/index.js";
+import {UsageError} from "../errors/index.js";
 import type {ChatTemplate, PromptDict} from "../prompts/index.js";
 
 /**
@@ -26,7 +27,12 @@ export interface H2oGptCallFields {
   readonly temperature?: number;
   readonly top_k?: number;
   readonly top_p?: number;
+  readonly min_p?: number;
   readonly repetition_penalty?: number;
+  readonly presence_penalty?: number;
+  readonly frequency_penalty?: number;
+  /** Token id (a string, as OpenAI's JSON writes it, or a Map's number) to the number added to its logit. */
+  readonly logit_bias?: Readonly<Record<string, number>> | ReadonlyMap<number, number>;
   /** Seconds. */
   readonly max_time?: number;
   readonly seed?: number;
@@ -45,7 +51,11 @@ export const H2OGPT_CALL_KEYS: readonly (keyof H2oGptCallFields)[] = [
   "temperature",
   "top_k",
   "top_p",
+  "min_p",
   "repetition_penalty",
+  "presence_penalty",
+  "frequency_penalty",
+  "logit_bias",
   "max_time",
   "seed",
   "do_sample",
@@ -80,7 +90,11 @@ const GENERATION_KEYS = [
   "temperature",
   "topP",
   "topK",
+  "minP",
   "repetitionPenalty",
+  "presencePenalty",
+  "frequencyPenalty",
+  "logitBias",
   "maxTime",
   "seed",
   "doSample",
@@ -151,6 +165,20 @@ export class EngineSource {
   }
 }
 
+/**
+ * logit_bias as the engine takes it, from OpenAI's JSON object or a Map. An object's keys are strings; one that is
+ * not a token id would reach the engine as NaN, so it is named here. The engine checks the ids and the values.
+ */
+function logitBiasMap(bias: Readonly<Record<string, number>> | ReadonlyMap<number, number>): ReadonlyMap<number, number> {
+  if (bias instanceof Map) return bias;
+  return new Map(
+    Object.entries(bias).map(([key, value]) => {
+      if (!/^\d+$/.test(key)) throw new UsageError(`logit_bias: token ids are integers from 0, got ${JSON.stringify(key)}`);
+      return [Number(key), value];
+    })
+  );
+}
+
 /** The parameters of one call: the constructor's defaults, then the call's h2oGPT-named options, then its stop strings. */
 export function callParams(defaults: GenerationDefaults, call: H2oGptCallFields & {stop?: string[]}): GenerationDefaults {
   const pick = <T>(value: T | undefined, fallback: T | undefined): T | undefined => (value === undefined ? fallback : value);
@@ -164,7 +192,11 @@ export function callParams(defaults: GenerationDefaults, call: H2oGptCallFields 
     temperature: pick(call.temperature, defaults.temperature),
     topP: pick(call.top_p, defaults.topP),
     topK: pick(call.top_k, defaults.topK),
+    minP: pick(call.min_p, defaults.minP),
     repetitionPenalty: pick(call.repetition_penalty, defaults.repetitionPenalty),
+    presencePenalty: pick(call.presence_penalty, defaults.presencePenalty),
+    frequencyPenalty: pick(call.frequency_penalty, defaults.frequencyPenalty),
+    logitBias: call.logit_bias === undefined ? defaults.logitBias : logitBiasMap(call.logit_bias),
     maxTime: pick(call.max_time, defaults.maxTime),
     seed: pick(call.seed, defaults.seed),
     doSample: pick(call.do_sample, defaults.doSample),
@@ -184,7 +216,11 @@ export function snakeParams(params: GenerationDefaults): Record<string, unknown>
     temperature: params.temperature,
     top_p: params.topP,
     top_k: params.topK,
+    min_p: params.minP,
     repetition_penalty: params.repetitionPenalty,
+    presence_penalty: params.presencePenalty,
+    frequency_penalty: params.frequencyPenalty,
+    logit_bias: params.logitBias == null ? undefined : Object.fromEntries(params.logitBias),
     max_time: params.maxTime,
     seed: params.seed,
     do_sample: params.doSample,
