@@ -33,7 +33,7 @@ export {parseInferenceServer, type InferenceServer, type ServerKind} from "./inf
 export type {RetryPolicy} from "./http-request.js";
 export type {LlamaCppEngineOptions, LoraAdapter} from "./llama-cpp-engine.js";
 export type {RemoteEngineOptions, TokenCounter} from "./remote-engine.js";
-export {resolveSampling, checkGenerateOptions, DEFAULT_MIN_P, DEFAULT_TOP_K, MAX_LOGIT_BIAS, type ResolvedSampling} from "./sampling-options.js";
+export {resolveSampling, checkGenerateOptions, DEFAULT_MIN_P, DEFAULT_TOP_K, LOGIT_BIAS_KEY, MAX_LOGIT_BIAS, type ResolvedSampling} from "./sampling-options.js";
 export {StopStringMatcher} from "./stop-string-matcher.js";
 export {TextChannel} from "./text-channel.js";
 export {serverSentData} from "./server-sent-events.js";

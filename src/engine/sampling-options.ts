@@ -46,6 +46,9 @@ export function checkGenerateOptions(options: EngineGenerateOptions | Omit<Engin
 /** OpenAI's range for logit_bias values. */
 export const MAX_LOGIT_BIAS = 100;
 
+/** A key of OpenAI's logit_bias object: a token id written as a decimal integer from 0, no leading zeros. */
+export const LOGIT_BIAS_KEY = /^(0|[1-9]\d{0,9})$/;
+
 /** top_k when a sampling request names none: llama-server's default (HF generate's is 50). */
 export const DEFAULT_TOP_K = 40;
 /** min_p when a sampling request names neither top_k nor min_p: llama-server's default. */

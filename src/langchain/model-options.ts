@@ -1,5 +1,5 @@
 import type {UsageMetadata} from "@langchain/core/messages";
-import {createEngine, type CreateEngineOptions, type Engine} from "../engine/index.js";
+import {createEngine, LOGIT_BIAS_KEY, type CreateEngineOptions, type Engine} from "../engine/index.js";
 import {generateStream, type GenerateInput, type GenerateResult, type GenerateStream, type GenerationParams} from "../generate/index.js";
 import {UsageError} from "../errors/index.js";
 import type {ChatTemplate, PromptDict} from "../prompts/index.js";
@@ -173,7 +173,7 @@ function logitBiasMap(bias: Readonly<Record<string, number>> | ReadonlyMap<numbe
   if (bias instanceof Map) return bias;
   return new Map(
     Object.entries(bias).map(([key, value]) => {
-      if (!/^\d+$/.test(key)) throw new UsageError(`logit_bias: token ids are integers from 0, got ${JSON.stringify(key)}`);
+      if (!LOGIT_BIAS_KEY.test(key)) throw new UsageError(`logit_bias: token ids are integers from 0, got ${JSON.stringify(key)}`);
       return [Number(key), value];
     })
   );

@@ -1,4 +1,4 @@
-import {MAX_LOGIT_BIAS} from "../engine/index.js";
+import {LOGIT_BIAS_KEY, MAX_LOGIT_BIAS} from "../engine/index.js";
 import {
   asObject,
   badRequest,
@@ -114,7 +114,7 @@ function readLogitBias(body: JsonObject): Map<number, number> | undefined {
   const bias = new Map<number, number>();
   for (const key of Object.keys(raw)) {
     const param = `logit_bias[${quote(key)}]`;
-    if (!/^(0|[1-9]\d{0,9})$/.test(key)) throw badRequest(param, "keys are token ids (decimal integers from 0)");
+    if (!LOGIT_BIAS_KEY.test(key)) throw badRequest(param, "keys are token ids (decimal integers from 0)");
     bias.set(Number(key), optionalNumber(raw, key, {min: -MAX_LOGIT_BIAS, max: MAX_LOGIT_BIAS}, param)!);
   }
   return bias.size === 0 ? undefined : bias;
